@@ -1,0 +1,24 @@
+// CC_CHECK_CUDA / CC_CHECK_NCCL / CC_CHECK_CUBLAS: fail with file:line, the call and the library's
+// own description of the error. Header-only so common/ does not link CUDA.
+#pragma once
+#include "common/error.h"
+
+#if defined(__CUDACC__) || defined(CUDART_VERSION)
+#define CC_CHECK_CUDA(call)                                                                  \
+  do {                                                                                       \
+    cudaError_t cc_cuda_rc_ = (call);                                                        \
+    if (cc_cuda_rc_ != cudaSuccess)                                                          \
+      cc_fatal_at(__FILE__, __LINE__, "%s failed: %s (%s)", #call,                           \
+                  cudaGetErrorString(cc_cuda_rc_), cudaGetErrorName(cc_cuda_rc_));           \
+  } while (0)
+#endif
+
+#ifdef NCCL_H_
+#define CC_CHECK_NCCL(call)                                                                  \
+  do {                                                                                       \
+    ncclResult_t cc_nccl_rc_ = (call);                                                       \
+    if (cc_nccl_rc_ != ncclSuccess)                                                          \
+      cc_fatal_at(__FILE__, __LINE__, "%s failed: %s", #call,                                \
+                  ncclGetErrorString(cc_nccl_rc_));                                          \
+  } while (0)
+#endif

@@ -1,0 +1,72 @@
+// The row schema shared by ccbench (measured), ccsim (predicted) and the plots.
+//
+// CSV header, in this order (JSON lines use the same keys):
+//   source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,
+//   time_min_us,time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile
+// errors is -1 when the result was not checked. Bandwidths are in GB/s (1e9 bytes per second).
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include "common/atomic_file.h"
+
+typedef struct {
+  const char *source;    // "measured" or "predicted"
+  const char *op;        // "allreduce", "allgather", "reduce_scatter"
+  const char *strategy;  // full strategy string: "hier:ring/ring+int8"
+  const char *algo;      // algorithm part: "hier:ring/ring"
+  const char *compress;  // compressor part or "none"
+  const char *dtype;     // "f32", "f64", "f16", "bf16"
+  int ranks, nodes, ranks_per_node;
+  uint64_t bytes;        // message size as swept (allreduce: the vector; allgather/reduce_scatter:
+                         // the whole gathered/scattered buffer, as nccl-tests)
+  uint64_t count;        // elements in `bytes`
+  double time_us, time_min_us, time_max_us;  // median, min, max over iterations
+  double algbw_GBps, busbw_GBps;
+  uint64_t wire_bytes;   // bytes sent per rank (max over ranks) per operation
+  long long errors;      // wrong elements summed over ranks, -1 when not checked
+  const char *profile;   // machine profile: measured host name or simulator profile name
+} cc_row;
+
+#define CC_ROW_NCOLS 19
+extern const char *const cc_row_columns[CC_ROW_NCOLS];
+
+// --- writing -------------------------------------------------------------------------------------
+typedef enum { CC_ROWS_CSV, CC_ROWS_JSONL } cc_rows_format;
+
+typedef struct {
+  cc_afile af;
+  cc_rows_format format;
+  long long nrows;
+} cc_rowfile;
+
+// Opens path (through its .partial file) and writes the CSV header. 0, or -1 with errno.
+int cc_rowfile_open(cc_rowfile *rf, const char *path, cc_rows_format format);
+// Appends one row and flushes it, so an interrupted run keeps every finished row.
+void cc_rowfile_write(cc_rowfile *rf, const cc_row *row);
+int cc_rowfile_commit(cc_rowfile *rf);
+void cc_rowfile_discard(cc_rowfile *rf);
+
+// Single-row formatting (used by the writers and handy for tests).
+void cc_row_write_csv(FILE *f, const cc_row *row);
+void cc_row_write_json(FILE *f, const cc_row *row);
+void cc_rows_write_csv_header(FILE *f);
+
+// --- reading -------------------------------------------------------------------------------------
+// All rows of one or more files, with the strings they point to owned by the set.
+typedef struct {
+  cc_row *rows;
+  size_t n, cap;
+  char **strings;  // every string the rows point to, freed by cc_rowset_free
+  size_t nstrings, capstrings;
+} cc_rowset;
+
+void cc_rowset_init(cc_rowset *rs);
+void cc_rowset_free(cc_rowset *rs);
+// Reads a CSV in the row schema (header required; columns may come in any order, unknown columns are
+// ignored, missing ones are an error). On error returns -1 and writes one line naming the file, line
+// and column, e.g. "out.csv:7: column 'time_us': 'abc' is not a number".
+int cc_rowset_read_csv(cc_rowset *rs, const char *path, char *err, size_t errlen);
+// Appends a copy of row (strings duplicated into the set).
+void cc_rowset_add(cc_rowset *rs, const cc_row *row);

@@ -1,0 +1,255 @@
+// Tests for common/rows: exact CSV/JSON lines formatting, row files through .partial, and the CSV
+// reader on round trips, reordered columns and malformed files.
+#include <math.h>
+
+#include "common/rows.h"
+#include "common/tests/check.h"
+
+enum { NROWS = 50 };
+static const char *dir;
+
+static const char *path_in_dir(const char *file) {
+  static char paths[8][256];
+  static int next;
+  char *path = paths[next++ % 8];
+  snprintf(path, sizeof paths[0], "%s/%s", dir, file);
+  return path;
+}
+
+static const char HEADER[] =
+    "source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,time_min_us,"
+    "time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile\n";
+
+static cc_row simple_row(void) {
+  return (cc_row){"measured", "allreduce", "ring", "ring", "none", "f32", 4, 1, 4, 1024, 256, 12.5, 11, 14,
+                  0.08192, 0.12288, 1536, 0, "host"};
+}
+
+// Row i of the round trip: strings that need quoting, every numeric kind at its awkward values.
+static cc_row awkward_row(int i) {
+  static const char *strategies[] = {"hier:ring/ring+int8", "a,b", "say \"hi\"", "ring"};
+  cc_row row = simple_row();
+  row.source = i % 7 == 0 ? "#not a comment" : "measured";
+  row.strategy = strategies[i % 4];
+  row.algo = i % 5 == 0 ? "" : "hier:ring/ring";
+  row.profile = i % 3 == 0 ? "two\nlines, \"quoted\"" : "host-1";
+  row.ranks = i + 1;
+  row.nodes = i % 3 + 1;
+  row.ranks_per_node = -i;
+  row.bytes = 1ULL << (i % 41);
+  row.count = i == 1 ? UINT64_MAX : (uint64_t)i * 1000003;
+  row.time_us = 123456.789 + i;  // 9 significant digits: exact through the CSV
+  row.time_min_us = 0.125 * i;
+  row.time_max_us = i == 2 ? NAN : 1.25e8;
+  row.algbw_GBps = i == 3 ? INFINITY : 0.000123456789;
+  row.busbw_GBps = -2.5;
+  row.wire_bytes = (uint64_t)i << 33;
+  row.errors = i % 2 ? -1 : i * 1000000000LL;
+  return row;
+}
+
+static bool same_double(double a, double b) { return a == b || (isnan(a) && isnan(b)); }
+
+static bool same_row(const cc_row *a, const cc_row *b) {
+  return strcmp(a->source, b->source) == 0 && strcmp(a->op, b->op) == 0 && strcmp(a->strategy, b->strategy) == 0 &&
+         strcmp(a->algo, b->algo) == 0 && strcmp(a->compress, b->compress) == 0 && strcmp(a->dtype, b->dtype) == 0 &&
+         a->ranks == b->ranks && a->nodes == b->nodes && a->ranks_per_node == b->ranks_per_node &&
+         a->bytes == b->bytes && a->count == b->count && same_double(a->time_us, b->time_us) &&
+         same_double(a->time_min_us, b->time_min_us) && same_double(a->time_max_us, b->time_max_us) &&
+         same_double(a->algbw_GBps, b->algbw_GBps) && same_double(a->busbw_GBps, b->busbw_GBps) &&
+         a->wire_bytes == b->wire_bytes && a->errors == b->errors && strcmp(a->profile, b->profile) == 0;
+}
+
+static void test_formatting(void) {
+  FILE *f = tmpfile();
+  cc_rows_write_csv_header(f);
+  cc_row row = simple_row();
+  cc_row_write_csv(f, &row);
+  row.strategy = "a,b";
+  row.algo = "say \"hi\"";
+  row.profile = "two\nlines";
+  row.source = "#x";
+  row.compress = NULL;
+  row.time_max_us = NAN;
+  row.errors = -1;
+  cc_row_write_csv(f, &row);
+  char *csv = read_stream(f);
+  fclose(f);
+  char want[1024];
+  snprintf(want, sizeof want, "%s%s%s", HEADER,
+           "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,11,14,0.08192,0.12288,1536,0,host\n",
+           "\"#x\",allreduce,\"a,b\",\"say \"\"hi\"\"\",,f32,4,1,4,1024,256,12.5,11,nan,0.08192,0.12288,1536,-1,"
+           "\"two\nlines\"\n");
+  CHECK_STREQ(csv, want);
+  free(csv);
+
+  f = tmpfile();
+  cc_row_write_json(f, &row);
+  char *json = read_stream(f);
+  fclose(f);
+  CHECK_STREQ(json, "{\"source\":\"#x\",\"op\":\"allreduce\",\"strategy\":\"a,b\",\"algo\":\"say \\\"hi\\\"\","
+                    "\"compress\":null,\"dtype\":\"f32\",\"ranks\":4,\"nodes\":1,\"ranks_per_node\":4,\"bytes\":1024,"
+                    "\"count\":256,\"time_us\":12.5,\"time_min_us\":11,\"time_max_us\":null,\"algbw_GBps\":0.08192,"
+                    "\"busbw_GBps\":0.12288,\"wire_bytes\":1536,\"errors\":-1,\"profile\":\"two\\nlines\"}\n");
+  free(json);
+}
+
+static void test_round_trip(void) {
+  const char *csv_path = path_in_dir("rows.csv"), *json_path = path_in_dir("rows.jsonl");
+  char csv_partial[300], json_partial[300];
+  snprintf(csv_partial, sizeof csv_partial, "%s.partial", csv_path);
+  snprintf(json_partial, sizeof json_partial, "%s.partial", json_path);
+
+  cc_rowfile csv, json;
+  CHECK(cc_rowfile_open(&csv, csv_path, CC_ROWS_CSV) == 0);
+  CHECK(cc_rowfile_open(&json, json_path, CC_ROWS_JSONL) == 0);
+  for (int i = 0; i < NROWS; i++) {
+    cc_row row = awkward_row(i);
+    cc_rowfile_write(&csv, &row);
+    cc_rowfile_write(&json, &row);
+    if (i == 0) {  // rows are flushed as they are written, into the .partial file only
+      char *partial = read_text(csv_partial);
+      CHECK(partial && strncmp(partial, HEADER, strlen(HEADER)) == 0 && strstr(partial, "hier:ring/ring+int8"));
+      free(partial);
+      CHECK(!file_exists(csv_path) && !file_exists(json_path) && file_exists(json_partial));
+    }
+  }
+  CHECK(csv.nrows == NROWS && json.nrows == NROWS);
+  CHECK(cc_rowfile_commit(&csv) == 0 && cc_rowfile_commit(&json) == 0);
+  CHECK(file_exists(csv_path) && !file_exists(csv_partial));
+  CHECK(file_exists(json_path) && !file_exists(json_partial));
+
+  // One JSON object per line, newlines inside strings escaped.
+  char *lines = read_text(json_path);
+  int nlines = 0;
+  for (const char *p = lines; p && *p; p++) nlines += *p == '\n';
+  CHECK(nlines == NROWS);
+  free(lines);
+
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  char err[512] = "";
+  CHECK(cc_rowset_read_csv(&rs, csv_path, err, sizeof err) == 0);
+  CHECK_STREQ(err, "");
+  CHECK(rs.n == NROWS);
+  for (size_t i = 0; i < rs.n && i < NROWS; i++) {
+    cc_row want = awkward_row((int)i);
+    if (!same_row(&rs.rows[i], &want)) fprintf(stderr, "  row %zu differs after the round trip\n", i);
+    CHECK(same_row(&rs.rows[i], &want));
+  }
+  // Reading appends; every string the rows point to belongs to the set.
+  CHECK(cc_rowset_read_csv(&rs, csv_path, err, sizeof err) == 0 && rs.n == 2 * NROWS);
+  CHECK(rs.n == 2 * NROWS && same_row(&rs.rows[NROWS + 5], &rs.rows[5]));
+  cc_rowset_free(&rs);
+  CHECK(rs.n == 0 && rs.rows == NULL);
+}
+
+static void test_discard(void) {
+  const char *path = path_in_dir("discarded.csv");
+  cc_rowfile rf;
+  CHECK(cc_rowfile_open(&rf, path, CC_ROWS_CSV) == 0);
+  cc_row row = simple_row();
+  cc_rowfile_write(&rf, &row);
+  cc_rowfile_discard(&rf);
+  char partial[300];
+  snprintf(partial, sizeof partial, "%s.partial", path);
+  CHECK(!file_exists(path) && !file_exists(partial));
+  CHECK(cc_rowfile_open(&rf, path_in_dir("no/such/dir.csv"), CC_ROWS_CSV) == -1);
+}
+
+// Columns in another order, an unknown column, comments, blank lines, CRLF line ends, a UTF-8 mark.
+static void test_reader_flexible(void) {
+  const char *path = path_in_dir("flexible.csv");
+  write_text(path,
+             "\xef\xbb\xbf# written by hand\r\n"
+             "extra,profile,errors,wire_bytes,busbw_GBps,algbw_GBps,time_max_us,time_min_us,time_us,count,bytes,"
+             "ranks_per_node,nodes,ranks,dtype,compress,algo,strategy,op,source\r\n"
+             "\r\n"
+             "x,\"p,1\",-1,10,1.5,2.5,3,1,2,4,16,2,1,2,f32,none,ring,ring,allreduce,measured\r\n"
+             "# a comment between rows\n"
+             "  \n"
+             "y,\"multi\nline\",7,10,1.5,2.5,3,1,2,4,16,2,1,2,bf16,int8,ring,ring+int8,allreduce,predicted");
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  char err[512] = "";
+  CHECK(cc_rowset_read_csv(&rs, path, err, sizeof err) == 0);
+  CHECK_STREQ(err, "");
+  CHECK(rs.n == 2);
+  if (rs.n == 2) {
+    cc_row want0 = {"measured", "allreduce", "ring", "ring", "none", "f32", 2, 1, 2, 16, 4, 2, 1, 3, 2.5, 1.5, 10, -1,
+                    "p,1"};
+    cc_row want1 = {"predicted", "allreduce", "ring+int8", "ring", "int8", "bf16", 2, 1, 2, 16, 4, 2, 1, 3, 2.5, 1.5,
+                    10, 7, "multi\nline"};
+    CHECK(same_row(&rs.rows[0], &want0));
+    CHECK(same_row(&rs.rows[1], &want1));
+  }
+  cc_rowset_free(&rs);
+}
+
+static const char GOOD_ROW[] =
+    "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,11,14,0.08192,0.12288,1536,0,host\n";
+
+// Writes a fixture, expects the reader to reject it with want (after "<path>") and leave the set alone.
+static void expect_read_error(const char *file, const char *text, const char *want) {
+  const char *path = path_in_dir(file);
+  if (text) write_text(path, text);
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  cc_row row = simple_row();
+  cc_rowset_add(&rs, &row);
+  char err[512] = "", expected[512];
+  snprintf(expected, sizeof expected, "%s%s", path, want);
+  CHECK(cc_rowset_read_csv(&rs, path, err, sizeof err) == -1);
+  CHECK_STREQ(err, expected);
+  CHECK(rs.n == 1);
+  cc_rowset_free(&rs);
+}
+
+static void test_reader_errors(void) {
+  char text[2048];
+  snprintf(text, sizeof text, "%s%s%s", HEADER, GOOD_ROW,
+           "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,abc,11,14,0.08192,0.12288,1536,0,host\n");
+  expect_read_error("bad_number.csv", text, ":3: column 'time_us': 'abc' is not a number");
+  snprintf(text, sizeof text, "%s%s", HEADER,
+           "measured,allreduce,ring,ring,none,f32,2.5,1,4,1024,256,12.5,11,14,0.08192,0.12288,1536,0,host\n");
+  expect_read_error("bad_int.csv", text, ":2: column 'ranks': '2.5' is not an integer");
+  snprintf(text, sizeof text, "%s%s", HEADER,
+           "measured,allreduce,ring,ring,none,f32,4,1,4,-1024,256,12.5,11,14,0.08192,0.12288,1536,0,host\n");
+  expect_read_error("negative_bytes.csv", text, ":2: column 'bytes': '-1024' is not an integer");
+  snprintf(text, sizeof text, "%s%s", HEADER,
+           "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,,11,14,0.08192,0.12288,1536,0,host\n");
+  expect_read_error("empty_number.csv", text, ":2: column 'time_us': '' is not a number");
+  expect_read_error("missing_column.csv",
+                    "source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,"
+                    "time_min_us,time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors\n",
+                    ":1: missing column 'profile'");
+  expect_read_error("twice.csv", "# c\nop,op\n", ":2: column 'op' appears twice");
+  snprintf(text, sizeof text, "%s%s%s", HEADER, GOOD_ROW,
+           "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,11,14,0.08192,0.12288,1536,0\n");
+  expect_read_error("field_count.csv", text, ":3: 18 fields, but the header has 19");
+  snprintf(text, sizeof text, "%s%s%s", HEADER, GOOD_ROW, "\"unterminated,allreduce\n");
+  expect_read_error("quote.csv", text, ":3: unterminated quoted field");
+  snprintf(text, sizeof text, "%s%s", HEADER, "\"a\"b,allreduce\n");
+  expect_read_error("after_quote.csv", text, ":2: text after a closing quote");
+  expect_read_error("empty.csv", "", ": empty file (expected a header line)");
+  expect_read_error("comments.csv", "# only\n\n# comments\n", ": empty file (expected a header line)");
+  expect_read_error("missing.csv", NULL, ": No such file or directory");
+}
+
+int main(void) {
+  dir = make_test_dir("test_rows");
+  FILE *f = tmpfile();
+  cc_rows_write_csv_header(f);
+  char *header = read_stream(f);
+  fclose(f);
+  CHECK_STREQ(header, HEADER);
+  free(header);
+  test_formatting();
+  test_round_trip();
+  test_discard();
+  test_reader_flexible();
+  test_reader_errors();
+  int rc = check_done("test_rows");
+  if (rc == 0) remove_test_dir(dir);
+  return rc;
+}
