@@ -1,0 +1,207 @@
+// Checks dtype names and the 16-bit float conversions against independent references: gcc's _Float16
+// (libgcc's soft-float code, or the hardware) for f16, and rounding done in double for bf16.
+#include <float.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "kernels/dtype.h"
+
+#ifndef __FLT16_MAX__
+#error "test_dtype needs the _Float16 type (gcc >= 12 on x86-64)"
+#endif
+
+static long failures, checks;
+
+#define CHECK(cond, ...)                                                 \
+  do {                                                                   \
+    checks++;                                                            \
+    if (!(cond) && failures++ < 20) {                                    \
+      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
+      fprintf(stderr, __VA_ARGS__);                                      \
+      fputc('\n', stderr);                                               \
+    }                                                                    \
+  } while (0)
+
+static uint32_t bits(float f) {
+  uint32_t u;
+  memcpy(&u, &f, sizeof u);
+  return u;
+}
+
+static float from_bits(uint32_t u) {
+  float f;
+  memcpy(&f, &u, sizeof f);
+  return f;
+}
+
+static float f16_reference_to_f32(uint16_t h) {
+  _Float16 v;
+  memcpy(&v, &h, sizeof v);
+  return (float)v;
+}
+
+static void test_names(void) {
+  static const size_t sizes[CC_NDTYPES] = {4, 8, 2, 2};
+  static const double eps[CC_NDTYPES] = {0x1p-24, 0x1p-53, 0x1p-11, 0x1p-8};
+  static const char *const longs[CC_NDTYPES] = {"float", "double", "half", "bfloat16"};
+  for (int i = 0; i < CC_NDTYPES; i++) {
+    cc_dtype t = (cc_dtype)i, got = CC_NDTYPES;
+    CHECK(cc_dtype_size(t) == sizes[i], "size of %s", cc_dtype_name(t));
+    CHECK(cc_dtype_eps(t) == eps[i], "eps of %s", cc_dtype_name(t));
+    CHECK(strcmp(cc_dtype_long_name(t), longs[i]) == 0, "long name of %s", cc_dtype_name(t));
+    CHECK(cc_dtype_parse(cc_dtype_name(t), &got) == 0 && got == t, "parse %s", cc_dtype_name(t));
+    got = CC_NDTYPES;
+    CHECK(cc_dtype_parse(cc_dtype_long_name(t), &got) == 0 && got == t, "parse %s", longs[i]);
+  }
+  CHECK(strcmp(cc_dtype_name(CC_BF16), "bf16") == 0, "bf16 name");
+  const char *bad[] = {"", "f8", "F32", "float32", "bfloat", "f32 ", "int"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    cc_dtype t = CC_F64;
+    CHECK(cc_dtype_parse(bad[i], &t) == -1 && t == CC_F64, "parse '%s' must fail", bad[i]);
+  }
+  for (int i = 0; i < CC_NREDOPS; i++) {
+    cc_redop op = CC_NREDOPS;
+    CHECK(cc_redop_parse(cc_redop_name((cc_redop)i), &op) == 0 && op == (cc_redop)i, "redop %d", i);
+  }
+  CHECK(strcmp(cc_redop_name(CC_SUM), "sum") == 0 && strcmp(cc_redop_name(CC_AVG), "avg") == 0,
+        "redop names");
+  cc_redop op = CC_SUM;
+  CHECK(cc_redop_parse("prod", &op) == -1 && op == CC_SUM, "parse 'prod' must fail");
+}
+
+static void test_load_store(void) {
+  // Values exact in every type come back unchanged; 16-bit stores round to nearest even.
+  const double exact[] = {0.0, 1.0, -2.5, 0.375, 1024.0, -0.0078125};
+  for (int i = 0; i < CC_NDTYPES; i++) {
+    cc_dtype t = (cc_dtype)i;
+    unsigned char buf[3 * 8];
+    for (size_t k = 0; k < sizeof exact / sizeof *exact; k++) {
+      cc_store(buf, 2, t, exact[k]);
+      CHECK(cc_load(buf, 2, t) == exact[k], "%s load/store %g", cc_dtype_name(t), exact[k]);
+    }
+  }
+  uint16_t h[2];
+  cc_store(h, 1, CC_F16, 65520.0);
+  CHECK(h[1] == 0x7c00, "f16 store 65520 -> inf, got %04x", h[1]);
+  cc_store(h, 0, CC_F16, 1.0 + 0x1p-11);  // tie between 1 and 1+2^-10: even is 1
+  CHECK(h[0] == 0x3c00, "f16 store tie, got %04x", h[0]);
+  cc_store(h, 0, CC_BF16, 1.0 + 0x1p-8 + 0x1p-7);  // tie between 1+2^-7 and 1+2^-6: even is 1+2^-6
+  CHECK(h[0] == 0x3f82, "bf16 store tie, got %04x", h[0]);
+}
+
+static void test_f16_to_f32(void) {
+  for (uint32_t i = 0; i < 65536; i++) {
+    uint16_t h = (uint16_t)i;
+    float want = f16_reference_to_f32(h), got = cc_f16_to_f32(h);
+    if (isnan(want)) {
+      CHECK(isnan(got) && (bits(got) & 0x400000u) && signbit(got) == signbit(want),
+            "f16 %04x: want a quiet NaN with its sign, got %08x", h, bits(got));
+    } else {
+      CHECK(bits(got) == bits(want), "f16 %04x: want %08x, got %08x", h, bits(want), bits(got));
+    }
+  }
+}
+
+static void check_f32_to_f16(uint32_t x) {
+  float f = from_bits(x);
+  _Float16 ref = (_Float16)f;
+  uint16_t want, got = cc_f32_to_f16(f);
+  memcpy(&want, &ref, sizeof want);
+  if (isnan(f)) {
+    CHECK((got & 0x7c00u) == 0x7c00u && (got & 0x200u) && (got >> 15) == (x >> 31),
+          "f32 %08x: want a quiet NaN with its sign, got %04x", x, got);
+  } else {
+    CHECK(got == want, "f32 %08x (%a): want %04x, got %04x", x, f, want, got);
+  }
+}
+
+static void test_f32_to_f16(void) {
+  // A spread over all patterns (the stride is odd, so every mantissa bit varies). libgcc's
+  // conversion is slow (~100 ns, it raises FP exceptions), so the strides keep this to seconds.
+  for (uint64_t x = 0; x < (1ull << 32); x += 509) check_f32_to_f16((uint32_t)x);
+  // Around every f16 value and every midpoint between neighbours (where ties happen), both signs.
+  // f16 values have 11 significant bits, so the midpoints are exact in f32.
+  for (uint16_t h = 0; h < 0x7c00; h++) {
+    float lo = f16_reference_to_f32(h);
+    float mid = h == 0x7bff ? 65520.0f : (lo + f16_reference_to_f32((uint16_t)(h + 1))) / 2;
+    for (int32_t d = -3; d <= 3; d++) {
+      for (int neg = 0; neg < 2; neg++) {
+        uint32_t sign = neg ? 0x80000000u : 0;
+        check_f32_to_f16((bits(lo) + (uint32_t)d) ^ sign);
+        check_f32_to_f16((bits(mid) + (uint32_t)d) ^ sign);
+      }
+    }
+  }
+  // Every 7th pattern from 2^-26 (below half the smallest f16 subnormal) to the smallest normal.
+  for (uint32_t x = bits(0x1p-26f); x <= bits(0x1p-14f); x += 7) check_f32_to_f16(x);
+  // The overflow boundary: 65504 is the largest f16, 65520 the first value rounding to infinity.
+  for (uint32_t x = bits(65504.0f) - 4096; x <= bits(65520.0f) + 4096; x++) {
+    check_f32_to_f16(x);
+    check_f32_to_f16(x | 0x80000000u);
+  }
+  const uint32_t special[] = {0x7f800000u, 0xff800000u, 0x7f7fffffu, 0x7f800001u, 0x7fc00000u,
+                              0xffc00000u, 0x7fffffffu, 0xff800001u, 0x7f802000u, 0x00000001u};
+  for (size_t i = 0; i < sizeof special / sizeof *special; i++) check_f32_to_f16(special[i]);
+}
+
+static void test_bf16_to_f32(void) {
+  for (uint32_t i = 0; i < 65536; i++) {
+    uint16_t h = (uint16_t)i;
+    uint32_t want = i << 16;
+    float got = cc_bf16_to_f32(h);
+    CHECK(memcmp(&got, &want, sizeof got) == 0, "bf16 %04x: want %08x, got %08x", h, want, bits(got));
+  }
+}
+
+// f rounded to bf16 (8 significant bits, or multiples of 2^-133 below the normal range) in double,
+// with nearbyint in the default round-to-nearest-even mode. f is not NaN.
+static float bf16_reference(float f) {
+  if (isinf(f)) return f;
+  int e;
+  frexp(f, &e);  // f = m * 2^e with 0.5 <= |m| < 1
+  int q = e - 8 > -133 ? e - 8 : -133;
+  double r = ldexp(nearbyint(ldexp(f, -q)), q);
+  if (fabs(r) > FLT_MAX) return copysignf(INFINITY, f);
+  return (float)r;
+}
+
+static void check_f32_to_bf16(uint32_t x) {
+  float f = from_bits(x);
+  uint16_t got = cc_f32_to_bf16(f);
+  if (isnan(f)) {
+    CHECK((got & 0x7f80u) == 0x7f80u && (got & 0x40u) && (got >> 15) == (x >> 31),
+          "f32 %08x: want a quiet NaN with its sign, got %04x", x, got);
+    return;
+  }
+  uint32_t want = bits(bf16_reference(f));
+  CHECK((want & 0xffffu) == 0, "reference for %08x is not a bf16: %08x", x, want);
+  CHECK(got == want >> 16, "f32 %08x (%a): want %04x, got %04x", x, f, want >> 16, got);
+}
+
+static void test_f32_to_bf16(void) {
+  for (uint64_t x = 0; x < (1ull << 32); x += 127) check_f32_to_bf16((uint32_t)x);
+  // Every bf16 value (both signs, NaN and inf included) and the exact ties above it, +-2 ulps.
+  for (uint32_t h = 0; h < 65536; h++) {
+    for (int32_t d = -2; d <= 2; d++) {
+      check_f32_to_bf16((h << 16) + (uint32_t)d);
+      check_f32_to_bf16((h << 16) + 0x8000u + (uint32_t)d);
+    }
+  }
+  // 0x7f7f8000 is the tie between the largest bf16 and infinity: it must overflow.
+  CHECK(cc_f32_to_bf16(from_bits(0x7f7f8000u)) == 0x7f80u, "overflow to inf");
+  CHECK(cc_f32_to_bf16(from_bits(0x7f7f7fffu)) == 0x7f7fu, "largest bf16");
+  CHECK(cc_f32_to_bf16(-INFINITY) == 0xff80u, "-inf");
+}
+
+int main(void) {
+  test_names();
+  test_load_store();
+  test_f16_to_f32();
+  test_f32_to_f16();
+  test_bf16_to_f32();
+  test_f32_to_bf16();
+  printf("test_dtype: %ld checks, %ld failures\n", checks, failures);
+  return failures ? 1 : 0;
+}
