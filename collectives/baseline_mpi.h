@@ -1,0 +1,10 @@
+// Baselines through the MPI library's own collectives (MPI_Allreduce, MPI_Allgather,
+// MPI_Reduce_scatter_block) on the world group. f16/bf16 use a user-defined MPI op that adds in f32,
+// like the custom algorithms; avg is the MPI sum divided afterwards.
+#pragma once
+#include "collectives/comm.h"
+
+void mpi_baseline_allreduce(cc_comm *c, const void *send, void *recv, size_t count, cc_dtype t, cc_redop op);
+void mpi_baseline_allgather(cc_comm *c, const void *send, void *recv, size_t count_per_rank, cc_dtype t);
+void mpi_baseline_reduce_scatter(cc_comm *c, const void *send, void *recv, size_t count_per_rank, cc_dtype t,
+                                 cc_redop op);

@@ -1,0 +1,598 @@
+// ccbench: measure allreduce (allgather, reduce-scatter) strategies the way nccl-tests does.
+//
+//   mpirun -np 4 ccbench -b 8 -e 256M -f 2 -s ring,tree,rd,rabenseifner,hier:ring/ring,mpi -d f32 --check
+//
+// For each dtype, size and strategy: warm-up, then timed iterations, each one started after a barrier
+// and timed on every rank; an iteration's time is the slowest rank's. Reported: median, min and max
+// over iterations, algbw = bytes / median, busbw = algbw x the nccl-tests factor, and with --check the
+// number of wrong elements against a sum computed independently of any collective.
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <mpi.h>
+
+#include "collectives/collectives.h"
+#include "collectives/transport_mpi.h"
+#include "common/check_mpi.h"
+#include "common/cli.h"
+#include "common/json.h"
+#include "common/progress.h"
+#include "common/rng.h"
+#include "common/rows.h"
+#include "common/timer.h"
+#include "common/version.h"
+
+#define MAX_STRATEGIES 32
+#define MAX_SIZES 256
+
+typedef struct {
+  // command line
+  uint64_t minbytes, maxbytes, stepbytes, ring_segment, tree_chunk;
+  long long stepfactor, iters, warmup, ranks_per_node;
+  const char *strategies, *dtypes, *redop, *coll, *csv, *json, *profile;
+  bool check, in_place, no_progress;
+  // derived
+  cc_strategy strategy[MAX_STRATEGIES];
+  int nstrategies;
+  cc_dtype dtype[CC_NDTYPES];
+  int ndtypes;
+  uint64_t size[MAX_SIZES];
+  int nsizes;
+  cc_coll op;
+  cc_redop red;
+} options;
+
+typedef struct {
+  options *o;
+  cc_comm *comm;
+  MPI_Comm mpi;
+  int P, rank;
+  char host[MPI_MAX_PROCESSOR_NAME];
+  void *buf_a, *buf_b;  // send and recv, each large enough for the largest size
+  double *times;
+  cc_rowfile csv, json;
+  bool have_csv, have_json;
+  cc_progress progress;
+  int baseline;         // index of the mpi strategy in the sweep, -1 if absent
+  long long total_wrong;
+  bool any_checked;
+} bench;
+
+// One measured (size, strategy) point.
+typedef struct {
+  uint64_t bytes, count;
+  double median_us, min_us, max_us, algbw, busbw;
+  uint64_t wire_bytes;
+  long long wrong;  // -1: not checked
+} point;
+
+// ---------------------------------------------------------------------------------------------------
+// Options
+
+static int add_strategy(const char *item, size_t len, void *ctx) {
+  options *o = ctx;
+  char text[128], err[256];
+  if (len == 0 || len >= sizeof text) cc_input_error("-s/--strategies: empty or overlong entry in '%s'", o->strategies);
+  memcpy(text, item, len);
+  text[len] = '\0';
+  if (o->nstrategies == MAX_STRATEGIES) cc_input_error("-s/--strategies: more than %d strategies", MAX_STRATEGIES);
+  if (cc_strategy_parse(text, &o->strategy[o->nstrategies], err, sizeof err) != 0)
+    cc_input_error("-s/--strategies: %s", err);
+  o->nstrategies++;
+  return 0;
+}
+
+static int add_dtype(const char *item, size_t len, void *ctx) {
+  options *o = ctx;
+  char text[32];
+  if (len == 0 || len >= sizeof text) cc_input_error("-d/--dtype: empty or unknown entry in '%s'", o->dtypes);
+  memcpy(text, item, len);
+  text[len] = '\0';
+  if (strcmp(text, "all") == 0) {
+    for (int t = 0; t < CC_NDTYPES; t++) o->dtype[t] = (cc_dtype)t;
+    o->ndtypes = CC_NDTYPES;
+    return 0;
+  }
+  if (o->ndtypes == CC_NDTYPES) cc_input_error("-d/--dtype: too many entries in '%s'", o->dtypes);
+  if (cc_dtype_parse(text, &o->dtype[o->ndtypes]) != 0)
+    cc_input_error("-d/--dtype: unknown dtype '%s' (choose from f32, f64, f16, bf16, all; or float, double, "
+                   "half, bfloat16)", text);
+  o->ndtypes++;
+  return 0;
+}
+
+static void build_sizes(options *o) {
+  if (o->minbytes > o->maxbytes)
+    cc_input_error("-b/--minbytes (%llu) is larger than -e/--maxbytes (%llu)", (unsigned long long)o->minbytes,
+                   (unsigned long long)o->maxbytes);
+  if (o->stepbytes == 0 && o->stepfactor < 2)
+    cc_input_error("-f/--stepfactor must be at least 2 (or give -i/--stepbytes)");
+  for (uint64_t s = o->minbytes; s <= o->maxbytes;) {
+    if (o->nsizes == MAX_SIZES)
+      cc_input_error("-b/-e/-f/-i: more than %d sizes; raise -f or -i", MAX_SIZES);
+    o->size[o->nsizes++] = s;
+    uint64_t next = o->stepbytes ? s + o->stepbytes : s ? s * (uint64_t)o->stepfactor : 1;
+    if (next <= s) break;  // overflow
+    s = next;
+  }
+}
+
+static void parse_options(options *o, int argc, char **argv, int P, int rank) {
+  *o = (options){.minbytes = 8, .maxbytes = 32 << 20, .stepfactor = 2, .iters = 20, .warmup = 5,
+                 .strategies = "ring,tree,rd,rabenseifner,hier:ring/ring,mpi", .dtypes = "f32",
+                 .redop = "sum", .coll = "allreduce", .ring_segment = 1 << 20, .tree_chunk = 256 << 10};
+  cc_option opts[] = {
+      {"minbytes", 'b', CC_OPT_SIZE, &o->minbytes, "SIZE", "smallest message size in bytes", 0, 0},
+      {"maxbytes", 'e', CC_OPT_SIZE, &o->maxbytes, "SIZE", "largest message size in bytes", 0, 0},
+      {"stepfactor", 'f', CC_OPT_INT, &o->stepfactor, "N", "multiply the size by N between steps", 1, 1 << 20},
+      {"stepbytes", 'i', CC_OPT_SIZE, &o->stepbytes, "SIZE", "add SIZE between steps instead of -f", 0, 0},
+      {"strategies", 's', CC_OPT_STRING, &o->strategies, "LIST",
+       "comma-separated strategies: ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi", 0, 0},
+      {"dtype", 'd', CC_OPT_STRING, &o->dtypes, "LIST", "element types: f32, f64, f16, bf16 or all", 0, 0},
+      {"op", 'o', CC_OPT_STRING, &o->redop, "OP", "reduction: sum or avg", 0, 0},
+      {"collective", 'C', CC_OPT_STRING, &o->coll, "NAME", "allreduce, allgather or reduce_scatter", 0, 0},
+      {"iters", 'n', CC_OPT_INT, &o->iters, "N", "timed iterations per point", 1, 1e9},
+      {"warmup", 'w', CC_OPT_INT, &o->warmup, "N", "untimed warm-up iterations per point", 0, 1e9},
+      {"check", 'c', CC_OPT_FLAG, &o->check, NULL, "verify every result against the exact sum (#wrong)", 0, 0},
+      {"inplace", 0, CC_OPT_FLAG, &o->in_place, NULL, "run in place (default: out of place)", 0, 0},
+      {"ranks-per-node", 0, CC_OPT_INT, &o->ranks_per_node, "N",
+       "pretend nodes hold N consecutive ranks (for hier on one host); 0 = detect", 0, 1 << 30},
+      {"ring-segment", 0, CC_OPT_SIZE, &o->ring_segment, "SIZE", "ring pipelining segment", 1, 1099511627776.0},
+      {"tree-chunk", 0, CC_OPT_SIZE, &o->tree_chunk, "SIZE", "tree pipelining chunk", 1, 1099511627776.0},
+      {"csv", 0, CC_OPT_STRING, &o->csv, "FILE", "write rows as CSV (plus FILE.meta.json)", 0, 0},
+      {"json", 0, CC_OPT_STRING, &o->json, "FILE", "write rows as JSON lines (plus FILE.meta.json)", 0, 0},
+      {"profile", 0, CC_OPT_STRING, &o->profile, "NAME", "profile column of the rows (default: host name)", 0, 0},
+      {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar on stderr", 0, 0},
+  };
+  cc_cli cli = {
+      .prog = "ccbench",
+      .usage = "mpirun -np P ccbench [options]",
+      .summary = "Measures collective strategies over a sweep of message sizes, like nccl-tests: per size and "
+                 "strategy the median, min and max time over iterations (slowest rank per iteration), "
+                 "algbw and busbw, and with --check the number of wrong elements.",
+      .epilog = "Sizes take K, M, G suffixes (powers of 1024). Examples:\n"
+                "  mpirun -np 4 ccbench -b 8 -e 256M -f 2 -s ring,tree,rd,rabenseifner,hier:ring/ring,mpi --check\n"
+                "  mpirun -np 4 ccbench -s hier:ring/tree --ranks-per-node 2 -d bf16 -o avg --csv out.csv\n"
+                "  mpirun -np 8 ccbench -C allgather -s ring,rd,mpi -b 1K -e 64M",
+      .opts = opts,
+      .nopts = (int)(sizeof opts / sizeof opts[0]),
+  };
+  char err[256];
+  cc_cli_result r = cc_cli_parse(&cli, argc, argv, NULL, NULL, err, sizeof err);
+  if (r == CC_CLI_HELP) {
+    if (rank == 0) cc_cli_print_help(&cli, stdout);
+    MPI_Finalize();
+    exit(0);
+  }
+  if (r != CC_CLI_OK) cc_input_error("%s", err);
+
+  if (cc_coll_parse(o->coll, &o->op) != 0)
+    cc_input_error("-C/--collective: unknown collective '%s' (allreduce, allgather, reduce_scatter)", o->coll);
+  if (cc_redop_parse(o->redop, &o->red) != 0) cc_input_error("-o/--op: unknown reduction '%s' (sum, avg)", o->redop);
+  cc_split_list(o->dtypes, add_dtype, o);
+  cc_split_list(o->strategies, add_strategy, o);
+  build_sizes(o);
+  if (o->ranks_per_node > 0 && P % o->ranks_per_node != 0)
+    cc_input_error("--ranks-per-node %lld does not divide the %d ranks", o->ranks_per_node, P);
+  if (o->csv && o->json && strcmp(o->csv, o->json) == 0) cc_input_error("--csv and --json name the same file '%s'", o->csv);
+
+  char err2[256];
+  for (int i = 0; i < o->nstrategies; i++) {
+    if (!cc_strategy_implements(&o->strategy[i], o->op, err2, sizeof err2)) cc_input_error("-s/--strategies: %s", err2);
+    for (int j = 0; j < i; j++)
+      if (strcmp(o->strategy[i].name, o->strategy[j].name) == 0)
+        cc_input_error("-s/--strategies: '%s' is listed twice", o->strategy[i].name);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Data pattern and check.
+//
+// Element i of rank r is ((h(i) + r) mod q) - m with q = 2m+1 and h a hash of i: small integers, a
+// different value on every rank (up to q ranks), and the sum over ranks has a closed form, so the
+// expected result costs O(1) per element and does not depend on any collective. m is chosen so every
+// partial sum is an integer the dtype holds exactly; then sums must match exactly.
+
+static int significand_bits(cc_dtype t) { return t == CC_F16 ? 11 : t == CC_BF16 ? 8 : t == CC_F64 ? 53 : 24; }
+
+static int pattern_m(cc_dtype t, int P) {
+  double m = ldexp(1.0, significand_bits(t)) / (2.0 * P);
+  return m < 1 ? 1 : m > 8 ? 8 : (int)m;
+}
+
+static double pattern_value(size_t i, int r, int m) {
+  int q = 2 * m + 1;
+  return (double)((cc_hash64(0xcc0ULL, i) % (uint64_t)q + (uint64_t)r) % (uint64_t)q) - m;
+}
+
+// Sum over r = 0..P-1 of pattern_value(i, r, m).
+static double pattern_sum(size_t i, int P, int m) {
+  long long q = 2 * m + 1, s = (long long)(cc_hash64(0xcc0ULL, i) % (uint64_t)q);
+  long long full = P / q, len = P % q;
+  long long total = full * q * (q - 1) / 2;  // whole cycles of residues 0..q-1
+  if (s + len <= q) total += len * s + len * (len - 1) / 2;
+  else {
+    long long head = q - s, tail = len - head;
+    total += head * (s + q - 1) / 2 + tail * (tail - 1) / 2;
+  }
+  return (double)(total - (long long)P * m);
+}
+
+static void fill_pattern(void *buf, size_t first, size_t n, int r, cc_dtype t, int m) {
+  for (size_t i = 0; i < n; i++) cc_store(buf, i, t, pattern_value(first + i, r, m));
+}
+
+// Wrong elements of this rank's result. Exact match when every partial sum is representable,
+// else within the rounding bound of P-1 additions; avg adds one rounding of the division.
+static long long count_wrong(const options *o, cc_dtype t, const void *result, size_t first, size_t n, int P,
+                             bool gathered, size_t count_per_rank) {
+  int m = pattern_m(t, P);
+  double eps = cc_dtype_eps(t);
+  bool exact = (double)P * m <= ldexp(1.0, significand_bits(t));
+  long long wrong = 0;
+  for (size_t i = 0; i < n; i++) {
+    size_t e = first + i;
+    double want, tol;
+    if (gathered) {
+      want = pattern_value(e, (int)(e / count_per_rank), m);  // block r holds rank r's input
+      tol = 0;
+    } else {
+      want = pattern_sum(e, P, m);
+      tol = exact ? 0 : (P - 1) * eps * P * m;
+      if (o->red == CC_AVG) want /= P, tol = tol / P + 2.01 * eps * fabs(want);
+    }
+    double got = cc_load(result, i, t);
+    wrong += !(fabs(got - want) <= tol);  // NaN counts as wrong
+  }
+  return wrong;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Measurement
+
+typedef struct {
+  const void *send;
+  void *recv;
+  size_t count;   // allreduce: vector length; allgather/reduce_scatter: elements per rank
+  uint64_t bytes; // as reported: the whole vector / gathered / scattered buffer
+} call;
+
+static call setup_call(bench *B, uint64_t size, cc_dtype t) {
+  size_t es = cc_dtype_size(t);
+  call c = {.send = B->buf_a, .recv = B->buf_b};
+  if (B->o->op == CC_ALLREDUCE) {
+    c.count = size / es;
+    c.bytes = c.count * es;
+    if (B->o->in_place) c.recv = B->buf_a;
+  } else {
+    c.count = size / es / (size_t)B->P;
+    c.bytes = c.count * es * (size_t)B->P;
+    size_t mine = c.count * (size_t)B->rank;
+    if (B->o->in_place && B->o->op == CC_ALLGATHER) c.send = cc_at(B->buf_b, mine, t);
+    if (B->o->in_place && B->o->op == CC_REDUCE_SCATTER) c.recv = cc_at(B->buf_a, mine, t);
+  }
+  return c;
+}
+
+// Fills this rank's input for the call.
+static void fill_input(bench *B, const call *c, cc_dtype t) {
+  int m = pattern_m(t, B->P);
+  if (B->o->op == CC_ALLGATHER)
+    fill_pattern((void *)c->send, c->count * (size_t)B->rank, c->count, B->rank, t, m);
+  else
+    fill_pattern((void *)c->send, 0, B->o->op == CC_ALLREDUCE ? c->count : c->count * (size_t)B->P, B->rank, t, m);
+}
+
+static void run_once(bench *B, const cc_strategy *s, const call *c, cc_dtype t) {
+  switch (B->o->op) {
+    case CC_ALLREDUCE: cc_allreduce(B->comm, s, c->send, c->recv, c->count, t, B->o->red); break;
+    case CC_ALLGATHER: cc_allgather(B->comm, s, c->send, c->recv, c->count, t); break;
+    default: cc_reduce_scatter(B->comm, s, c->send, c->recv, c->count, t, B->o->red); break;
+  }
+}
+
+static int compare_doubles(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+static point measure(bench *B, const cc_strategy *s, uint64_t size, cc_dtype t) {
+  const options *o = B->o;
+  call c = setup_call(B, size, t);
+  point pt = {.bytes = c.bytes, .wrong = -1};
+  pt.count = o->op == CC_ALLREDUCE ? c.count : c.count * (size_t)B->P;
+  fill_input(B, &c, t);
+
+  for (long long i = 0; i < o->warmup; i++) run_once(B, s, &c, t);
+  uint64_t sent_before = B->comm->bytes_sent;
+  for (long long i = 0; i < o->iters; i++) {
+    CC_CHECK_MPI(MPI_Barrier(B->mpi));
+    double start = cc_now_us();
+    run_once(B, s, &c, t);
+    B->times[i] = cc_now_us() - start;
+  }
+  // An iteration takes as long as its slowest rank.
+  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, B->times, (int)o->iters, MPI_DOUBLE, MPI_MAX, B->mpi));
+  qsort(B->times, (size_t)o->iters, sizeof(double), compare_doubles);
+  long long n = o->iters;
+  pt.median_us = n % 2 ? B->times[n / 2] : 0.5 * (B->times[n / 2 - 1] + B->times[n / 2]);
+  pt.min_us = B->times[0];
+  pt.max_us = B->times[n - 1];
+  pt.algbw = pt.median_us > 0 ? (double)pt.bytes / pt.median_us / 1e3 : 0;
+  pt.busbw = pt.algbw * cc_busbw_factor(o->op, B->P);
+  unsigned long long sent = (B->comm->bytes_sent - sent_before) / (uint64_t)o->iters;
+  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &sent, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, B->mpi));
+  pt.wire_bytes = sent;
+
+  if (o->check) {
+    fill_input(B, &c, t);
+    run_once(B, s, &c, t);
+    size_t first = o->op == CC_REDUCE_SCATTER ? c.count * (size_t)B->rank : 0;
+    size_t n_result = o->op == CC_ALLGATHER ? c.count * (size_t)B->P : c.count;
+    long long wrong = count_wrong(o, t, c.recv, first, n_result, B->P, o->op == CC_ALLGATHER, c.count);
+    CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &wrong, 1, MPI_LONG_LONG, MPI_SUM, B->mpi));
+    pt.wrong = wrong;
+  }
+  return pt;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Output
+
+static int strategy_width(const options *o) {
+  int w = 8;
+  for (int i = 0; i < o->nstrategies; i++)
+    if ((int)strlen(o->strategy[i].name) > w) w = (int)strlen(o->strategy[i].name);
+  return w;
+}
+
+static void print_header(bench *B) {
+  const options *o = B->o;
+  char ver[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len;
+  MPI_Get_library_version(ver, &len);
+  ver[strcspn(ver, ",\n")] = '\0';
+  // Where every rank runs, as nccl-tests lists its devices.
+  char *hosts = B->rank == 0 ? cc_malloc((size_t)B->P * MPI_MAX_PROCESSOR_NAME) : NULL;
+  int *pids = B->rank == 0 ? cc_malloc(sizeof(int) * (size_t)B->P) : NULL, pid = (int)getpid();
+  CC_CHECK_MPI(MPI_Gather(B->host, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, hosts, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0, B->mpi));
+  CC_CHECK_MPI(MPI_Gather(&pid, 1, MPI_INT, pids, 1, MPI_INT, 0, B->mpi));
+  if (B->rank != 0) return;
+
+  char minb[32], maxb[32], seg[32], chunk[32];
+  cc_format_size(o->minbytes, minb, sizeof minb);
+  cc_format_size(o->maxbytes, maxb, sizeof maxb);
+  cc_format_size(B->comm->tuning.ring_segment_bytes, seg, sizeof seg);
+  cc_format_size(B->comm->tuning.tree_chunk_bytes, chunk, sizeof chunk);
+  printf("# ccbench %s (%s): %s, %s, %s\n", cc_version(), cc_commit(), cc_coll_name(o->op),
+         o->op == CC_ALLGATHER ? "no reduction" : cc_redop_name(o->red), o->in_place ? "in place" : "out of place");
+  printf("# %d ranks on %d node%s (%d per node%s), %s, host memory\n", B->P, B->comm->nodes,
+         B->comm->nodes == 1 ? "" : "s", B->comm->local_size, o->ranks_per_node ? ", from --ranks-per-node" : "", ver);
+  printf("# minBytes %s maxBytes %s step: ", minb, maxb);
+  if (o->stepbytes) printf("%llu(bytes)", (unsigned long long)o->stepbytes);
+  else printf("%lld(factor)", o->stepfactor);
+  printf(" warmup iters: %lld iters: %lld validation: %d  ring segment %s, tree chunk %s\n", o->warmup, o->iters,
+         o->check ? 1 : 0, seg, chunk);
+  printf("#\n");
+  for (int r = 0; r < B->P; r++)
+    printf("#  Rank %2d Pid %7d on %s node %d\n", r, pids[r], hosts + (size_t)r * MPI_MAX_PROCESSOR_NAME,
+           o->ranks_per_node ? r / (int)o->ranks_per_node : B->comm->t->node_of[r]);
+  printf("#\n");
+  int w = strategy_width(o);
+  printf("# %10s %12s %8s %6s %*s %10s %10s %10s %8s %8s %7s %7s\n", "size", "count", "type", "redop", w, "strategy",
+         "time", "min", "max", "algbw", "busbw", "#wrong", "busbw");
+  printf("# %10s %12s %8s %6s %*s %10s %10s %10s %8s %8s %7s %7s\n", "(B)", "(elements)", "", "", w, "", "(us)",
+         "(us)", "(us)", "(GB/s)", "(GB/s)", "", B->baseline >= 0 ? "/mpi" : "");
+  fflush(stdout);
+  free(hosts);
+  free(pids);
+}
+
+static cc_row make_row(const bench *B, const cc_strategy *s, cc_dtype t, const point *pt) {
+  return (cc_row){
+      .source = "measured", .op = cc_coll_name(B->o->op), .strategy = s->name, .algo = s->algo_name,
+      .compress = s->compress, .dtype = cc_dtype_name(t), .ranks = B->P, .nodes = B->comm->nodes,
+      .ranks_per_node = B->comm->local_size, .bytes = pt->bytes, .count = pt->count, .time_us = pt->median_us,
+      .time_min_us = pt->min_us, .time_max_us = pt->max_us, .algbw_GBps = pt->algbw, .busbw_GBps = pt->busbw,
+      .wire_bytes = pt->wire_bytes, .errors = pt->wrong, .profile = B->o->profile};
+}
+
+// Prints one size's rows (all strategies, so the ratio to the baseline is known) and stores them.
+static void emit_size(bench *B, cc_dtype t, const point *pts) {
+  const options *o = B->o;
+  int w = strategy_width(o);
+  for (int i = 0; i < o->nstrategies; i++) {
+    const point *pt = &pts[i];
+    cc_row row = make_row(B, &o->strategy[i], t, pt);
+    if (B->have_csv) cc_rowfile_write(&B->csv, &row);
+    if (B->have_json) cc_rowfile_write(&B->json, &row);
+    char wrong[24], ratio[24];
+    if (pt->wrong < 0) snprintf(wrong, sizeof wrong, "N/A");
+    else snprintf(wrong, sizeof wrong, "%lld", pt->wrong);
+    if (B->baseline >= 0 && pts[B->baseline].busbw > 0) snprintf(ratio, sizeof ratio, "%.2f", pt->busbw / pts[B->baseline].busbw);
+    else snprintf(ratio, sizeof ratio, "-");
+    printf("  %10llu %12llu %8s %6s %*s %10.2f %10.2f %10.2f %8.2f %8.2f %7s %7s\n", (unsigned long long)pt->bytes,
+           (unsigned long long)pt->count, cc_dtype_long_name(t), o->op == CC_ALLGATHER ? "none" : cc_redop_name(o->red),
+           w, o->strategy[i].name, pt->median_us, pt->min_us, pt->max_us, pt->algbw, pt->busbw, wrong, ratio);
+  }
+  fflush(stdout);
+}
+
+// Per strategy: average busbw over the sweep and, with the baseline present, the geometric mean of
+// busbw relative to it over the sizes where both moved data.
+typedef struct {
+  double busbw_sum, log_ratio_sum;
+  int n, nratio;
+} summary;
+
+static void print_summary(const bench *B, const summary *sum) {
+  const options *o = B->o;
+  int w = strategy_width(o);
+  printf("#\n# %*s %14s %16s\n", w, "strategy", "avg busbw GB/s", B->baseline >= 0 ? "busbw/mpi geomean" : "");
+  for (int i = 0; i < o->nstrategies; i++) {
+    printf("# %*s %14.3f", w, o->strategy[i].name, sum[i].n ? sum[i].busbw_sum / sum[i].n : 0.0);
+    if (B->baseline >= 0 && sum[i].nratio) printf(" %16.3f", exp(sum[i].log_ratio_sum / sum[i].nratio));
+    printf("\n");
+  }
+  if (B->any_checked) printf("# Wrong elements: %lld %s\n", B->total_wrong, B->total_wrong ? "FAILED" : "OK");
+  else printf("# Wrong elements: not checked (use --check)\n");
+  printf("#\n");
+}
+
+// Rank 0 opens the result files; every rank learns whether that worked, so a bad path stops all.
+static void open_outputs(bench *B) {
+  const options *o = B->o;
+  char err[512] = "";
+  if (B->rank == 0) {
+    if (o->csv && cc_rowfile_open(&B->csv, o->csv, CC_ROWS_CSV) != 0)
+      snprintf(err, sizeof err, "--csv: cannot write '%s.partial': %s", o->csv, strerror(errno));
+    else B->have_csv = o->csv != NULL;
+    if (!err[0] && o->json && cc_rowfile_open(&B->json, o->json, CC_ROWS_JSONL) != 0) {
+      snprintf(err, sizeof err, "--json: cannot write '%s.partial': %s", o->json, strerror(errno));
+      if (B->have_csv) cc_rowfile_discard(&B->csv), B->have_csv = false;
+    } else B->have_json = o->json != NULL;
+  }
+  CC_CHECK_MPI(MPI_Bcast(err, sizeof err, MPI_CHAR, 0, B->mpi));
+  if (err[0]) cc_input_error("%s", err);
+}
+
+static void write_sidecar(const bench *B, const char *results, int argc, char **argv) {
+  const options *o = B->o;
+  cc_meta m;
+  cc_meta_init(&m);
+  cc_meta_standard(&m, "ccbench", argc, argv);
+  char ver[MPI_MAX_LIBRARY_VERSION_STRING];
+  int len;
+  MPI_Get_library_version(ver, &len);
+  ver[strcspn(ver, "\n")] = '\0';
+  cc_meta_str(&m, "mpi", ver);
+  cc_meta_str(&m, "results", results);
+  cc_meta_str(&m, "collective", cc_coll_name(o->op));
+  cc_meta_str(&m, "redop", cc_redop_name(o->red));
+  cc_meta_str(&m, "placement", o->in_place ? "in-place" : "out-of-place");
+  cc_meta_str(&m, "transport", "mpi");
+  cc_meta_str(&m, "memory", "host");
+  cc_meta_int(&m, "ranks", B->P);
+  cc_meta_int(&m, "nodes", B->comm->nodes);
+  cc_meta_int(&m, "ranks_per_node", B->comm->local_size);
+  cc_meta_int(&m, "ranks_per_node_override", o->ranks_per_node);
+  cc_meta_int(&m, "iters", o->iters);
+  cc_meta_int(&m, "warmup", o->warmup);
+  cc_meta_int(&m, "check", o->check);
+  cc_meta_int(&m, "ring_segment_bytes", (long long)B->comm->tuning.ring_segment_bytes);
+  cc_meta_int(&m, "tree_chunk_bytes", (long long)B->comm->tuning.tree_chunk_bytes);
+  cc_meta_int(&m, "cpus_online", sysconf(_SC_NPROCESSORS_ONLN));
+  char path[4096];
+  snprintf(path, sizeof path, "%s.meta.json", results);
+  if (cc_meta_write(&m, path) != 0) cc_warn("cannot write '%s': %s", path, strerror(errno));
+  cc_meta_free(&m);
+}
+
+// ---------------------------------------------------------------------------------------------------
+
+static void *alloc_touched(size_t bytes) {
+  void *p = cc_host_memops.alloc(bytes ? bytes : 1);
+  memset(p, 0, bytes);  // fault the pages in now, not inside a timed iteration
+  return p;
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  cc_set_progname("ccbench");
+  cc_mpi_install_error_hooks();
+
+  cc_transport *t = cc_transport_mpi_create(MPI_COMM_WORLD);
+  options o;
+  parse_options(&o, argc, argv, t->size, t->rank);
+
+  bench B = {.o = &o, .mpi = cc_transport_mpi_comm(t), .P = t->size, .rank = t->rank, .baseline = -1};
+  B.comm = cc_comm_create(t, &cc_host_memops, (int)o.ranks_per_node);
+  B.comm->tuning.ring_segment_bytes = o.ring_segment;
+  B.comm->tuning.tree_chunk_bytes = o.tree_chunk;
+  for (int i = 0; i < o.nstrategies; i++) {
+    if (o.strategy[i].algo == CC_ALGO_MPI) B.baseline = i;
+    if (o.strategy[i].algo == CC_ALGO_HIER && !B.comm->uniform_nodes)
+      cc_input_error("-s/--strategies: %s needs the same number of ranks on every node; use --ranks-per-node",
+                     o.strategy[i].name);
+  }
+  int len;
+  MPI_Get_processor_name(B.host, &len);
+  if (!o.profile) {
+    static char profile_name[MPI_MAX_PROCESSOR_NAME];
+    memcpy(profile_name, B.host, sizeof profile_name);
+    CC_CHECK_MPI(MPI_Bcast(profile_name, sizeof profile_name, MPI_CHAR, 0, B.mpi));
+    o.profile = profile_name;
+  }
+  open_outputs(&B);
+
+  // Buffers for the largest size: the sizes themselves are bytes of the whole vector.
+  B.buf_a = alloc_touched(o.maxbytes);
+  B.buf_b = alloc_touched(o.maxbytes);
+  B.times = cc_malloc(sizeof(double) * (size_t)o.iters);
+  print_header(&B);
+
+  summary *sum = cc_calloc((size_t)o.nstrategies, sizeof(summary));
+  point *pts = cc_malloc(sizeof(point) * (size_t)o.nstrategies);
+  cc_progress_start(&B.progress, (uint64_t)(o.ndtypes * o.nsizes * o.nstrategies), B.rank == 0 && !o.no_progress);
+  uint64_t done = 0;
+  for (int d = 0; d < o.ndtypes; d++) {
+    cc_dtype t_ = o.dtype[d];
+    uint64_t last_count = UINT64_MAX;
+    for (int z = 0; z < o.nsizes; z++) {
+      call c = setup_call(&B, o.size[z], t_);
+      if (c.count == last_count) {  // a size that rounds to the same element count as the last one
+        done += (uint64_t)o.nstrategies;
+        continue;
+      }
+      last_count = c.count;
+      for (int i = 0; i < o.nstrategies; i++) {
+        char label[96], sz[32];
+        cc_format_size(c.bytes, sz, sizeof sz);
+        snprintf(label, sizeof label, "%s %s %s", o.strategy[i].name, sz, cc_dtype_name(t_));
+        cc_progress_update(&B.progress, done, label);
+        pts[i] = measure(&B, &o.strategy[i], o.size[z], t_);
+        done++;
+        if (pts[i].wrong >= 0) B.any_checked = true, B.total_wrong += pts[i].wrong;
+      }
+      cc_progress_update(&B.progress, done, "");
+      if (B.rank == 0) {
+        cc_progress_clear(&B.progress);
+        emit_size(&B, t_, pts);
+        for (int i = 0; i < o.nstrategies; i++) {
+          if (pts[i].bytes == 0) continue;
+          sum[i].busbw_sum += pts[i].busbw, sum[i].n++;
+          if (B.baseline >= 0 && pts[i].busbw > 0 && pts[B.baseline].busbw > 0)
+            sum[i].log_ratio_sum += log(pts[i].busbw / pts[B.baseline].busbw), sum[i].nratio++;
+        }
+      }
+    }
+  }
+  cc_progress_finish(&B.progress);
+
+  if (B.rank == 0) {
+    print_summary(&B, sum);
+    if (B.have_csv) {
+      if (cc_rowfile_commit(&B.csv) != 0) CC_FATAL("cannot finish '%s': %s", o.csv, strerror(errno));
+      write_sidecar(&B, o.csv, argc, argv);
+      printf("# rows: %s\n", o.csv);
+    }
+    if (B.have_json) {
+      if (cc_rowfile_commit(&B.json) != 0) CC_FATAL("cannot finish '%s': %s", o.json, strerror(errno));
+      write_sidecar(&B, o.json, argc, argv);
+      printf("# rows: %s\n", o.json);
+    }
+  }
+  free(sum);
+  free(pts);
+  free(B.times);
+  cc_host_memops.free(B.buf_a);
+  cc_host_memops.free(B.buf_b);
+  cc_comm_destroy(B.comm);
+  t->destroy(t);
+  MPI_Finalize();
+  return B.total_wrong ? 1 : 0;
+}

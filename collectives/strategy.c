@@ -1,0 +1,121 @@
+#include "collectives/strategy.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *const algo_names[CC_NALGOS] = {
+    [CC_ALGO_RING] = "ring", [CC_ALGO_TREE] = "tree",     [CC_ALGO_BTREE] = "btree",
+    [CC_ALGO_RD] = "rd",     [CC_ALGO_RABENSEIFNER] = "rabenseifner", [CC_ALGO_HIER] = "hier",
+    [CC_ALGO_MPI] = "mpi",
+};
+
+// Which collectives each algorithm implements (hier and the tree only allreduce).
+static const bool implements[CC_NALGOS][CC_NCOLLS] = {
+    [CC_ALGO_RING] = {true, true, true},          [CC_ALGO_TREE] = {true, false, false},
+    [CC_ALGO_BTREE] = {true, false, false},       [CC_ALGO_RD] = {true, true, false},
+    [CC_ALGO_RABENSEIFNER] = {true, true, true},  [CC_ALGO_HIER] = {true, false, false},
+    [CC_ALGO_MPI] = {true, true, true},
+};
+
+const char *cc_algo_name(cc_algo a) { return a >= 0 && a < CC_NALGOS ? algo_names[a] : "?"; }
+
+static int algo_lookup(const char *s, size_t len, cc_algo *out) {
+  for (int a = 0; a < CC_NALGOS; a++)
+    if (strlen(algo_names[a]) == len && strncmp(s, algo_names[a], len) == 0) {
+      *out = (cc_algo)a;
+      return 0;
+    }
+  return -1;
+}
+
+#define ALGO_CHOICES "ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi"
+
+// "hier", "hier:ring/tree"
+static int parse_hier(const char *text, const char *spec, cc_strategy *out, char *err, size_t errlen) {
+  out->intra = out->inter = CC_ALGO_RING;
+  if (*spec == '\0') return 0;
+  const char *slash = strchr(spec, '/');
+  if (!slash) {
+    snprintf(err, errlen, "strategy '%s': expected hier:<intra>/<inter>, e.g. hier:ring/tree", text);
+    return -1;
+  }
+  if (algo_lookup(spec, (size_t)(slash - spec), &out->intra) != 0 ||
+      (out->intra != CC_ALGO_RING && out->intra != CC_ALGO_RABENSEIFNER)) {
+    snprintf(err, errlen, "strategy '%s': intra-node algorithm must be ring or rabenseifner "
+             "(it needs a reduce-scatter and an allgather)", text);
+    return -1;
+  }
+  if (algo_lookup(slash + 1, strlen(slash + 1), &out->inter) != 0 || out->inter == CC_ALGO_HIER ||
+      out->inter == CC_ALGO_MPI) {
+    snprintf(err, errlen, "strategy '%s': inter-node algorithm must be one of ring, tree, btree, rd, "
+             "rabenseifner", text);
+    return -1;
+  }
+  return 0;
+}
+
+int cc_strategy_parse(const char *text, cc_strategy *out, char *err, size_t errlen) {
+  memset(out, 0, sizeof(*out));
+  if (strlen(text) >= sizeof(out->name) - 1) {
+    snprintf(err, errlen, "strategy '%.40s...' is too long", text);
+    return -1;
+  }
+  const char *plus = strchr(text, '+');
+  if (plus) {
+    snprintf(err, errlen, "strategy '%s': gradient compressors ('+%s') are not implemented yet", text, plus + 1);
+    return -1;
+  }
+  const char *colon = strchr(text, ':');
+  size_t head = colon ? (size_t)(colon - text) : strlen(text);
+  if (algo_lookup(text, head, &out->algo) != 0) {
+    snprintf(err, errlen, "unknown strategy '%s' (choose from " ALGO_CHOICES ")", text);
+    return -1;
+  }
+  if (out->algo == CC_ALGO_HIER) {
+    if (parse_hier(text, colon ? colon + 1 : "", out, err, errlen) != 0) return -1;
+    snprintf(out->algo_name, sizeof(out->algo_name), "hier:%s/%s", algo_names[out->intra], algo_names[out->inter]);
+  } else {
+    if (colon) {
+      snprintf(err, errlen, "strategy '%s': '%s' takes no ':' options", text, algo_names[out->algo]);
+      return -1;
+    }
+    snprintf(out->algo_name, sizeof(out->algo_name), "%s", algo_names[out->algo]);
+  }
+  snprintf(out->name, sizeof(out->name), "%s", out->algo_name);
+  snprintf(out->compress, sizeof(out->compress), "none");
+  return 0;
+}
+
+bool cc_strategy_implements(const cc_strategy *s, cc_coll coll, char *err, size_t errlen) {
+  if (implements[s->algo][coll]) return true;
+  char list[128] = "";
+  for (int a = 0; a < CC_NALGOS; a++)
+    if (implements[a][coll]) {
+      if (list[0]) strncat(list, ", ", sizeof(list) - strlen(list) - 1);
+      strncat(list, algo_names[a], sizeof(list) - strlen(list) - 1);
+    }
+  snprintf(err, errlen, "strategy '%s' has no %s (%s has: %s)", s->name, cc_coll_name(coll), cc_coll_name(coll), list);
+  return false;
+}
+
+static const char *const coll_names[CC_NCOLLS] = {"allreduce", "allgather", "reduce_scatter"};
+
+const char *cc_coll_name(cc_coll c) { return c >= 0 && c < CC_NCOLLS ? coll_names[c] : "?"; }
+
+int cc_coll_parse(const char *s, cc_coll *out) {
+  for (int c = 0; c < CC_NCOLLS; c++)
+    if (strcmp(s, coll_names[c]) == 0) {
+      *out = (cc_coll)c;
+      return 0;
+    }
+  if (strcmp(s, "reducescatter") == 0 || strcmp(s, "reduce-scatter") == 0) {
+    *out = CC_REDUCE_SCATTER;
+    return 0;
+  }
+  return -1;
+}
+
+double cc_busbw_factor(cc_coll c, int ranks) {
+  double n = ranks;
+  return c == CC_ALLREDUCE ? 2.0 * (n - 1) / n : (n - 1) / n;
+}

@@ -1,0 +1,43 @@
+// Strategy names: the one spelling ccbench, ccsim and cctrain share.
+//
+//   strategy := algo [ "+" compressor ]        (compressors arrive with compress/)
+//   algo     := ring | tree | btree | rd | rabenseifner | mpi | hier[:<intra>/<inter>]
+//   intra    := ring | rabenseifner            (algorithms with a reduce-scatter and an allgather)
+//   inter    := ring | tree | btree | rd | rabenseifner
+// "hier" alone means hier:ring/ring.
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum {
+  CC_ALGO_RING,
+  CC_ALGO_TREE,          // double binary tree
+  CC_ALGO_BTREE,         // single binary tree
+  CC_ALGO_RD,            // recursive doubling
+  CC_ALGO_RABENSEIFNER,
+  CC_ALGO_HIER,
+  CC_ALGO_MPI,           // the MPI library's collective (baseline)
+  CC_NALGOS
+} cc_algo;
+
+typedef enum { CC_ALLREDUCE, CC_ALLGATHER, CC_REDUCE_SCATTER, CC_NCOLLS } cc_coll;
+
+typedef struct {
+  cc_algo algo;
+  cc_algo intra, inter;  // for CC_ALGO_HIER
+  char name[64];         // canonical spelling: "hier:ring/tree"
+  char algo_name[64];    // the algorithm part of the name
+  char compress[32];     // compressor part, "none" for now
+} cc_strategy;
+
+// 0 on success; -1 with a one-line reason in err.
+int cc_strategy_parse(const char *text, cc_strategy *out, char *err, size_t errlen);
+const char *cc_algo_name(cc_algo a);
+// Whether the strategy implements collective `coll` (independent of the communicator). When not,
+// writes a reason listing the strategies that do.
+bool cc_strategy_implements(const cc_strategy *s, cc_coll coll, char *err, size_t errlen);
+
+const char *cc_coll_name(cc_coll c);   // "allreduce", "allgather", "reduce_scatter"
+int cc_coll_parse(const char *s, cc_coll *out);
+// nccl-tests' bus bandwidth factor: allreduce 2(n-1)/n, allgather and reduce-scatter (n-1)/n.
+double cc_busbw_factor(cc_coll c, int ranks);

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Bad input to ccbench: a non-zero exit, one line on stderr naming the flag, no result file left.
+#   ccbench_bad_input.sh MPIEXEC CCBENCH
+set -uo pipefail
+mpiexec=$1 ccbench=$2
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+
+# expect NP FLAG-TEXT ARGS...: runs ccbench on NP ranks with ARGS plus a --csv target.
+expect() {
+  local np=$1 want=$2
+  shift 2
+  rm -f "$tmp"/out.csv*
+  "$mpiexec" -q -np "$np" --bind-to none "$ccbench" --no-progress --csv "$tmp/out.csv" "$@" \
+    > "$tmp/stdout" 2> "$tmp/stderr"
+  local rc=$? lines
+  lines=$(grep -c . "$tmp/stderr")
+  if [ "$rc" -eq 0 ]; then
+    echo "FAIL ($*): exit status 0"; failures=$((failures + 1))
+  elif [ "$lines" -ne 1 ] || ! grep -qF -- "$want" "$tmp/stderr"; then
+    echo "FAIL ($*): expected one line naming '$want', got:"; cat "$tmp/stderr"; failures=$((failures + 1))
+  elif ls "$tmp"/out.csv* >/dev/null 2>&1; then
+    echo "FAIL ($*): left $(ls "$tmp"/out.csv*)"; failures=$((failures + 1))
+  else
+    echo "ok   ($*): $(cat "$tmp/stderr")"
+  fi
+}
+
+expect 1 "-s/--strategies" -s ring,foo
+expect 1 "-s/--strategies" -s ring+int8
+expect 1 "-s/--strategies" -s hier:tree/ring
+expect 1 "-s/--strategies" -s ring,ring
+expect 1 "-s/--strategies" -C allgather -s tree
+expect 1 "-b/--minbytes" -b 1M -e 1K
+expect 1 "-b/--minbytes" -b -5
+expect 1 "-e/--maxbytes" -e abc
+expect 1 "-e/--maxbytes" -e 1.5M
+expect 1 "-n/--iters" -n 0
+expect 1 "-f/--stepfactor" -f 1
+expect 1 "-d/--dtype" -d int8
+expect 1 "-o/--op" -o max
+expect 1 "--bogus" --bogus
+expect 2 "--ranks-per-node" --ranks-per-node 3 -e 64
+expect 4 "--ranks-per-node" --ranks-per-node 3 -e 64
+expect 2 "--csv" -e 64 --csv "$tmp/no/such/dir/out.csv"
+
+if [ "$failures" -ne 0 ]; then echo "$failures bad-input cases failed"; exit 1; fi
+echo "ccbench_bad_input: OK"
