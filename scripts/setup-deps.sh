@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what ccbench needs when it is missing (Debian/Ubuntu, apt-get): a C compiler, make, cmake,
+# Open MPI (runtime and headers) and gnuplot. Runs as root, or through sudo.
+set -euo pipefail
+
+need=()
+command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
+command -v make >/dev/null 2>&1 || need+=(make)
+command -v cmake >/dev/null 2>&1 || need+=(cmake)
+command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
+command -v mpicc >/dev/null 2>&1 || need+=(libopenmpi-dev)
+command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
+command -v git >/dev/null 2>&1 || need+=(git)
+
+if [ ${#need[@]} -eq 0 ]; then
+  echo "setup-deps: everything is installed"
+  exit 0
+fi
+if [ "$(id -u)" -eq 0 ]; then
+  sudo=()
+elif command -v sudo >/dev/null 2>&1; then
+  sudo=(sudo)
+else
+  echo "setup-deps: missing ${need[*]} and not root (and no sudo) to install them" >&2
+  exit 1
+fi
+echo "setup-deps: installing ${need[*]}"
+"${sudo[@]}" apt-get update -qq
+# Without --no-install-recommends Open MPI pulls in ~80 packages.
+DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${need[@]}"
