@@ -550,7 +550,7 @@ int main(int argc, char **argv) {
       }
       last_count = c.count;
       for (int i = 0; i < o.nstrategies; i++) {
-        char label[96], sz[32];
+        char label[160], sz[32];
         cc_format_size(c.bytes, sz, sizeof sz);
         snprintf(label, sizeof label, "%s %s %s", o.strategy[i].name, sz, cc_dtype_name(t_));
         cc_progress_update(&B.progress, done, label);

@@ -16,32 +16,11 @@
 
 #include "collectives/strategy.h"
 #include "common/rows.h"
+#include "common/tests/check.h"
 
-static int failures;
-
-#define EXPECT(cond, ...)                          \
-  do {                                             \
-    if (!(cond)) {                                 \
-      fprintf(stderr, "check_rows: " __VA_ARGS__); \
-      fputc('\n', stderr);                         \
-      failures++;                                  \
-    }                                              \
-  } while (0)
 
 static bool near(double a, double b) { return fabs(a - b) <= 1e-6 * fabs(b) + 1e-9; }
 
-static char *read_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *text = calloc((size_t)n + 1, 1);
-  if (fread(text, 1, (size_t)n, f) != (size_t)n) n = 0;
-  fclose(f);
-  text[n] = '\0';
-  return text;
-}
 
 // Elements ring allreduce sends from rank r: all blocks but r and r+1, twice over.
 static double ring_wire_elems(double count, int P) {
@@ -57,19 +36,19 @@ static double ring_wire_elems(double count, int P) {
 
 static void check_json_lines(const char *path, size_t nrows) {
   char *text = read_text(path);
-  EXPECT(text != NULL, "%s: cannot read", path);
+  CHECKF(text != NULL, "%s: cannot read", path);
   if (!text) return;
   size_t lines = 0;
   for (char *line = strtok(text, "\n"); line; line = strtok(NULL, "\n"), lines++) {
     size_t len = strlen(line);
-    EXPECT(len > 2 && line[0] == '{' && line[len - 1] == '}', "%s:%zu: not a JSON object", path, lines + 1);
+    CHECKF(len > 2 && line[0] == '{' && line[len - 1] == '}', "%s:%zu: not a JSON object", path, lines + 1);
     for (int c = 0; c < CC_ROW_NCOLS; c++) {
       char key[64];
       snprintf(key, sizeof key, "\"%s\":", cc_row_columns[c]);
-      EXPECT(strstr(line, key) != NULL, "%s:%zu: key %s missing", path, lines + 1, key);
+      CHECKF(strstr(line, key) != NULL, "%s:%zu: key %s missing", path, lines + 1, key);
     }
   }
-  EXPECT(lines == nrows, "%s: %zu JSON lines, %zu CSV rows", path, lines, nrows);
+  CHECKF(lines == nrows, "%s: %zu JSON lines, %zu CSV rows", path, lines, nrows);
   free(text);
 }
 
@@ -77,11 +56,11 @@ static void check_sidecar(const char *results) {
   char path[4096];
   snprintf(path, sizeof path, "%s.meta.json", results);
   char *text = read_text(path);
-  EXPECT(text != NULL, "%s: missing", path);
+  CHECKF(text != NULL, "%s: missing", path);
   if (!text) return;
   const char *keys[] = {"\"command\"", "\"commit\"", "\"mpi\"", "\"date\"", "\"host\"", "\"ranks\""};
   for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++)
-    EXPECT(strstr(text, keys[k]) != NULL, "%s: no %s", path, keys[k]);
+    CHECKF(strstr(text, keys[k]) != NULL, "%s: no %s", path, keys[k]);
   free(text);
 }
 
@@ -106,27 +85,27 @@ int main(int argc, char **argv) {
     fprintf(stderr, "check_rows: %s\n", err);
     return 1;
   }
-  EXPECT(rs.n > 0 && rs.n % (size_t)nstrategies == 0, "%zu rows is not a multiple of %d strategies", rs.n, nstrategies);
+  CHECKF(rs.n > 0 && rs.n % (size_t)nstrategies == 0, "%zu rows is not a multiple of %d strategies", rs.n, nstrategies);
   for (size_t i = 0; i < rs.n; i++) {
     const cc_row *r = &rs.rows[i];
-    EXPECT(strcmp(r->strategy, names[i % (size_t)nstrategies]) == 0, "row %zu: strategy %s, expected %s", i, r->strategy,
+    CHECKF(strcmp(r->strategy, names[i % (size_t)nstrategies]) == 0, "row %zu: strategy %s, expected %s", i, r->strategy,
            names[i % (size_t)nstrategies]);
-    EXPECT(strcmp(r->source, "measured") == 0, "row %zu: source %s", i, r->source);
-    EXPECT(strcmp(r->op, cc_coll_name(coll)) == 0, "row %zu: op %s", i, r->op);
-    EXPECT(r->ranks == P, "row %zu: ranks %d", i, r->ranks);
-    EXPECT(r->errors == 0, "row %zu (%s, %llu B): %lld wrong elements", i, r->strategy,
+    CHECKF(strcmp(r->source, "measured") == 0, "row %zu: source %s", i, r->source);
+    CHECKF(strcmp(r->op, cc_coll_name(coll)) == 0, "row %zu: op %s", i, r->op);
+    CHECKF(r->ranks == P, "row %zu: ranks %d", i, r->ranks);
+    CHECKF(r->errors == 0, "row %zu (%s, %llu B): %lld wrong elements", i, r->strategy,
            (unsigned long long)r->bytes, r->errors);
-    EXPECT(r->time_min_us <= r->time_us && r->time_us <= r->time_max_us, "row %zu: min/median/max out of order", i);
+    CHECKF(r->time_min_us <= r->time_us && r->time_us <= r->time_max_us, "row %zu: min/median/max out of order", i);
     double algbw = r->time_us > 0 ? (double)r->bytes / r->time_us / 1e3 : 0;
-    EXPECT(near(r->algbw_GBps, algbw), "row %zu: algbw %g, bytes/time gives %g", i, r->algbw_GBps, algbw);
+    CHECKF(near(r->algbw_GBps, algbw), "row %zu: algbw %g, bytes/time gives %g", i, r->algbw_GBps, algbw);
     double factor = coll == CC_ALLREDUCE ? 2.0 * (P - 1) / P : (double)(P - 1) / P;
-    EXPECT(near(r->busbw_GBps, r->algbw_GBps * factor), "row %zu: busbw %g, expected %g", i, r->busbw_GBps,
+    CHECKF(near(r->busbw_GBps, r->algbw_GBps * factor), "row %zu: busbw %g, expected %g", i, r->busbw_GBps,
            r->algbw_GBps * factor);
     if (i >= (size_t)nstrategies)
-      EXPECT(r->bytes > rs.rows[i - (size_t)nstrategies].bytes, "row %zu: sizes not increasing", i);
+      CHECKF(r->bytes > rs.rows[i - (size_t)nstrategies].bytes, "row %zu: sizes not increasing", i);
     if (coll == CC_ALLREDUCE && strcmp(r->strategy, "ring") == 0 && P > 1) {
       double want = ring_wire_elems((double)r->count, P) * ((double)r->bytes / (double)(r->count ? r->count : 1));
-      EXPECT(near((double)r->wire_bytes, want), "row %zu: ring wire bytes %llu, expected %.0f", i,
+      CHECKF(near((double)r->wire_bytes, want), "row %zu: ring wire bytes %llu, expected %.0f", i,
              (unsigned long long)r->wire_bytes, want);
     }
   }
@@ -134,7 +113,6 @@ int main(int argc, char **argv) {
   check_sidecar(csv);
   size_t nrows = rs.n;
   cc_rowset_free(&rs);
-  if (failures) fprintf(stderr, "check_rows: %d failures\n", failures);
-  else printf("check_rows: %s: %zu rows OK\n", csv, nrows);
-  return failures ? 1 : 0;
+  printf("check_rows: %s: %zu rows\n", csv, nrows);
+  return check_done("check_rows");
 }

@@ -1,5 +1,5 @@
-// Tiny test helpers shared by the common/ tests: CHECK records a failure with its line and keeps going,
-// check_done turns the count into the exit status.
+// Tiny test helpers shared by every module's tests: CHECK records a failure with its line and keeps
+// going, CHECKF does the same with an explanation, check_done turns the count into the exit status.
 #pragma once
 #include <dirent.h>
 #include <stdbool.h>
@@ -8,13 +8,25 @@
 #include <string.h>
 #include <unistd.h>
 
-static int check_failures;
+static long check_failures, check_count;
 
 #define CHECK(cond)                                                                          \
   do {                                                                                       \
     if (!(cond)) {                                                                           \
       fprintf(stderr, "%s:%d: CHECK failed: %s\n", __FILE__, __LINE__, #cond);               \
       check_failures++;                                                                      \
+    }                                                                                        \
+  } while (0)
+
+// CHECK with a printf-style explanation. Counts every evaluation; prints only the first 20 failures,
+// so a systematic bug in a loop over millions of cases stays readable.
+#define CHECKF(cond, ...)                                                                    \
+  do {                                                                                       \
+    check_count++;                                                                           \
+    if (!(cond) && check_failures++ < 20) {                                                  \
+      fprintf(stderr, "%s:%d: ", __FILE__, __LINE__);                                        \
+      fprintf(stderr, __VA_ARGS__);                                                          \
+      fputc('\n', stderr);                                                                   \
     }                                                                                        \
   } while (0)
 
@@ -30,10 +42,11 @@ static int check_failures;
 
 static inline int check_done(const char *test) {
   if (check_failures) {
-    fprintf(stderr, "%s: %d check(s) failed\n", test, check_failures);
+    fprintf(stderr, "%s: %ld check(s) failed\n", test, check_failures);
     return 1;
   }
-  printf("%s: all checks passed\n", test);
+  if (check_count) printf("%s: all %ld checks passed\n", test, check_count);
+  else printf("%s: all checks passed\n", test);
   return 0;
 }
 

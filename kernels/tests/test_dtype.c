@@ -6,23 +6,13 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/tests/check.h"
 #include "kernels/dtype.h"
 
 #ifndef __FLT16_MAX__
 #error "test_dtype needs the _Float16 type (gcc >= 12 on x86-64)"
 #endif
 
-static long failures, checks;
-
-#define CHECK(cond, ...)                                                 \
-  do {                                                                   \
-    checks++;                                                            \
-    if (!(cond) && failures++ < 20) {                                    \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
-      fprintf(stderr, __VA_ARGS__);                                      \
-      fputc('\n', stderr);                                               \
-    }                                                                    \
-  } while (0)
 
 static uint32_t bits(float f) {
   uint32_t u;
@@ -48,27 +38,27 @@ static void test_names(void) {
   static const char *const longs[CC_NDTYPES] = {"float", "double", "half", "bfloat16"};
   for (int i = 0; i < CC_NDTYPES; i++) {
     cc_dtype t = (cc_dtype)i, got = CC_NDTYPES;
-    CHECK(cc_dtype_size(t) == sizes[i], "size of %s", cc_dtype_name(t));
-    CHECK(cc_dtype_eps(t) == eps[i], "eps of %s", cc_dtype_name(t));
-    CHECK(strcmp(cc_dtype_long_name(t), longs[i]) == 0, "long name of %s", cc_dtype_name(t));
-    CHECK(cc_dtype_parse(cc_dtype_name(t), &got) == 0 && got == t, "parse %s", cc_dtype_name(t));
+    CHECKF(cc_dtype_size(t) == sizes[i], "size of %s", cc_dtype_name(t));
+    CHECKF(cc_dtype_eps(t) == eps[i], "eps of %s", cc_dtype_name(t));
+    CHECKF(strcmp(cc_dtype_long_name(t), longs[i]) == 0, "long name of %s", cc_dtype_name(t));
+    CHECKF(cc_dtype_parse(cc_dtype_name(t), &got) == 0 && got == t, "parse %s", cc_dtype_name(t));
     got = CC_NDTYPES;
-    CHECK(cc_dtype_parse(cc_dtype_long_name(t), &got) == 0 && got == t, "parse %s", longs[i]);
+    CHECKF(cc_dtype_parse(cc_dtype_long_name(t), &got) == 0 && got == t, "parse %s", longs[i]);
   }
-  CHECK(strcmp(cc_dtype_name(CC_BF16), "bf16") == 0, "bf16 name");
+  CHECKF(strcmp(cc_dtype_name(CC_BF16), "bf16") == 0, "bf16 name");
   const char *bad[] = {"", "f8", "F32", "float32", "bfloat", "f32 ", "int"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     cc_dtype t = CC_F64;
-    CHECK(cc_dtype_parse(bad[i], &t) == -1 && t == CC_F64, "parse '%s' must fail", bad[i]);
+    CHECKF(cc_dtype_parse(bad[i], &t) == -1 && t == CC_F64, "parse '%s' must fail", bad[i]);
   }
   for (int i = 0; i < CC_NREDOPS; i++) {
     cc_redop op = CC_NREDOPS;
-    CHECK(cc_redop_parse(cc_redop_name((cc_redop)i), &op) == 0 && op == (cc_redop)i, "redop %d", i);
+    CHECKF(cc_redop_parse(cc_redop_name((cc_redop)i), &op) == 0 && op == (cc_redop)i, "redop %d", i);
   }
-  CHECK(strcmp(cc_redop_name(CC_SUM), "sum") == 0 && strcmp(cc_redop_name(CC_AVG), "avg") == 0,
+  CHECKF(strcmp(cc_redop_name(CC_SUM), "sum") == 0 && strcmp(cc_redop_name(CC_AVG), "avg") == 0,
         "redop names");
   cc_redop op = CC_SUM;
-  CHECK(cc_redop_parse("prod", &op) == -1 && op == CC_SUM, "parse 'prod' must fail");
+  CHECKF(cc_redop_parse("prod", &op) == -1 && op == CC_SUM, "parse 'prod' must fail");
 }
 
 static void test_load_store(void) {
@@ -79,16 +69,16 @@ static void test_load_store(void) {
     unsigned char buf[3 * 8];
     for (size_t k = 0; k < sizeof exact / sizeof *exact; k++) {
       cc_store(buf, 2, t, exact[k]);
-      CHECK(cc_load(buf, 2, t) == exact[k], "%s load/store %g", cc_dtype_name(t), exact[k]);
+      CHECKF(cc_load(buf, 2, t) == exact[k], "%s load/store %g", cc_dtype_name(t), exact[k]);
     }
   }
   uint16_t h[2];
   cc_store(h, 1, CC_F16, 65520.0);
-  CHECK(h[1] == 0x7c00, "f16 store 65520 -> inf, got %04x", h[1]);
+  CHECKF(h[1] == 0x7c00, "f16 store 65520 -> inf, got %04x", h[1]);
   cc_store(h, 0, CC_F16, 1.0 + 0x1p-11);  // tie between 1 and 1+2^-10: even is 1
-  CHECK(h[0] == 0x3c00, "f16 store tie, got %04x", h[0]);
+  CHECKF(h[0] == 0x3c00, "f16 store tie, got %04x", h[0]);
   cc_store(h, 0, CC_BF16, 1.0 + 0x1p-8 + 0x1p-7);  // tie between 1+2^-7 and 1+2^-6: even is 1+2^-6
-  CHECK(h[0] == 0x3f82, "bf16 store tie, got %04x", h[0]);
+  CHECKF(h[0] == 0x3f82, "bf16 store tie, got %04x", h[0]);
 }
 
 static void test_f16_to_f32(void) {
@@ -96,10 +86,10 @@ static void test_f16_to_f32(void) {
     uint16_t h = (uint16_t)i;
     float want = f16_reference_to_f32(h), got = cc_f16_to_f32(h);
     if (isnan(want)) {
-      CHECK(isnan(got) && (bits(got) & 0x400000u) && signbit(got) == signbit(want),
+      CHECKF(isnan(got) && (bits(got) & 0x400000u) && signbit(got) == signbit(want),
             "f16 %04x: want a quiet NaN with its sign, got %08x", h, bits(got));
     } else {
-      CHECK(bits(got) == bits(want), "f16 %04x: want %08x, got %08x", h, bits(want), bits(got));
+      CHECKF(bits(got) == bits(want), "f16 %04x: want %08x, got %08x", h, bits(want), bits(got));
     }
   }
 }
@@ -110,10 +100,10 @@ static void check_f32_to_f16(uint32_t x) {
   uint16_t want, got = cc_f32_to_f16(f);
   memcpy(&want, &ref, sizeof want);
   if (isnan(f)) {
-    CHECK((got & 0x7c00u) == 0x7c00u && (got & 0x200u) && (got >> 15) == (x >> 31),
+    CHECKF((got & 0x7c00u) == 0x7c00u && (got & 0x200u) && (got >> 15) == (x >> 31),
           "f32 %08x: want a quiet NaN with its sign, got %04x", x, got);
   } else {
-    CHECK(got == want, "f32 %08x (%a): want %04x, got %04x", x, f, want, got);
+    CHECKF(got == want, "f32 %08x (%a): want %04x, got %04x", x, f, want, got);
   }
 }
 
@@ -151,7 +141,7 @@ static void test_bf16_to_f32(void) {
     uint16_t h = (uint16_t)i;
     uint32_t want = i << 16;
     float got = cc_bf16_to_f32(h);
-    CHECK(memcmp(&got, &want, sizeof got) == 0, "bf16 %04x: want %08x, got %08x", h, want, bits(got));
+    CHECKF(memcmp(&got, &want, sizeof got) == 0, "bf16 %04x: want %08x, got %08x", h, want, bits(got));
   }
 }
 
@@ -171,13 +161,13 @@ static void check_f32_to_bf16(uint32_t x) {
   float f = from_bits(x);
   uint16_t got = cc_f32_to_bf16(f);
   if (isnan(f)) {
-    CHECK((got & 0x7f80u) == 0x7f80u && (got & 0x40u) && (got >> 15) == (x >> 31),
+    CHECKF((got & 0x7f80u) == 0x7f80u && (got & 0x40u) && (got >> 15) == (x >> 31),
           "f32 %08x: want a quiet NaN with its sign, got %04x", x, got);
     return;
   }
   uint32_t want = bits(bf16_reference(f));
-  CHECK((want & 0xffffu) == 0, "reference for %08x is not a bf16: %08x", x, want);
-  CHECK(got == want >> 16, "f32 %08x (%a): want %04x, got %04x", x, f, want >> 16, got);
+  CHECKF((want & 0xffffu) == 0, "reference for %08x is not a bf16: %08x", x, want);
+  CHECKF(got == want >> 16, "f32 %08x (%a): want %04x, got %04x", x, f, want >> 16, got);
 }
 
 static void test_f32_to_bf16(void) {
@@ -190,9 +180,9 @@ static void test_f32_to_bf16(void) {
     }
   }
   // 0x7f7f8000 is the tie between the largest bf16 and infinity: it must overflow.
-  CHECK(cc_f32_to_bf16(from_bits(0x7f7f8000u)) == 0x7f80u, "overflow to inf");
-  CHECK(cc_f32_to_bf16(from_bits(0x7f7f7fffu)) == 0x7f7fu, "largest bf16");
-  CHECK(cc_f32_to_bf16(-INFINITY) == 0xff80u, "-inf");
+  CHECKF(cc_f32_to_bf16(from_bits(0x7f7f8000u)) == 0x7f80u, "overflow to inf");
+  CHECKF(cc_f32_to_bf16(from_bits(0x7f7f7fffu)) == 0x7f7fu, "largest bf16");
+  CHECKF(cc_f32_to_bf16(-INFINITY) == 0xff80u, "-inf");
 }
 
 int main(void) {
@@ -202,6 +192,5 @@ int main(void) {
   test_f32_to_f16();
   test_bf16_to_f32();
   test_f32_to_bf16();
-  printf("test_dtype: %ld checks, %ld failures\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_done("test_dtype");
 }

@@ -7,21 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/tests/check.h"
 #include "kernels/dtype.h"
 #include "kernels/reduce.h"
 #include "kernels/reduce_impl.h"
 
-static long failures, checks;
-
-#define CHECK(cond, ...)                                                 \
-  do {                                                                   \
-    checks++;                                                            \
-    if (!(cond) && failures++ < 20) {                                    \
-      fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);               \
-      fprintf(stderr, __VA_ARGS__);                                      \
-      fputc('\n', stderr);                                               \
-    }                                                                    \
-  } while (0)
 
 static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
 
@@ -155,12 +145,12 @@ static void test_reduce_case(int impl, cc_dtype t, size_t n, int mode) {
   impls[impl].reduce(dst.p, x, y, n, t);
 
   size_t bad = first_difference(dst.p, want, n, t);
-  CHECK(bad == n, "%s reduce %s n=%zu %s: element %zu is %g, want %g", impls[impl].name,
+  CHECKF(bad == n, "%s reduce %s n=%zu %s: element %zu is %g, want %g", impls[impl].name,
         cc_dtype_name(t), n, mode_names[mode], bad, cc_load(dst.p, bad, t), cc_load(want, bad, t));
-  CHECK(guards_intact(&dst, t), "%s reduce %s n=%zu %s: wrote outside dst", impls[impl].name,
+  CHECKF(guards_intact(&dst, t), "%s reduce %s n=%zu %s: wrote outside dst", impls[impl].name,
         cc_dtype_name(t), n, mode_names[mode]);
   if (mode == OUT_OF_PLACE) {
-    CHECK(memcmp(a.p, a0, a.bytes) == 0 && memcmp(b.p, b0, b.bytes) == 0 && guards_intact(&a, t) &&
+    CHECKF(memcmp(a.p, a0, a.bytes) == 0 && memcmp(b.p, b0, b.bytes) == 0 && guards_intact(&a, t) &&
               guards_intact(&b, t),
           "%s reduce %s n=%zu: inputs modified", impls[impl].name, cc_dtype_name(t), n);
   }
@@ -176,9 +166,9 @@ static void test_divide_case(int impl, cc_dtype t, size_t n, double divisor) {
   reference_divide(want, n, t, divisor);
   impls[impl].divide(buf.p, n, t, divisor);
   size_t bad = first_difference(buf.p, want, n, t);
-  CHECK(bad == n, "%s divide %s n=%zu by %g: element %zu is %g, want %g", impls[impl].name,
+  CHECKF(bad == n, "%s divide %s n=%zu by %g: element %zu is %g, want %g", impls[impl].name,
         cc_dtype_name(t), n, divisor, bad, cc_load(buf.p, bad, t), cc_load(want, bad, t));
-  CHECK(guards_intact(&buf, t), "%s divide %s n=%zu: wrote outside buf", impls[impl].name,
+  CHECKF(guards_intact(&buf, t), "%s divide %s n=%zu: wrote outside buf", impls[impl].name,
         cc_dtype_name(t), n);
   free(buf.base), free(want);
 }
@@ -205,7 +195,7 @@ static void test_paths_agree(cc_dtype t) {
     cc_host_reduce(x, a, b, n, t);
     cc_host_reduce_portable(y, a, b, n, t);
     size_t bad = first_difference(x, y, n, t);
-    CHECK(bad == n, "%s reduce paths differ at %zu: %g vs %g", cc_dtype_name(t), bad,
+    CHECKF(bad == n, "%s reduce paths differ at %zu: %g vs %g", cc_dtype_name(t), bad,
           cc_load(x, bad, t), cc_load(y, bad, t));
 
     const double divisors[] = {3.0, 7.0, 0.1, 1e-30};
@@ -215,7 +205,7 @@ static void test_paths_agree(cc_dtype t) {
     cc_host_divide(x, n, t, d);
     cc_host_divide_portable(y, n, t, d);
     bad = first_difference(x, y, n, t);
-    CHECK(bad == n, "%s divide by %g paths differ at %zu: %g vs %g", cc_dtype_name(t), d, bad,
+    CHECKF(bad == n, "%s divide by %g paths differ at %zu: %g vs %g", cc_dtype_name(t), d, bad,
           cc_load(x, bad, t), cc_load(y, bad, t));
   }
   free(a), free(b), free(x), free(y);
@@ -239,6 +229,5 @@ int main(void) {
   // A NULL buffer with n == 0 must not be touched.
   cc_host_reduce(NULL, NULL, NULL, 0, CC_F16);
   cc_host_divide(NULL, 0, CC_BF16, 2.0);
-  printf("test_reduce: %ld checks, %ld failures\n", checks, failures);
-  return failures ? 1 : 0;
+  return check_done("test_reduce");
 }
