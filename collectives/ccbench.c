@@ -183,6 +183,9 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   char err2[256];
   for (int i = 0; i < o->nstrategies; i++) {
     if (!cc_strategy_implements(&o->strategy[i], o->op, err2, sizeof err2)) cc_input_error("-s/--strategies: %s", err2);
+    if (o->strategy[i].algo == CC_ALGO_NCCL)
+      cc_input_error("-s/--strategies: 'nccl' runs on GPU buffers, which this ccbench does not drive yet "
+                     "(ccsim predicts it)");
     for (int j = 0; j < i; j++)
       if (strcmp(o->strategy[i].name, o->strategy[j].name) == 0)
         cc_input_error("-s/--strategies: '%s' is listed twice", o->strategy[i].name);

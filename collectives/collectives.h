@@ -13,7 +13,7 @@
 #include <stddef.h>
 
 #include "collectives/comm.h"
-#include "collectives/strategy.h"
+#include "common/strategy.h"
 
 void cc_allreduce(cc_comm *c, const cc_strategy *s, const void *send, void *recv, size_t count, cc_dtype t,
                   cc_redop op);

@@ -13,6 +13,7 @@
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/readfile.h"
 
 const char *const cc_row_columns[CC_ROW_NCOLS] = {
     "source", "op", "strategy", "algo", "compress", "dtype", "ranks", "nodes", "ranks_per_node", "bytes",
@@ -165,31 +166,6 @@ void cc_rowset_add(cc_rowset *rs, const cc_row *row) {
 
 // --- reading -------------------------------------------------------------------------------------
 
-// The whole file, NUL-terminated (one spare byte), or NULL with errno set.
-static char *read_whole_file(const char *path, size_t *size) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 1 << 16, len = 0;
-  char *text = cc_malloc(cap);
-  for (;;) {
-    if (len + 1 == cap) text = grow(text, &cap, 1);
-    size_t got = fread(text + len, 1, cap - 1 - len, f);
-    if (got == 0) break;
-    len += got;
-  }
-  if (ferror(f)) {
-    int saved = errno ? errno : EIO;
-    fclose(f);
-    free(text);
-    errno = saved;
-    return NULL;
-  }
-  fclose(f);
-  text[len] = '\0';
-  *size = len;
-  return text;
-}
-
 typedef struct {
   char *p, *end;      // unread text
   int line;           // line number at p
@@ -338,8 +314,8 @@ static int parse_csv(cc_rowset *rs, csv_in *in, const char *path, char *err, siz
 
 int cc_rowset_read_csv(cc_rowset *rs, const char *path, char *err, size_t errlen) {
   size_t size;
-  char *text = read_whole_file(path, &size);
-  if (!text) return read_fail(err, errlen, "%s: %s", path, strerror(errno));
+  char *text = cc_read_text_file(path, &size, err, errlen);
+  if (!text) return -1;
   csv_in in = {.p = text, .end = text + size, .line = 1};
   if (size >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) in.p += 3;  // UTF-8 mark some editors add
   size_t first_row = rs->n;

@@ -14,7 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "collectives/strategy.h"
+#include "common/strategy.h"
 #include "common/rows.h"
 #include "common/tests/check.h"
 

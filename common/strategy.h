@@ -1,7 +1,7 @@
 // Strategy names: the one spelling ccbench, ccsim and cctrain share.
 //
 //   strategy := algo [ "+" compressor ]        (compressors arrive with compress/)
-//   algo     := ring | tree | btree | rd | rabenseifner | mpi | hier[:<intra>/<inter>]
+//   algo     := ring | tree | btree | rd | rabenseifner | mpi | nccl | hier[:<intra>/<inter>]
 //   intra    := ring | rabenseifner            (algorithms with a reduce-scatter and an allgather)
 //   inter    := ring | tree | btree | rd | rabenseifner
 // "hier" alone means hier:ring/ring.
@@ -17,6 +17,7 @@ typedef enum {
   CC_ALGO_RABENSEIFNER,
   CC_ALGO_HIER,
   CC_ALGO_MPI,           // the MPI library's collective (baseline)
+  CC_ALGO_NCCL,          // NCCL's collective (baseline on GPU buffers)
   CC_NALGOS
 } cc_algo;
 

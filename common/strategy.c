@@ -1,4 +1,4 @@
-#include "collectives/strategy.h"
+#include "common/strategy.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -6,7 +6,7 @@
 static const char *const algo_names[CC_NALGOS] = {
     [CC_ALGO_RING] = "ring", [CC_ALGO_TREE] = "tree",     [CC_ALGO_BTREE] = "btree",
     [CC_ALGO_RD] = "rd",     [CC_ALGO_RABENSEIFNER] = "rabenseifner", [CC_ALGO_HIER] = "hier",
-    [CC_ALGO_MPI] = "mpi",
+    [CC_ALGO_MPI] = "mpi",   [CC_ALGO_NCCL] = "nccl",
 };
 
 // Which collectives each algorithm implements (hier and the tree only allreduce).
@@ -14,7 +14,7 @@ static const bool implements[CC_NALGOS][CC_NCOLLS] = {
     [CC_ALGO_RING] = {true, true, true},          [CC_ALGO_TREE] = {true, false, false},
     [CC_ALGO_BTREE] = {true, false, false},       [CC_ALGO_RD] = {true, true, false},
     [CC_ALGO_RABENSEIFNER] = {true, true, true},  [CC_ALGO_HIER] = {true, false, false},
-    [CC_ALGO_MPI] = {true, true, true},
+    [CC_ALGO_MPI] = {true, true, true},           [CC_ALGO_NCCL] = {true, true, true},
 };
 
 const char *cc_algo_name(cc_algo a) { return a >= 0 && a < CC_NALGOS ? algo_names[a] : "?"; }
@@ -28,7 +28,7 @@ static int algo_lookup(const char *s, size_t len, cc_algo *out) {
   return -1;
 }
 
-#define ALGO_CHOICES "ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi"
+#define ALGO_CHOICES "ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi, nccl"
 
 // "hier", "hier:ring/tree"
 static int parse_hier(const char *text, const char *spec, cc_strategy *out, char *err, size_t errlen) {
@@ -46,7 +46,7 @@ static int parse_hier(const char *text, const char *spec, cc_strategy *out, char
     return -1;
   }
   if (algo_lookup(slash + 1, strlen(slash + 1), &out->inter) != 0 || out->inter == CC_ALGO_HIER ||
-      out->inter == CC_ALGO_MPI) {
+      out->inter == CC_ALGO_MPI || out->inter == CC_ALGO_NCCL) {
     snprintf(err, errlen, "strategy '%s': inter-node algorithm must be one of ring, tree, btree, rd, "
              "rabenseifner", text);
     return -1;
