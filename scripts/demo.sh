@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# The main job: build ccbench, sweep the allreduce strategies against MPI_Allreduce, keep the results.
+# The main job: build, sweep the allreduce strategies against MPI_Allreduce, calibrate the cost model on
+# the sweep and predict the same strategies (here and on a published-figure H100 cluster profile).
 #
 #   scripts/demo.sh [--quick] [--np N] [--out DIR]
 #
-# Results (table, CSV rows, JSON sidecar) land in results/demo-<date>/ unless --out says otherwise.
+# Results (tables, CSV rows, JSON sidecars, the calibrated profile) land in results/demo-<date>/ unless
+# --out says otherwise.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,4 +39,19 @@ echo "demo: allreduce sweep, $np ranks, 8 B .. $maxbytes -> $out"
 mpirun -q -np "$np" --bind-to none build/bin/ccbench -b 8 -e "$maxbytes" -f 4 -n "$iters" -w "$warmup" \
   -s ring,tree,rd,rabenseifner,hier:ring/ring,mpi --ranks-per-node "$rpn" --check \
   --csv "$out/allreduce_np${np}.csv" | tee "$out/allreduce_np${np}.txt"
-echo "demo: done. Table: $out/allreduce_np${np}.txt  rows: $out/allreduce_np${np}.csv (+ .meta.json)"
+
+# Predict what was measured: fit a profile to the sweep (one host: one link level), then show the
+# model's error on it and its predictions next to the measurements.
+echo "demo: calibrating the cost model on the sweep -> $out/host.profile"
+build/bin/ccsim calibrate --from "$out/allreduce_np${np}.csv" --levels 1 --name "$(hostname -s)" \
+  -o "$out/host.profile" | tee "$out/calibrate.txt"
+build/bin/ccsim predict -p "$out/host.profile" -s ring,tree,rd,rabenseifner,hier:ring/ring,mpi -b 8 -e "$maxbytes" \
+  -f 4 --ranks "$np" --ranks-per-node "$rpn" --csv "$out/predicted_np${np}.csv" -q
+echo "demo: extrapolating to an H100 cluster (published figures, profiles/h100-ib-cluster.profile)"
+if [ -f profiles/h100-ib-cluster.profile ]; then
+  build/bin/ccsim predict -p profiles/h100-ib-cluster.profile -s ring,tree,rabenseifner,hier:ring/ring,nccl \
+    -b 1K -e 1G -f 4 --ranks 8..4096 --csv "$out/predicted_h100_cluster.csv" -q
+  build/bin/ccsim step -p profiles/h100-ib-cluster.profile -s ring,hier:ring/ring,nccl --params 124e6 \
+    --grad-dtype bf16 --compute-ms 140 --ranks 8..4096 | tee "$out/step_h100_cluster.txt"
+fi
+echo "demo: done. Measured: $out/allreduce_np${np}.{txt,csv}  predicted: $out/predicted_*.csv  profile: $out/host.profile"

@@ -1,0 +1,228 @@
+#include "sim/calibrate.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cli.h"
+#include "common/error.h"
+#include "sim/model.h"
+#include "sim/observe.h"
+
+// Parameter vector: base_us, then alpha_us, beta_ns_per_byte, gamma_ns_per_byte per level.
+enum { NPARAMS = 7 };
+
+static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
+  x[0] = p->base_us;
+  for (int l = 0; l < CC_NLEVELS; l++) {
+    x[1 + 3 * l] = p->link[l].alpha_us;
+    x[2 + 3 * l] = p->link[l].beta_ns_per_byte;
+    x[3 + 3 * l] = p->link[l].gamma_ns_per_byte;
+  }
+}
+
+static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
+  p->base_us = x[0];
+  for (int l = 0; l < CC_NLEVELS; l++)
+    p->link[l] = (cc_link){.alpha_us = x[1 + 3 * l], .beta_ns_per_byte = x[2 + 3 * l], .gamma_ns_per_byte = x[3 + 3 * l]};
+}
+
+// The row of the design matrix: time_us = a . x. One level: inter steps load the intra columns.
+static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
+  a[0] = c->calls;
+  for (int l = 0; l < CC_NLEVELS; l++) {
+    a[1 + 3 * l] = c->msgs[l];
+    a[2 + 3 * l] = c->bytes[l] * 1e-3;
+    a[3 + 3 * l] = c->reduced[l] * 1e-3;
+  }
+  if (levels == 1)
+    for (int j = 1; j <= 3; j++) a[j] += a[j + 3], a[j + 3] = 0;
+}
+
+// --- non-negative least squares for a handful of parameters ---------------------------------------
+// Solves G[s,s] y = h[s] for the parameters in `mask` by Gaussian elimination with partial pivoting.
+static bool solve_subset(const double G[NPARAMS][NPARAMS], const double h[NPARAMS], unsigned mask, double x[NPARAMS]) {
+  int idx[NPARAMS], q = 0;
+  for (int j = 0; j < NPARAMS; j++)
+    if (mask & (1u << j)) idx[q++] = j;
+  double M[NPARAMS][NPARAMS + 1];
+  for (int r = 0; r < q; r++) {
+    for (int c = 0; c < q; c++) M[r][c] = G[idx[r]][idx[c]];
+    M[r][q] = h[idx[r]];
+  }
+  for (int col = 0; col < q; col++) {
+    int piv = col;
+    for (int r = col + 1; r < q; r++)
+      if (fabs(M[r][col]) > fabs(M[piv][col])) piv = r;
+    if (fabs(M[piv][col]) < 1e-12 * (fabs(G[idx[col]][idx[col]]) + 1e-300)) return false;  // singular
+    for (int c = 0; c <= q; c++) {
+      double t = M[col][c];
+      M[col][c] = M[piv][c], M[piv][c] = t;
+    }
+    for (int r = 0; r < q; r++) {
+      if (r == col) continue;
+      double f = M[r][col] / M[col][col];
+      for (int c = col; c <= q; c++) M[r][c] -= f * M[col][c];
+    }
+  }
+  memset(x, 0, sizeof(double) * NPARAMS);
+  for (int r = 0; r < q; r++) x[idx[r]] = M[r][q] / M[r][r];
+  return true;
+}
+
+// min |A x - b|^2 subject to x >= 0, from the Gram matrix G = A'A, h = A'b and bb = b'b. The optimum
+// is the unconstrained solution on its own support, so the best non-negative subset solution is it.
+static void nnls(const double G_in[NPARAMS][NPARAMS], const double h_in[NPARAMS], double bb, unsigned usable,
+                 double x[NPARAMS]) {
+  double scale[NPARAMS], G[NPARAMS][NPARAMS], h[NPARAMS];  // unit-diagonal scaling for conditioning
+  for (int j = 0; j < NPARAMS; j++) scale[j] = G_in[j][j] > 0 ? 1.0 / sqrt(G_in[j][j]) : 0;
+  for (int i = 0; i < NPARAMS; i++) {
+    h[i] = h_in[i] * scale[i];
+    for (int j = 0; j < NPARAMS; j++) G[i][j] = G_in[i][j] * scale[i] * scale[j];
+  }
+  double best = bb, y[NPARAMS];  // x = 0 leaves residual b'b
+  memset(x, 0, sizeof(double) * NPARAMS);
+  for (unsigned mask = 1; mask < (1u << NPARAMS); mask++) {
+    if ((mask & usable) != mask || !solve_subset(G, h, mask, y)) continue;
+    bool positive = true;
+    for (int j = 0; j < NPARAMS; j++)
+      if ((mask & (1u << j)) && y[j] <= 0) positive = false;
+    if (!positive) continue;
+    double res = bb;  // |Ay - b|^2 = b'b - 2 y'h + y'Gy
+    for (int i = 0; i < NPARAMS; i++) {
+      res -= 2 * y[i] * h[i];
+      for (int j = 0; j < NPARAMS; j++) res += y[i] * G[i][j] * y[j];
+    }
+    if (res < best - 1e-15 * bb) {
+      best = res;
+      for (int j = 0; j < NPARAMS; j++) x[j] = y[j] * scale[j];
+    }
+  }
+}
+
+// --- which rows drive the fit ---------------------------------------------------------------------
+static bool is_baseline(const cc_strategy *s) { return s->algo == CC_ALGO_MPI || s->algo == CC_ALGO_NCCL; }
+
+typedef struct {
+  const char *list;
+  const cc_strategy *s;
+  bool found;
+} list_match;
+
+static int match_item(const char *item, size_t len, void *ctx) {
+  list_match *m = ctx;
+  if (strlen(m->s->name) == len && strncmp(item, m->s->name, len) == 0) m->found = true;
+  return 0;
+}
+
+static bool in_list(const char *list, const cc_strategy *s) {
+  list_match m = {.list = list, .s = s};
+  cc_split_list(list, match_item, &m);
+  return m.found;
+}
+
+// --- the mpi baseline's switch point --------------------------------------------------------------
+// Chooses the size from which `mpi` rows are best explained as ring rather than recursive doubling.
+static void fit_mpi_switch(const cc_obs *obs, size_t n, cc_profile *p) {
+  uint64_t candidates[256];
+  int ncand = 0;
+  candidates[ncand++] = 0;
+  candidates[ncand++] = UINT64_MAX;
+  for (size_t i = 0; i < n && ncand < 256; i++)
+    if (obs[i].strategy.algo == CC_ALGO_MPI && obs[i].op == CC_ALLREDUCE) candidates[ncand++] = (uint64_t)obs[i].bytes;
+  if (ncand == 2) return;
+  double best = INFINITY;
+  uint64_t best_switch = p->mpi_rd_max_bytes;
+  for (int k = 0; k < ncand; k++) {
+    p->mpi_rd_max_bytes = candidates[k];
+    double sum = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (obs[i].strategy.algo != CC_ALGO_MPI || obs[i].op != CC_ALLREDUCE) continue;
+      double e = cc_model_time_us(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes) / obs[i].time_us - 1;
+      sum += e * e;
+    }
+    if (sum < best) best = sum, best_switch = candidates[k];
+  }
+  p->mpi_rd_max_bytes = best_switch;
+}
+
+int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof, cc_calib_report *rep,
+                 char *err, size_t errlen) {
+  memset(rep, 0, sizeof(*rep));
+  int levels = o->levels == 1 ? 1 : 2;
+  cc_obs *obs = NULL;
+  size_t n = cc_observations(rows, prof, &obs, &rep->rows_skipped, rep->skip_reason, sizeof rep->skip_reason);
+  bool any_own = false;
+  for (size_t i = 0; i < n; i++) any_own |= !is_baseline(&obs[i].strategy);
+
+  bool *fit = cc_calloc(n ? n : 1, sizeof(bool));
+  for (size_t i = 0; i < n; i++) {
+    const cc_strategy *s = &obs[i].strategy;
+    bool chosen = o->strategies ? in_list(o->strategies, s) : !(any_own && is_baseline(s));
+    fit[i] = chosen && obs[i].bytes >= o->min_bytes;
+    rep->rows_fit += fit[i];
+  }
+  if (rep->rows_fit == 0) {
+    if (n == 0)
+      snprintf(err, errlen, "no usable rows (measured rows of a modelled strategy with 2+ ranks and a time)%s%s",
+               rep->skip_reason[0] ? "; first skipped: " : "", rep->skip_reason);
+    else
+      snprintf(err, errlen, "none of the %zu usable rows matches the strategies and sizes chosen for the fit", n);
+    free(fit), free(obs);
+    return -1;
+  }
+
+  double x[NPARAMS], (*A)[NPARAMS] = cc_calloc(n, sizeof *A), (*prevA)[NPARAMS] = cc_calloc(n, sizeof *A);
+  params_from_profile(prof, x);
+  unsigned usable = 0;
+  for (int it = 0; it < 20; it++) {
+    rep->iterations = it + 1;
+    // Terms under the current parameters (mpi and nccl choose their algorithm from them).
+    double G[NPARAMS][NPARAMS] = {{0}}, h[NPARAMS] = {0}, bb = 0;
+    usable = 0;
+    for (size_t i = 0; i < n; i++) {
+      cc_cost c;
+      char e[160];
+      if (cc_model_cost(prof, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &c, e, sizeof e) != 0) CC_FATAL("%s", e);
+      design_row(&c, levels, A[i]);
+      if (!fit[i]) continue;
+      double w = 1.0 / obs[i].time_us;  // relative error: divide the row by its time
+      for (int j = 0; j < NPARAMS; j++) {
+        if (A[i][j] != 0) usable |= 1u << j;
+        h[j] += A[i][j] * w;  // b = time * w = 1
+        for (int k = 0; k < NPARAMS; k++) G[j][k] += A[i][j] * A[i][k] * w * w;
+      }
+      bb += 1;
+    }
+    if (it > 0 && memcmp(A, prevA, n * sizeof *A) == 0) break;  // choices settled: the fit stands
+    nnls(G, h, bb, usable, x);
+    if (levels == 1)
+      for (int j = 1; j <= 3; j++) x[j + 3] = x[j];
+    params_to_profile(x, prof);
+    fit_mpi_switch(obs, n, prof);
+    memcpy(prevA, A, n * sizeof *A);
+  }
+  for (int j = 0; j < NPARAMS; j++) rep->identified[j] = usable & (1u << j);
+  if (levels == 1) {
+    prof->single_level = true;
+    for (int j = 4; j < NPARAMS; j++) rep->identified[j] = rep->identified[j - 3];
+  } else {
+    // A level no row exercised keeps the other level's link rather than zeros.
+    bool intra_seen = usable & 0x0e, inter_seen = usable & 0x70;
+    if (!inter_seen) prof->link[CC_INTER] = prof->link[CC_INTRA];
+    if (!intra_seen) prof->link[CC_INTRA] = prof->link[CC_INTER];
+    prof->single_level = false;
+  }
+
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (!fit[i]) continue;
+    double e = cc_model_time_us(prof, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes) / obs[i].time_us - 1;
+    sum += e * e;
+  }
+  rep->rms_rel_error = sqrt(sum / (double)rep->rows_fit);
+  free(A), free(prevA), free(fit), free(obs);
+  return 0;
+}

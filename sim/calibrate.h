@@ -1,0 +1,33 @@
+// Calibration: the profile parameters that best explain measured rows.
+//
+// Each measured row gives the model's terms (model.h) and a time; the fit minimises the sum of squared
+// *relative* errors (a 8 B row and a 256 MiB row count alike) with every parameter >= 0, solved exactly
+// by trying every subset of free parameters (at most 7, so 127 small least-squares problems).
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/rows.h"
+#include "sim/profile.h"
+
+typedef struct {
+  int levels;              // 1: one link for every step; 2: intra- and inter-node links apart
+  const char *strategies;  // comma list whose rows drive the fit; NULL: every usable row except the
+                           // library baselines (mpi, nccl) when rows of our own algorithms exist
+  double min_bytes;        // ignore rows smaller than this (0: all)
+} cc_calib_opts;
+
+typedef struct {
+  size_t rows_fit;         // rows that drove the fit
+  size_t rows_skipped;     // unusable rows (not measured, no model, no time)
+  char skip_reason[200];   // why the first unusable row was skipped
+  int iterations;          // refits while mpi/nccl rows changed their algorithm choice
+  bool identified[7];      // per parameter (base, intra a/b/g, inter a/b/g): did any row depend on it
+  double rms_rel_error;    // over the rows that drove the fit
+} cc_calib_report;
+
+// `prof` carries in the shape and the implementation's segment sizes (cc_profile_init defaults are
+// fine) and receives the fitted base_us, links and mpi_rd_max_bytes. 0, or -1 with one line in err
+// (e.g. no usable rows).
+int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *opts, cc_profile *prof, cc_calib_report *rep,
+                 char *err, size_t errlen);

@@ -1,0 +1,587 @@
+// ccsim: predicts every strategy ccbench measures, from a profile calibrated on measurements.
+//
+//   ccsim calibrate --from meas.csv [--from nccl-tests.log] -o host.profile
+//   ccsim predict   --profile P -s ring,tree -b 8 -e 256M -f 2 --ranks 2..4096 [--csv out.csv]
+//   ccsim validate  --profile P --against meas.csv [--csv predicted.csv] [--errors errors.csv]
+//   ccsim step      --profile P -s ring,hier --params 124M --compute-ms 300 --ranks 8..4096
+//   ccsim show      --profile P
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cli.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/readfile.h"
+#include "common/rows.h"
+#include "common/strategy.h"
+#include "common/timer.h"
+#include "common/version.h"
+#include "sim/calibrate.h"
+#include "sim/model.h"
+#include "sim/nccltests.h"
+#include "sim/profile.h"
+#include "sim/step.h"
+#include "sim/validate.h"
+
+#define MAX_LIST 256
+
+// --- lists shared by the subcommands --------------------------------------------------------------
+
+typedef struct {
+  cc_strategy s[MAX_LIST];
+  int n;
+} strategy_list;
+
+static int add_strategy(const char *item, size_t len, void *ctx) {
+  strategy_list *l = ctx;
+  char text[128], err[256];
+  if (len == 0 || len >= sizeof text) cc_input_error("-s/--strategies: empty or overlong entry");
+  snprintf(text, sizeof text, "%.*s", (int)len, item);
+  if (l->n == MAX_LIST) cc_input_error("-s/--strategies: more than %d strategies", MAX_LIST);
+  if (cc_strategy_parse(text, &l->s[l->n], err, sizeof err) != 0) cc_input_error("-s/--strategies: %s", err);
+  l->n++;
+  return 0;
+}
+
+typedef struct {
+  int v[MAX_LIST];
+  int n;
+} int_list;
+
+// "2,3,6" or "2..4096" (doubling) or a mix: "3,6,12,16..1024".
+static int add_ranks(const char *item, size_t len, void *ctx) {
+  int_list *l = ctx;
+  char text[64];
+  snprintf(text, sizeof text, "%.*s", (int)(len < 63 ? len : 63), item);
+  char *dots = strstr(text, "..");
+  long long lo, hi;
+  if (dots) {
+    *dots = '\0';
+    if (cc_parse_int(text, &lo) != 0 || cc_parse_int(dots + 2, &hi) != 0 || lo < 1 || hi < lo || hi > 1 << 24)
+      cc_input_error("--ranks: '%.*s' is not a range like 2..4096", (int)len, item);
+  } else if (cc_parse_int(text, &lo) != 0 || lo < 1 || lo > 1 << 24) {
+    cc_input_error("--ranks: '%s' is not a rank count (1 .. 16777216)", text);
+  } else {
+    hi = lo;
+  }
+  for (long long r = lo; r <= hi; r *= 2) {
+    if (l->n == MAX_LIST) cc_input_error("--ranks: more than %d rank counts", MAX_LIST);
+    l->v[l->n++] = (int)r;
+  }
+  return 0;
+}
+
+static void build_sizes(uint64_t lo, uint64_t hi, long long factor, uint64_t *sizes, int *n) {
+  if (lo > hi) cc_input_error("-b/--minbytes is larger than -e/--maxbytes");
+  *n = 0;
+  for (uint64_t s = lo; s <= hi;) {
+    if (*n == MAX_LIST) cc_input_error("-b/-e/-f: more than %d sizes; raise -f", MAX_LIST);
+    sizes[(*n)++] = s;
+    uint64_t next = s ? s * (uint64_t)factor : 1;
+    if (next <= s) break;
+    s = next;
+  }
+}
+
+static int dtype_size(const char *name) {
+  static const struct {
+    const char *name;
+    int size;
+  } known[] = {{"f32", 4}, {"float", 4}, {"f64", 8}, {"double", 8}, {"f16", 2}, {"half", 2}, {"bf16", 2}, {"bfloat16", 2}};
+  for (size_t i = 0; i < sizeof known / sizeof known[0]; i++)
+    if (strcmp(name, known[i].name) == 0) return known[i].size;
+  cc_input_error("-d/--dtype: unknown dtype '%s' (f32, f64, f16, bf16)", name);
+}
+
+static cc_profile load_profile(const char *path) {
+  cc_profile p;
+  char err[512];
+  if (!path) cc_input_error("--profile is required (e.g. profiles/dgx-h100.profile)");
+  if (cc_profile_read(&p, path, err, sizeof err) != 0) cc_input_error("--profile: %s", err);
+  return p;
+}
+
+// Measured rows from CSV files in the row schema or nccl-tests logs (told apart by content).
+static void read_measurements(cc_rowset *rs, const char *flag, const char **paths, int npaths, int ranks_override) {
+  for (int i = 0; i < npaths; i++) {
+    char err[512];
+    char *text = cc_read_text_file(paths[i], NULL, err, sizeof err);
+    if (!text) cc_input_error("%s: %s", flag, err);
+    int rc = cc_nccltests_sniff(text) ? cc_nccltests_parse(rs, text, paths[i], ranks_override, err, sizeof err)
+                                      : cc_rowset_read_csv(rs, paths[i], err, sizeof err);
+    free(text);
+    if (rc != 0) cc_input_error("%s: %s", flag, err);
+  }
+}
+
+// Repeated file flags ("--from a --from b") are collected before the option parser sees them.
+static int collect_repeated(int argc, char **argv, const char *flag, const char **out, int max) {
+  int n = 0;
+  size_t len = strlen(flag);
+  for (int i = 1; i < argc; i++) {
+    const char *v = NULL;
+    if (strcmp(argv[i], flag) == 0 && i + 1 < argc) v = argv[i + 1];
+    else if (strncmp(argv[i], flag, len) == 0 && argv[i][len] == '=') v = argv[i] + len + 1;
+    if (!v) continue;
+    if (n == max) cc_input_error("%s: more than %d files", flag, max);
+    out[n++] = v;
+  }
+  return n;
+}
+
+static void parse_or_exit(const cc_cli *cli, int argc, char **argv) {
+  char err[512];
+  cc_cli_result r = cc_cli_parse(cli, argc, argv, NULL, NULL, err, sizeof err);
+  if (r == CC_CLI_HELP) {
+    cc_cli_print_help(cli, stdout);
+    exit(0);
+  }
+  if (r != CC_CLI_OK) cc_input_error("%s", err);
+}
+
+// --- error summaries (calibrate and validate) -----------------------------------------------------
+
+static void print_error_table(const cc_check *checks, size_t n, double min_bytes) {
+  char strategies[MAX_LIST][64];
+  int ns = 0;
+  for (size_t i = 0; i < n; i++) {
+    const char *name = checks[i].obs.strategy.name;
+    bool seen = false;
+    for (int k = 0; k < ns; k++) seen |= strcmp(strategies[k], name) == 0;
+    if (!seen && ns < MAX_LIST) snprintf(strategies[ns++], 64, "%s", name);
+  }
+  char minb[32];
+  cc_format_size((uint64_t)min_bytes, minb, sizeof minb);
+  printf("# relative error |predicted - measured| / measured: median / worst (rows)\n");
+  printf("%-18s", "# strategy");
+  for (int b = 0; b < CC_NBANDS; b++) printf(" %20s", cc_band_name(b));
+  printf(" %20s\n", ">= min");
+  for (int k = 0; k <= ns; k++) {
+    const char *name = k < ns ? strategies[k] : NULL;
+    printf("%-18s", name ? name : "all");
+    for (int b = 0; b <= CC_NBANDS; b++) {
+      cc_error_stats s = b < CC_NBANDS ? cc_error_summary(checks, n, name, b, 0)
+                                       : cc_error_summary(checks, n, name, -1, min_bytes);
+      char cell[64];
+      if (s.n) snprintf(cell, sizeof cell, "%5.1f%% /%6.1f%% (%zu)", 100 * s.median, 100 * s.worst, s.n);
+      else snprintf(cell, sizeof cell, "-");
+      printf(" %20s", cell);
+    }
+    printf("\n");
+  }
+  printf("# '>= min' is every size from %s up\n", minb);
+}
+
+// --- calibrate ------------------------------------------------------------------------------------
+
+static int cmd_calibrate(int argc, char **argv) {
+  const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL;
+  long long levels = 0, ranks = 0, per_node = 0, nodes = 0;
+  uint64_t min_bytes = 0, report_min = 64 << 10, segment = 1 << 20, chunk = 256 << 10;
+  cc_option opts[] = {
+      {"from", 0, CC_OPT_STRING, &from_flag, "FILE",
+       "measurements: ccbench CSV or nccl-tests output (repeat for more files)", 0, 0},
+      {"output", 'o', CC_OPT_STRING, &out, "FILE", "profile to write", 0, 0},
+      {"name", 0, CC_OPT_STRING, &name, "NAME", "profile name (default: the rows' profile column)", 0, 0},
+      {"levels", 0, CC_OPT_INT, &levels, "N",
+       "1: one link for all steps (one host), 2: intra and inter apart (default: 2 if rows span nodes)", 0, 2},
+      {"fit-strategies", 0, CC_OPT_STRING, &fit, "LIST",
+       "strategies whose rows drive the fit (default: all but mpi/nccl when others are present)", 0, 0},
+      {"min-bytes", 0, CC_OPT_SIZE, &min_bytes, "SIZE", "fit only rows at least this large", 0, 0},
+      {"report-min", 0, CC_OPT_SIZE, &report_min, "SIZE", "smallest size in the '>= min' error column", 0, 0},
+      {"ranks", 0, CC_OPT_INT, &ranks, "N", "rank count for nccl-tests logs without '#  Rank' lines", 0, 1 << 24},
+      {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "profile shape (default: from the rows)", 0, 1 << 24},
+      {"nodes", 0, CC_OPT_INT, &nodes, "N", "profile shape (default: from the rows)", 0, 1 << 24},
+      {"ring-segment", 0, CC_OPT_SIZE, &segment, "SIZE", "ccbench --ring-segment of the measurements", 1, 1e15},
+      {"tree-chunk", 0, CC_OPT_SIZE, &chunk, "SIZE", "ccbench --tree-chunk of the measurements", 1, 1e15},
+  };
+  cc_cli cli = {.prog = "ccsim calibrate", .usage = "ccsim calibrate --from FILE [--from FILE...] -o OUT.profile",
+                .summary = "Fits base, alpha, beta and gamma (per link level, all >= 0) by least squares on the "
+                           "relative error, from ccbench CSV rows and/or nccl-tests logs, and writes a profile. "
+                           "Prints the fitted values and the fit's error per strategy and size band.",
+                .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+  parse_or_exit(&cli, argc, argv);
+  int nfiles = collect_repeated(argc, argv, "--from", files, MAX_LIST);
+  if (nfiles == 0) cc_input_error("--from: give at least one measurement file");
+  if (!out) cc_input_error("-o/--output: name the profile to write");
+
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  read_measurements(&rs, "--from", files, nfiles, (int)ranks);
+
+  cc_profile prof;
+  cc_profile_init(&prof);
+  prof.ring_segment_bytes = segment;
+  prof.tree_chunk_bytes = chunk;
+  int max_ranks = 0, span_nodes = 0, rows_per_node = 0;
+  for (size_t i = 0; i < rs.n; i++)
+    if (rs.rows[i].ranks > max_ranks) {
+      max_ranks = rs.rows[i].ranks;
+      span_nodes = rs.rows[i].nodes > 0 ? rs.rows[i].nodes : 1;
+      rows_per_node = rs.rows[i].ranks_per_node > 0 ? rs.rows[i].ranks_per_node : max_ranks;
+    }
+  if (levels == 0) levels = span_nodes > 1 ? 2 : 1;
+  // One level means one kind of link: the machine is one node of all the ranks.
+  prof.ranks_per_node = per_node ? (int)per_node : levels == 1 ? (max_ranks ? max_ranks : 1) : rows_per_node;
+  prof.nodes = nodes ? (int)nodes : levels == 1 ? 1 : span_nodes;
+  snprintf(prof.name, sizeof prof.name, "%s", name ? name : rs.n && rs.rows[0].profile ? rs.rows[0].profile : "calibrated");
+
+  cc_calib_opts co = {.levels = (int)levels, .strategies = fit, .min_bytes = (double)min_bytes};
+  cc_calib_report rep;
+  char err[512];
+  if (cc_calibrate(&rs, &co, &prof, &rep, err, sizeof err) != 0) cc_input_error("--from: %s", err);
+
+  char files_joined[1024] = "";
+  for (int i = 0; i < nfiles; i++)
+    snprintf(files_joined + strlen(files_joined), sizeof files_joined - strlen(files_joined), "%s%s", i ? ", " : "", files[i]);
+  snprintf(prof.source, sizeof prof.source, "ccsim calibrate (%s) from %s: %zu rows, rms relative error %.1f%%",
+           cc_commit(), files_joined, rep.rows_fit, 100 * rep.rms_rel_error);
+  if (cc_profile_write(&prof, out, "Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.") != 0)
+    cc_input_error("-o/--output: cannot write '%s': %s", out, strerror(errno));
+
+  printf("# ccsim calibrate: %zu rows fit (%zu unusable%s%s), %d level%s, %d refit%s\n", rep.rows_fit, rep.rows_skipped,
+         rep.skip_reason[0] ? "; first: " : "", rep.skip_reason, (int)levels, levels > 1 ? "s" : "", rep.iterations,
+         rep.iterations > 1 ? "s" : "");
+  printf("# base %.3f us\n", prof.base_us);
+  for (int l = 0; l < (levels == 1 ? 1 : CC_NLEVELS); l++) {
+    const cc_link *k = &prof.link[l];
+    printf("# %s: alpha %.3f us, beta %.5f ns/B (%.2f GB/s), gamma %.5f ns/B (%.2f GB/s)%s\n",
+           levels == 1 ? "link" : cc_level_name((cc_level)l), k->alpha_us, k->beta_ns_per_byte,
+           k->beta_ns_per_byte > 0 ? 1 / k->beta_ns_per_byte : INFINITY, k->gamma_ns_per_byte,
+           k->gamma_ns_per_byte > 0 ? 1 / k->gamma_ns_per_byte : INFINITY,
+           rep.identified[1 + 3 * l] ? "" : "  (no rows depend on this level: copied)");
+  }
+  if (prof.mpi_rd_max_bytes == UINT64_MAX) printf("# mpi: best explained as recursive doubling at every size\n");
+  else printf("# mpi: recursive doubling below %llu B, ring above\n", (unsigned long long)prof.mpi_rd_max_bytes);
+  printf("# wrote %s\n", out);
+
+  cc_check *checks;
+  size_t skipped, n = cc_validate(&prof, &rs, &checks, &skipped, err, sizeof err);
+  print_error_table(checks, n, (double)report_min);
+  free(checks);
+  cc_rowset_free(&rs);
+  return 0;
+}
+
+// --- predict --------------------------------------------------------------------------------------
+
+typedef struct {
+  cc_rowfile csv, json;
+  bool have_csv, have_json;
+} outputs;
+
+static void open_outputs(outputs *o, const char *csv, const char *json) {
+  *o = (outputs){0};
+  if (csv && cc_rowfile_open(&o->csv, csv, CC_ROWS_CSV) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
+  o->have_csv = csv != NULL;
+  if (json && cc_rowfile_open(&o->json, json, CC_ROWS_JSONL) != 0)
+    cc_input_error("--json: cannot write '%s': %s", json, strerror(errno));
+  o->have_json = json != NULL;
+}
+
+static void write_row(outputs *o, const cc_row *r) {
+  if (o->have_csv) cc_rowfile_write(&o->csv, r);
+  if (o->have_json) cc_rowfile_write(&o->json, r);
+}
+
+static void close_outputs(outputs *o, const char *csv, const char *json, const char *tool, int argc, char **argv) {
+  const char *paths[2] = {csv, json};
+  cc_rowfile *files[2] = {&o->csv, &o->json};
+  bool have[2] = {o->have_csv, o->have_json};
+  for (int i = 0; i < 2; i++) {
+    if (!have[i]) continue;
+    if (cc_rowfile_commit(files[i]) != 0) cc_input_error("cannot write '%s': %s", paths[i], strerror(errno));
+    cc_meta m;
+    cc_meta_init(&m);
+    cc_meta_standard(&m, tool, argc, argv);
+    cc_meta_str(&m, "results", paths[i]);
+    char side[4096];
+    snprintf(side, sizeof side, "%s.meta.json", paths[i]);
+    if (cc_meta_write(&m, side) != 0) cc_warn("cannot write '%s': %s", side, strerror(errno));
+    cc_meta_free(&m);
+  }
+}
+
+// The row of one prediction; strings must outlive the write.
+static cc_row predicted_row(const cc_profile *p, const cc_strategy *s, cc_coll op, const char *dtype, int esize,
+                            cc_topology t, double bytes, const cc_cost *c) {
+  double us = cc_cost_time_us(p, c);
+  double algbw = us > 0 ? bytes / us * 1e-3 : 0;
+  int per_node = t.ranks_per_node < t.ranks ? t.ranks_per_node : t.ranks;
+  return (cc_row){.source = "predicted", .op = cc_coll_name(op), .strategy = s->name, .algo = s->algo_name,
+                  .compress = s->compress, .dtype = dtype, .ranks = t.ranks,
+                  .nodes = (t.ranks + per_node - 1) / per_node, .ranks_per_node = per_node,
+                  .bytes = (uint64_t)bytes, .count = (uint64_t)bytes / (uint64_t)esize, .time_us = us,
+                  .time_min_us = us, .time_max_us = us, .algbw_GBps = algbw,
+                  .busbw_GBps = algbw * cc_busbw_factor(op, t.ranks), .wire_bytes = (uint64_t)cc_cost_wire_bytes(c),
+                  .errors = -1, .profile = p->name};
+}
+
+static int cmd_predict(int argc, char **argv) {
+  const char *profile = NULL, *strategies = "ring,tree,rd,rabenseifner,hier:ring/ring,mpi", *ranks_text = NULL;
+  const char *dtype = "f32", *coll = "allreduce", *csv = NULL, *json = NULL;
+  uint64_t minbytes = 8, maxbytes = 256 << 20;
+  long long factor = 2, per_node = 0;
+  bool quiet = false;
+  cc_option opts[] = {
+      {"profile", 'p', CC_OPT_STRING, &profile, "FILE", "machine profile", 0, 0},
+      {"strategies", 's', CC_OPT_STRING, &strategies, "LIST", "strategies to predict (as ccbench, plus nccl)", 0, 0},
+      {"minbytes", 'b', CC_OPT_SIZE, &minbytes, "SIZE", "smallest size", 0, 0},
+      {"maxbytes", 'e', CC_OPT_SIZE, &maxbytes, "SIZE", "largest size", 0, 0},
+      {"stepfactor", 'f', CC_OPT_INT, &factor, "N", "size multiplier between steps", 2, 1 << 20},
+      {"ranks", 'r', CC_OPT_STRING, &ranks_text, "LIST", "rank counts: 2,3,6 or 2..4096 (doubling) (default: the profile's)", 0, 0},
+      {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "ranks per node (default: the profile's)", 0, 1 << 24},
+      {"collective", 'C', CC_OPT_STRING, &coll, "NAME", "allreduce, allgather or reduce_scatter", 0, 0},
+      {"dtype", 'd', CC_OPT_STRING, &dtype, "TYPE", "element type (sets the count column)", 0, 0},
+      {"csv", 0, CC_OPT_STRING, &csv, "FILE", "write rows (source=predicted) as CSV", 0, 0},
+      {"json", 0, CC_OPT_STRING, &json, "FILE", "write rows as JSON lines", 0, 0},
+      {"quiet", 'q', CC_OPT_FLAG, &quiet, NULL, "no table on stdout", 0, 0},
+  };
+  cc_cli cli = {.prog = "ccsim predict", .usage = "ccsim predict --profile FILE [options]",
+                .summary = "Predicts collective times per strategy, size and rank count from a profile, as rows in "
+                           "ccbench's schema (source=predicted) so plots overlay them on measurements.",
+                .epilog = "Example:\n  ccsim predict -p profiles/h100-ib-cluster.profile -s ring,tree,hier:ring/ring,nccl "
+                          "-b 1K -e 1G -f 4 --ranks 8..4096 --csv pred.csv",
+                .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+  parse_or_exit(&cli, argc, argv);
+  cc_profile p = load_profile(profile);
+  strategy_list sl = {.n = 0};
+  cc_split_list(strategies, add_strategy, &sl);
+  int_list rl = {.n = 0};
+  if (ranks_text) cc_split_list(ranks_text, add_ranks, &rl);
+  else rl.v[rl.n++] = p.ranks_per_node * p.nodes;
+  cc_coll op;
+  if (cc_coll_parse(coll, &op) != 0) cc_input_error("-C/--collective: unknown collective '%s'", coll);
+  int esize = dtype_size(dtype);
+  uint64_t sizes[MAX_LIST];
+  int nsizes;
+  build_sizes(minbytes, maxbytes, factor, sizes, &nsizes);
+  int rpn = per_node ? (int)per_node : p.ranks_per_node;
+  char err[256];
+  for (int k = 0; k < sl.n; k++)
+    if (!cc_strategy_implements(&sl.s[k], op, err, sizeof err)) cc_input_error("-s/--strategies: %s", err);
+
+  outputs out;
+  open_outputs(&out, csv, json);
+  if (!quiet) {
+    printf("# ccsim predict: %s, profile %s (%d per node)\n", cc_coll_name(op), p.name, rpn);
+    printf("#%12s %12s %6s %6s %18s %12s %9s %9s\n", "size", "count", "ranks", "nodes", "strategy", "time(us)",
+           "algbw", "busbw");
+  }
+  long long npred = 0, nskipped = 0;
+  double t0 = cc_now_us();
+  for (int r = 0; r < rl.n; r++)
+    for (int k = 0; k < sl.n; k++)
+      for (int i = 0; i < nsizes; i++) {
+        cc_topology t = {.ranks = rl.v[r], .ranks_per_node = rpn};
+        cc_cost c;
+        if (cc_model_cost(&p, &sl.s[k], op, t, (double)sizes[i], &c, err, sizeof err) != 0) {
+          if (nskipped++ == 0) cc_warn("skipping %s at %d ranks: %s", sl.s[k].name, rl.v[r], err);
+          break;
+        }
+        cc_row row = predicted_row(&p, &sl.s[k], op, dtype, esize, t, (double)sizes[i], &c);
+        npred++;
+        write_row(&out, &row);
+        if (!quiet)
+          printf(" %12llu %12llu %6d %6d %18s %12.2f %9.2f %9.2f\n", (unsigned long long)row.bytes,
+                 (unsigned long long)row.count, row.ranks, row.nodes, row.strategy, row.time_us, row.algbw_GBps,
+                 row.busbw_GBps);
+      }
+  double elapsed = cc_now_us() - t0;
+  close_outputs(&out, csv, json, "ccsim predict", argc, argv);
+  fprintf(stderr, "ccsim: %lld predictions in %.2f ms%s\n", npred, elapsed * 1e-3,
+          nskipped ? " (some strategy/rank pairs skipped, see above)" : "");
+  return 0;
+}
+
+// --- validate -------------------------------------------------------------------------------------
+
+static int cmd_validate(int argc, char **argv) {
+  const char *profile = NULL, *files[MAX_LIST], *against_flag = NULL, *csv = NULL, *errors = NULL;
+  uint64_t report_min = 64 << 10;
+  long long ranks = 0;
+  cc_option opts[] = {
+      {"profile", 'p', CC_OPT_STRING, &profile, "FILE", "machine profile", 0, 0},
+      {"against", 0, CC_OPT_STRING, &against_flag, "FILE", "measurements (ccbench CSV or nccl-tests log; repeatable)", 0, 0},
+      {"report-min", 0, CC_OPT_SIZE, &report_min, "SIZE", "smallest size in the '>= min' column", 0, 0},
+      {"ranks", 0, CC_OPT_INT, &ranks, "N", "rank count for nccl-tests logs without '#  Rank' lines", 0, 1 << 24},
+      {"csv", 0, CC_OPT_STRING, &csv, "FILE", "write the predictions at the measured points as rows", 0, 0},
+      {"errors", 0, CC_OPT_STRING, &errors, "FILE",
+       "write one CSV line per measured row: strategy, sizes, measured, predicted, relative error", 0, 0},
+  };
+  cc_cli cli = {.prog = "ccsim validate", .usage = "ccsim validate --profile FILE --against FILE [options]",
+                .summary = "Predicts every measured row the model covers and reports |predicted - measured| / "
+                           "measured per strategy and size band: median and worst.",
+                .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+  parse_or_exit(&cli, argc, argv);
+  cc_profile p = load_profile(profile);
+  int nfiles = collect_repeated(argc, argv, "--against", files, MAX_LIST);
+  if (nfiles == 0) cc_input_error("--against: give at least one measurement file");
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  read_measurements(&rs, "--against", files, nfiles, (int)ranks);
+
+  cc_check *checks;
+  size_t skipped;
+  char reason[256];
+  size_t n = cc_validate(&p, &rs, &checks, &skipped, reason, sizeof reason);
+  if (n == 0) cc_input_error("--against: no measured rows the model covers%s%s", skipped ? "; first skipped: " : "", reason);
+  printf("# ccsim validate: profile %s against %zu measured rows (%zu skipped)\n", p.name, n, skipped);
+  print_error_table(checks, n, (double)report_min);
+
+  outputs out;
+  open_outputs(&out, csv, NULL);
+  for (size_t i = 0; i < n && out.have_csv; i++) {
+    const cc_obs *o = &checks[i].obs;
+    cc_cost c;
+    char err[256];
+    cc_model_cost(&p, &o->strategy, o->op, o->topo, o->bytes, &c, err, sizeof err);
+    cc_row row = predicted_row(&p, &o->strategy, o->op, o->row->dtype, 1, o->topo, o->bytes, &c);
+    row.count = o->row->count;
+    write_row(&out, &row);
+  }
+  close_outputs(&out, csv, NULL, "ccsim validate", argc, argv);
+  if (errors) {
+    cc_afile af;
+    if (cc_afile_open(&af, errors) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
+    fprintf(af.f, "strategy,op,ranks,ranks_per_node,bytes,band,measured_us,predicted_us,rel_error\n");
+    for (size_t i = 0; i < n; i++) {
+      const cc_obs *o = &checks[i].obs;
+      fprintf(af.f, "%s,%s,%d,%d,%.0f,%s,%.6g,%.6g,%.6g\n", o->strategy.name, cc_coll_name(o->op), o->topo.ranks,
+              o->topo.ranks_per_node, o->bytes, cc_band_name(cc_band_of(o->bytes)), o->time_us, checks[i].predicted_us,
+              checks[i].rel_error);
+    }
+    if (cc_afile_commit(&af) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
+  }
+  free(checks);
+  cc_rowset_free(&rs);
+  return 0;
+}
+
+// --- step -----------------------------------------------------------------------------------------
+
+static int cmd_step(int argc, char **argv) {
+  const char *profile = NULL, *strategies = "ring,hier:ring/ring", *ranks_text = NULL, *grad = "f32", *csv = NULL;
+  double params = 124e6, compute_ms = 100, backward_fraction = 2.0 / 3.0, optimizer_ms = 0;
+  uint64_t bucket = 25 << 20;
+  long long per_node = 0;
+  cc_option opts[] = {
+      {"profile", 'p', CC_OPT_STRING, &profile, "FILE", "machine profile", 0, 0},
+      {"strategies", 's', CC_OPT_STRING, &strategies, "LIST", "gradient allreduce strategies", 0, 0},
+      {"params", 0, CC_OPT_DOUBLE, &params, "N", "parameter count (e.g. 124e6)", 1, 1e15},
+      {"bucket", 0, CC_OPT_SIZE, &bucket, "SIZE", "gradient bucket size; 0: one allreduce after backward", 0, 0},
+      {"grad-dtype", 0, CC_OPT_STRING, &grad, "TYPE", "gradient element type on the wire (f32, bf16, f16)", 0, 0},
+      {"compute-ms", 0, CC_OPT_DOUBLE, &compute_ms, "MS", "forward + backward per step on one rank", 0, 1e9},
+      {"backward-fraction", 0, CC_OPT_DOUBLE, &backward_fraction, "F", "share of compute that is backward", 0, 1},
+      {"optimizer-ms", 0, CC_OPT_DOUBLE, &optimizer_ms, "MS", "optimizer step per rank", 0, 1e9},
+      {"ranks", 'r', CC_OPT_STRING, &ranks_text, "LIST", "rank counts: 2,8 or 8..4096 (default: the profile's)", 0, 0},
+      {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "ranks per node (default: the profile's)", 0, 1 << 24},
+      {"csv", 0, CC_OPT_STRING, &csv, "FILE", "write the table as CSV", 0, 0},
+  };
+  cc_cli cli = {.prog = "ccsim step", .usage = "ccsim step --profile FILE [options]",
+                .summary = "Predicts a data-parallel training step: forward, backward with bucketed gradient "
+                           "allreduces overlapping it, optimizer; and the scaling efficiency (throughput per rank "
+                           "relative to one rank, per-rank batch fixed).",
+                .epilog = "Example (GPT-2 124M on an H100 cluster):\n  ccsim step -p profiles/h100-ib-cluster.profile "
+                          "-s ring,hier:ring/ring --params 124e6 --grad-dtype bf16 --compute-ms 140 --ranks 8..4096",
+                .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+  parse_or_exit(&cli, argc, argv);
+  cc_profile p = load_profile(profile);
+  strategy_list sl = {.n = 0};
+  cc_split_list(strategies, add_strategy, &sl);
+  int_list rl = {.n = 0};
+  if (ranks_text) cc_split_list(ranks_text, add_ranks, &rl);
+  else rl.v[rl.n++] = p.ranks_per_node * p.nodes;
+  int rpn = per_node ? (int)per_node : p.ranks_per_node;
+  cc_step_config c = {.params = params, .grad_bytes_per_param = dtype_size(grad), .bucket_bytes = (double)bucket,
+                      .forward_us = compute_ms * 1e3 * (1 - backward_fraction),
+                      .backward_us = compute_ms * 1e3 * backward_fraction, .optimizer_us = optimizer_ms * 1e3};
+  cc_afile af = {0};
+  if (csv && cc_afile_open(&af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
+  if (csv) fprintf(af.f, "profile,strategy,ranks,ranks_per_node,params,grad_bytes,bucket_bytes,buckets,compute_us,comm_us,"
+                         "exposed_comm_us,step_us,efficiency\n");
+  char bsize[32];
+  cc_format_size(bucket, bsize, sizeof bsize);
+  printf("# ccsim step: %.3g parameters, %s gradients, buckets of %s, compute %.3g ms/step, profile %s\n", params, grad,
+         bsize, compute_ms + optimizer_ms, p.name);
+  printf("#%17s %7s %8s %11s %11s %11s %10s\n", "strategy", "ranks", "buckets", "comm(ms)", "exposed(ms)", "step(ms)",
+         "efficiency");
+  for (int k = 0; k < sl.n; k++)
+    for (int r = 0; r < rl.n; r++) {
+      cc_step_prediction s;
+      char err[256];
+      cc_topology t = {.ranks = rl.v[r], .ranks_per_node = rpn};
+      if (cc_step_predict(&p, &sl.s[k], t, &c, &s, err, sizeof err) != 0) {
+        cc_warn("%s at %d ranks: %s", sl.s[k].name, rl.v[r], err);
+        continue;
+      }
+      printf(" %17s %7d %8lld %11.3f %11.3f %11.3f %9.1f%%\n", sl.s[k].name, t.ranks, s.buckets, s.comm_us * 1e-3,
+             s.exposed_comm_us * 1e-3, s.step_us * 1e-3, 100 * s.efficiency);
+      if (csv)
+        fprintf(af.f, "%s,%s,%d,%d,%.0f,%.0f,%llu,%lld,%.6g,%.6g,%.6g,%.6g,%.6g\n", p.name, sl.s[k].name, t.ranks, rpn,
+                params, params * c.grad_bytes_per_param, (unsigned long long)bucket, s.buckets, s.compute_us, s.comm_us,
+                s.exposed_comm_us, s.step_us, s.efficiency);
+    }
+  if (csv && cc_afile_commit(&af) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
+  return 0;
+}
+
+// --- show -----------------------------------------------------------------------------------------
+
+static int cmd_show(int argc, char **argv) {
+  const char *profile = NULL;
+  cc_option opts[] = {{"profile", 'p', CC_OPT_STRING, &profile, "FILE", "machine profile", 0, 0}};
+  cc_cli cli = {.prog = "ccsim show", .usage = "ccsim show --profile FILE",
+                .summary = "Prints a profile with its links as bandwidths.", .opts = opts, .nopts = 1};
+  parse_or_exit(&cli, argc, argv);
+  cc_profile p = load_profile(profile);
+  printf("%s: %d node%s x %d ranks, base %.3g us\n", p.name, p.nodes, p.nodes > 1 ? "s" : "", p.ranks_per_node, p.base_us);
+  if (p.source[0]) printf("  source: %s\n", p.source);
+  for (int l = 0; l < (p.single_level ? 1 : CC_NLEVELS); l++) {
+    const cc_link *k = &p.link[l];
+    printf("  %-5s alpha %8.3f us   beta %.5f ns/B (%8.2f GB/s)   gamma %.5f ns/B\n",
+           p.single_level ? "link" : cc_level_name((cc_level)l), k->alpha_us, k->beta_ns_per_byte,
+           k->beta_ns_per_byte > 0 ? 1 / k->beta_ns_per_byte : INFINITY, k->gamma_ns_per_byte);
+  }
+  for (int i = 0; i < p.ncompress; i++)
+    printf("  compress %-10s encode %.3g ns/elem, decode %.3g ns/elem\n", p.compress[i].name,
+           p.compress[i].encode_ns_per_elem, p.compress[i].decode_ns_per_elem);
+  return 0;
+}
+
+// --------------------------------------------------------------------------------------------------
+
+static void usage(FILE *f) {
+  fprintf(f, "usage: ccsim <command> [options]   (ccsim <command> --help for its options)\n\n"
+             "  calibrate  fit a profile to ccbench rows or nccl-tests logs\n"
+             "  predict    predict strategies over sizes and rank counts (rows like ccbench's)\n"
+             "  validate   compare a profile's predictions with measured rows\n"
+             "  step       predict a data-parallel training step and its scaling efficiency\n"
+             "  show       print a profile\n");
+}
+
+int main(int argc, char **argv) {
+  cc_set_progname("ccsim");
+  if (argc < 2) {
+    usage(stderr);
+    return 2;
+  }
+  const char *cmd = argv[1];
+  if (strcmp(cmd, "-h") == 0 || strcmp(cmd, "--help") == 0) {
+    usage(stdout);
+    return 0;
+  }
+  if (strcmp(cmd, "--version") == 0) {
+    printf("ccsim %s (%s)\n", cc_version(), cc_commit());
+    return 0;
+  }
+  if (strcmp(cmd, "calibrate") == 0) return cmd_calibrate(argc - 1, argv + 1);
+  if (strcmp(cmd, "predict") == 0) return cmd_predict(argc - 1, argv + 1);
+  if (strcmp(cmd, "validate") == 0) return cmd_validate(argc - 1, argv + 1);
+  if (strcmp(cmd, "step") == 0) return cmd_step(argc - 1, argv + 1);
+  if (strcmp(cmd, "show") == 0) return cmd_show(argc - 1, argv + 1);
+  cc_input_error("unknown command '%s' (calibrate, predict, validate, step, show; see --help)", cmd);
+}

@@ -1,0 +1,238 @@
+// Cost terms per algorithm, following what collectives/ does step by step (docs/cost-model.md).
+//
+// The critical path is that of the busiest rank: every message it waits for pays alpha, every byte it
+// receives pays beta, every byte it reduces pays gamma. A step pays the inter-node link when any pair
+// communicating in it sits on different nodes (all ranks step together).
+#include "sim/model.h"
+
+#include <math.h>
+#include <stdio.h>
+
+// A group of ranks as the algorithms see it: `size` ranks, `per_node` consecutive ranks per node.
+typedef struct {
+  int size, per_node;
+} group;
+
+static bool one_node(group g) { return g.per_node >= g.size; }
+
+// Level of a step in which ranks talk only inside aligned blocks of `span` consecutive ranks.
+static cc_level span_level(group g, int span) {
+  return one_node(g) || g.per_node % span == 0 ? CC_INTRA : CC_INTER;
+}
+
+static void add(cc_cost *c, cc_level l, double msgs, double bytes, double reduced) {
+  c->msgs[l] += msgs;
+  c->bytes[l] += bytes;
+  c->reduced[l] += reduced;
+}
+
+static int pow2_floor(int p) {
+  int p2 = 1;
+  while (p2 * 2 <= p) p2 *= 2;
+  return p2;
+}
+
+static int log2_floor(int p) {
+  int l = 0;
+  while ((2 << l) <= p) l++;
+  return l;
+}
+
+// --- ring: P-1 steps of n/P bytes per phase, each block cut into S segments ------------------------
+static void ring_cost(cc_cost *c, group g, double n, double segment, bool reduce_scatter, bool allgather) {
+  int P = g.size;
+  if (P == 1) return;
+  double block = n / P;
+  double S = fmin(fmax(1.0, ceil(block / segment)), 4096.0);
+  cc_level l = one_node(g) ? CC_INTRA : CC_INTER;  // the ring's wrap-around hop crosses nodes
+  if (reduce_scatter) add(c, l, (P - 1) * S, (P - 1) * block, (P - 1) * block);
+  if (allgather) add(c, l, (P - 1) * S, (P - 1) * block, 0);
+}
+
+// --- folding for non-powers of two (fold.c): ranks 2i give their vector to 2i+1 and get it back ----
+typedef struct {
+  int p2, extra;
+} fold;
+
+static fold fold_of(group g) {
+  fold f = {.p2 = pow2_floor(g.size)};
+  f.extra = g.size - f.p2;
+  return f;
+}
+
+// Step exchanging within aligned blocks of `span` core ranks. Folding shifts ranks off the aligned
+// layout, so with extra ranks on several nodes every core step is charged to the inter-node link.
+static cc_level core_level(group g, fold f, int span) {
+  return f.extra && !one_node(g) ? CC_INTER : span_level(g, span);
+}
+
+// --- recursive doubling: log2 p2 exchanges of the whole vector ------------------------------------
+static void rd_cost(cc_cost *c, group g, double n) {
+  if (g.size == 1) return;
+  fold f = fold_of(g);
+  if (f.extra) add(c, span_level(g, 2), 1, n, n);  // fold in: receive the partner's vector, add it
+  for (int mask = 1; mask < f.p2; mask <<= 1) add(c, core_level(g, f, 2 * mask), 1, n, n);
+  if (f.extra) add(c, span_level(g, 2), 1, n, 0);  // fold out: hand the result back
+}
+
+// --- Rabenseifner: recursive halving, then recursive doubling of the halves ------------------------
+static void halving_cost(cc_cost *c, group g, fold f, double n) {
+  for (int mask = f.p2 / 2; mask >= 1; mask >>= 1) {
+    double half = n * mask / f.p2;  // the part of my range I receive and reduce
+    add(c, core_level(g, f, 2 * mask), 1, half, half);
+  }
+}
+
+static void doubling_cost(cc_cost *c, group g, fold f, double n) {
+  for (int mask = 1; mask < f.p2; mask <<= 1) add(c, core_level(g, f, 2 * mask), 1, n * mask / f.p2, 0);
+}
+
+static void rabenseifner_allreduce_cost(cc_cost *c, group g, double n) {
+  if (g.size == 1) return;
+  fold f = fold_of(g);
+  if (f.extra) add(c, span_level(g, 2), 1, n, n);
+  halving_cost(c, g, f, n);
+  doubling_cost(c, g, f, n);
+  if (f.extra) add(c, span_level(g, 2), 1, n, 0);
+}
+
+static void rabenseifner_reduce_scatter_cost(cc_cost *c, group g, double n) {
+  if (g.size == 1) return;
+  fold f = fold_of(g);
+  if (f.extra) add(c, span_level(g, 2), 1, n, n);
+  halving_cost(c, g, f, n);
+  if (f.extra) add(c, span_level(g, 2), 1, n / g.size, 0);  // the folded neighbour's own block
+}
+
+static void rabenseifner_allgather_cost(cc_cost *c, group g, double n) {
+  if (g.size == 1) return;
+  fold f = fold_of(g);
+  if (f.extra) add(c, span_level(g, 2), 1, n / g.size, 0);
+  doubling_cost(c, g, f, n);
+  if (f.extra) add(c, span_level(g, 2), 1, n, 0);
+}
+
+// --- pipelined trees (tree.c): C chunks per tree flow through C + 2H - 1 lock-step rounds ---------
+// Per rank, received and reduced bytes in units of n, from the tree shapes (tree_shape.h): in the
+// double tree a rank is an inner node (two children, a parent) of one tree and a leaf of the other.
+static void tree_volume(int P, int ntrees, double *recv, double *reduce) {
+  if (ntrees == 2) {
+    *recv = P == 2 ? 1.0 : P == 3 ? 1.5 : 2.0;
+    *reduce = P == 2 ? 0.5 : 1.0;
+  } else {
+    *recv = P == 2 ? 1.0 : P == 3 ? 2.0 : 3.0;
+    *reduce = P == 2 ? 1.0 : 2.0;
+  }
+}
+
+static void tree_cost(cc_cost *c, group g, double n, int ntrees, double chunk) {
+  int P = g.size;
+  if (P == 1) return;
+  double per_tree = n / ntrees;
+  double C = fmin(fmax(1.0, ceil(per_tree / chunk)), (double)(1 << 20));
+  int H = log2_floor(P);  // height of the in-order tree over P positions
+  double recv, reduce;
+  tree_volume(P, ntrees, &recv, &reduce);
+  add(c, one_node(g) ? CC_INTRA : CC_INTER, C + 2 * H - 1, recv * n, reduce * n);
+}
+
+// --- dispatch -------------------------------------------------------------------------------------
+static int allreduce_cost(const cc_profile *p, cc_algo a, group g, double n, cc_cost *c) {
+  switch (a) {
+    case CC_ALGO_RING: ring_cost(c, g, n, (double)p->ring_segment_bytes, true, true); return 0;
+    case CC_ALGO_TREE: tree_cost(c, g, n, 2, (double)p->tree_chunk_bytes); return 0;
+    case CC_ALGO_BTREE: tree_cost(c, g, n, 1, (double)p->tree_chunk_bytes); return 0;
+    case CC_ALGO_RD: rd_cost(c, g, n); return 0;
+    case CC_ALGO_RABENSEIFNER: rabenseifner_allreduce_cost(c, g, n); return 0;
+    default: return -1;
+  }
+}
+
+// The library baselines pick an algorithm by size. Their rings are not segmented by us: S = 1.
+static void mpi_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *c) {
+  if (n < (double)p->mpi_rd_max_bytes) rd_cost(c, g, n);
+  else ring_cost(c, g, n, INFINITY, true, true);
+}
+
+// NCCL chooses the faster of ring and tree by its own model; ours stands in for it. Its trees are
+// pipelined inside one kernel, so no per-chunk latency.
+static void nccl_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *c) {
+  cc_cost ring = *c, tree = *c;
+  ring_cost(&ring, g, n, INFINITY, true, true);
+  tree_cost(&tree, g, n, 2, INFINITY);
+  *c = cc_cost_time_us(p, &ring) <= cc_cost_time_us(p, &tree) ? ring : tree;
+}
+
+static int hier_cost(const cc_profile *p, const cc_strategy *s, cc_topology t, double n, cc_cost *c,
+                     char *err, size_t errlen) {
+  int local = t.ranks_per_node < t.ranks ? t.ranks_per_node : t.ranks;
+  if (t.ranks % local != 0) {
+    snprintf(err, errlen, "hier needs the same number of ranks on every node (%d ranks, %d per node)", t.ranks,
+             t.ranks_per_node);
+    return -1;
+  }
+  group intra = {.size = local, .per_node = local}, inter = {.size = t.ranks / local, .per_node = 1};
+  // One rank per node: the intra reduce-scatter is a local copy of the vector into the result buffer
+  // (out of place), a memory copy priced like a received byte.
+  if (local == 1) add(c, CC_INTRA, 0, n, 0);
+  if (s->intra == CC_ALGO_RING) ring_cost(c, intra, n, (double)p->ring_segment_bytes, true, false);
+  else rabenseifner_reduce_scatter_cost(c, intra, n);
+  if (allreduce_cost(p, s->inter, inter, n / local, c) != 0) {
+    snprintf(err, errlen, "hier: no model for inter-node algorithm %s", cc_algo_name(s->inter));
+    return -1;
+  }
+  if (s->intra == CC_ALGO_RING) ring_cost(c, intra, n, (double)p->ring_segment_bytes, false, true);
+  else rabenseifner_allgather_cost(c, intra, n);
+  return 0;
+}
+
+int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
+                  cc_cost *out, char *err, size_t errlen) {
+  *out = (cc_cost){.calls = 1};
+  if (t.ranks < 1 || t.ranks_per_node < 1) {
+    snprintf(err, errlen, "invalid topology: %d ranks, %d per node", t.ranks, t.ranks_per_node);
+    return -1;
+  }
+  if (!cc_strategy_implements(s, op, err, errlen)) return -1;
+  group g = {.size = t.ranks, .per_node = t.ranks_per_node};
+  double n = bytes;
+  if (op == CC_ALLREDUCE) {
+    switch (s->algo) {
+      case CC_ALGO_HIER: return hier_cost(p, s, t, n, out, err, errlen);
+      case CC_ALGO_MPI: mpi_allreduce_cost(p, g, n, out); return 0;
+      case CC_ALGO_NCCL: nccl_allreduce_cost(p, g, n, out); return 0;
+      default: return allreduce_cost(p, s->algo, g, n, out);
+    }
+  }
+  bool rs = op == CC_REDUCE_SCATTER;
+  switch (s->algo) {
+    case CC_ALGO_RING: ring_cost(out, g, n, (double)p->ring_segment_bytes, rs, !rs); return 0;
+    case CC_ALGO_MPI:
+    case CC_ALGO_NCCL: ring_cost(out, g, n, INFINITY, rs, !rs); return 0;
+    case CC_ALGO_RD:  // rd's allgather is the recursive doubling half of Rabenseifner
+    case CC_ALGO_RABENSEIFNER:
+      if (rs) rabenseifner_reduce_scatter_cost(out, g, n);
+      else rabenseifner_allgather_cost(out, g, n);
+      return 0;
+    default:
+      snprintf(err, errlen, "strategy '%s' has no %s model", s->name, cc_coll_name(op));
+      return -1;
+  }
+}
+
+double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
+  double t = c->calls * p->base_us;
+  for (int l = 0; l < CC_NLEVELS; l++) {
+    const cc_link *k = &p->link[l];
+    t += c->msgs[l] * k->alpha_us + (c->bytes[l] * k->beta_ns_per_byte + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
+  }
+  return t;
+}
+
+double cc_cost_wire_bytes(const cc_cost *c) { return c->bytes[CC_INTRA] + c->bytes[CC_INTER]; }
+
+double cc_model_time_us(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology topo, double bytes) {
+  cc_cost c;
+  char err[160];
+  return cc_model_cost(p, s, op, topo, bytes, &c, err, sizeof err) == 0 ? cc_cost_time_us(p, &c) : -1.0;
+}

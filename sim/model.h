@@ -1,0 +1,34 @@
+// The analytic cost model: what one collective costs under a profile (docs/cost-model.md derives it).
+//
+// Every algorithm's cost is linear in the profile's parameters, so the model returns the *terms* and
+// the time is their dot product with the profile. Calibration fits the same terms to measurements.
+#pragma once
+#include <stdbool.h>
+
+#include "common/strategy.h"
+#include "sim/profile.h"
+
+// Counted on the critical path (the busiest rank) of one call.
+typedef struct {
+  double calls;                // always 1: pays base_us
+  double msgs[CC_NLEVELS];     // messages in sequence: pays alpha each
+  double bytes[CC_NLEVELS];    // bytes received: pays beta per byte
+  double reduced[CC_NLEVELS];  // bytes of reduction output: pays gamma per byte
+} cc_cost;
+
+// Ranks and how many share a node (ranks_per_node >= ranks: one node).
+typedef struct {
+  int ranks, ranks_per_node;
+} cc_topology;
+
+// Terms of collective `op` of `bytes` (as in the row schema: allreduce the vector, allgather and
+// reduce-scatter the whole buffer) under strategy s. 0, or -1 with a reason in err when the strategy
+// has no such collective or the topology does not suit it (hier with ranks not a multiple of a node).
+// `mpi` and `nccl` pick their algorithm by size from p, so the terms depend on p.
+int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology topo, double bytes,
+                  cc_cost *out, char *err, size_t errlen);
+double cc_cost_time_us(const cc_profile *p, const cc_cost *c);
+double cc_cost_wire_bytes(const cc_cost *c);  // bytes received per rank over all levels
+
+// Predicted time in microseconds, or a negative value when cc_model_cost fails.
+double cc_model_time_us(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology topo, double bytes);

@@ -1,0 +1,228 @@
+#include "sim/profile.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/atomic_file.h"
+#include "common/cli.h"
+#include "common/error.h"
+#include "common/readfile.h"
+
+void cc_profile_init(cc_profile *p) {
+  memset(p, 0, sizeof(*p));
+  p->ranks_per_node = 1;
+  p->nodes = 1;
+  p->ring_segment_bytes = 1 << 20;  // ccbench --ring-segment default
+  p->tree_chunk_bytes = 256 << 10;  // ccbench --tree-chunk default
+  p->mpi_rd_max_bytes = 10000;      // Open MPI's classic allreduce switch from recursive doubling to ring
+}
+
+const char *cc_level_name(cc_level l) { return l == CC_INTRA ? "intra" : l == CC_INTER ? "inter" : "?"; }
+
+const cc_compress_cost *cc_profile_compress(const cc_profile *p, const char *name) {
+  for (int i = 0; i < p->ncompress; i++)
+    if (strcmp(p->compress[i].name, name) == 0) return &p->compress[i];
+  return NULL;
+}
+
+// --- parsing --------------------------------------------------------------------------------------
+
+typedef struct {
+  const char *path;
+  int line;
+  char *err;
+  size_t errlen;
+} parse_ctx;
+
+static int fail(parse_ctx *c, const char *fmt, const char *a, const char *b) {
+  char msg[256];
+  snprintf(msg, sizeof msg, fmt, a, b);
+  snprintf(c->err, c->errlen, "%s:%d: %s", c->path, c->line, msg);
+  return -1;
+}
+
+static int number(parse_ctx *c, const char *key, const char *val, double *out) {
+  if (cc_parse_double(val, out) != 0) return fail(c, "'%s': '%s' is not a number", key, val);
+  if (*out < 0) return fail(c, "'%s': %s is negative", key, val);
+  return 0;
+}
+
+static int size_value(parse_ctx *c, const char *key, const char *val, uint64_t *out) {
+  if (cc_parse_size(val, out) != 0) return fail(c, "'%s': '%s' is not a size (e.g. 1M, 65536)", key, val);
+  return 0;
+}
+
+static int count_value(parse_ctx *c, const char *key, const char *val, int *out) {
+  long long v;
+  if (cc_parse_int(val, &v) != 0 || v < 1 || v > 1 << 24)
+    return fail(c, "'%s': '%s' is not a positive integer", key, val);
+  *out = (int)v;
+  return 0;
+}
+
+// "compress.int8.encode_ns_per_elem"
+static int compress_key(parse_ctx *c, cc_profile *p, const char *key, const char *val) {
+  const char *name = key + strlen("compress."), *dot = strrchr(name, '.');
+  if (!dot || dot == name || (size_t)(dot - name) >= sizeof p->compress[0].name)
+    return fail(c, "'%s': expected compress.<name>.encode_ns_per_elem or .decode_ns_per_elem%s", key, "");
+  char cname[sizeof p->compress[0].name];
+  snprintf(cname, sizeof cname, "%.*s", (int)(dot - name), name);
+  cc_compress_cost *cost = (cc_compress_cost *)cc_profile_compress(p, cname);
+  if (!cost) {
+    if (p->ncompress == CC_PROFILE_MAX_COMPRESS) return fail(c, "'%s': too many compressors (max 16)%s", key, "");
+    cost = &p->compress[p->ncompress++];
+    snprintf(cost->name, sizeof cost->name, "%s", cname);
+  }
+  if (strcmp(dot + 1, "encode_ns_per_elem") == 0) return number(c, key, val, &cost->encode_ns_per_elem);
+  if (strcmp(dot + 1, "decode_ns_per_elem") == 0) return number(c, key, val, &cost->decode_ns_per_elem);
+  return fail(c, "'%s': expected compress.<name>.encode_ns_per_elem or .decode_ns_per_elem%s", key, "");
+}
+
+// Bit set of the link keys seen, to insist on all three per level.
+enum { SEEN_ALPHA = 1, SEEN_BETA = 2, SEEN_GAMMA = 4, SEEN_ALL = 7 };
+
+static int link_key(parse_ctx *c, cc_profile *p, const char *key, const char *val, int seen[CC_NLEVELS]) {
+  for (int l = 0; l < CC_NLEVELS; l++) {
+    size_t n = strlen(cc_level_name((cc_level)l));
+    if (strncmp(key, cc_level_name((cc_level)l), n) != 0 || key[n] != '.') continue;
+    const char *field = key + n + 1;
+    cc_link *link = &p->link[l];
+    double *dest = NULL;
+    int bit = 0;
+    if (strcmp(field, "alpha_us") == 0) dest = &link->alpha_us, bit = SEEN_ALPHA;
+    if (strcmp(field, "beta_ns_per_byte") == 0) dest = &link->beta_ns_per_byte, bit = SEEN_BETA;
+    if (strcmp(field, "gamma_ns_per_byte") == 0) dest = &link->gamma_ns_per_byte, bit = SEEN_GAMMA;
+    if (!dest) break;
+    seen[l] |= bit;
+    return number(c, key, val, dest);
+  }
+  return fail(c, "unknown key '%s' (links: intra.|inter. alpha_us, beta_ns_per_byte, gamma_ns_per_byte)%s", key, "");
+}
+
+static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val, int seen[CC_NLEVELS]) {
+  if (strcmp(key, "name") == 0) {
+    if (strlen(val) >= sizeof p->name) return fail(c, "'name': '%s' is too long%s", val, "");
+    snprintf(p->name, sizeof p->name, "%s", val);
+    return 0;
+  }
+  if (strcmp(key, "source") == 0) {
+    snprintf(p->source, sizeof p->source, "%s", val);
+    return 0;
+  }
+  if (strcmp(key, "ranks_per_node") == 0) return count_value(c, key, val, &p->ranks_per_node);
+  if (strcmp(key, "nodes") == 0) return count_value(c, key, val, &p->nodes);
+  if (strcmp(key, "base_us") == 0) return number(c, key, val, &p->base_us);
+  if (strcmp(key, "ring_segment_bytes") == 0) return size_value(c, key, val, &p->ring_segment_bytes);
+  if (strcmp(key, "tree_chunk_bytes") == 0) return size_value(c, key, val, &p->tree_chunk_bytes);
+  if (strcmp(key, "mpi_rd_max_bytes") == 0) return size_value(c, key, val, &p->mpi_rd_max_bytes);
+  if (strncmp(key, "compress.", 9) == 0) return compress_key(c, p, key, val);
+  return link_key(c, p, key, val, seen);
+}
+
+static char *trim(char *s) {
+  while (*s == ' ' || *s == '\t') s++;
+  char *end = s + strlen(s);
+  while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r')) *--end = '\0';
+  return s;
+}
+
+// Cuts a comment: '#' at the start or after whitespace ("nccl-tests#212" keeps its '#').
+static void cut_comment(char *s) {
+  for (char *h = s; (h = strchr(h, '#')) != NULL; h++)
+    if (h == s || h[-1] == ' ' || h[-1] == '\t') {
+      *h = '\0';
+      return;
+    }
+}
+
+int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *err, size_t errlen) {
+  cc_profile_init(p);
+  parse_ctx c = {.path = path, .line = 0, .err = err, .errlen = errlen};
+  int seen[CC_NLEVELS] = {0, 0};
+  char keys_seen[64][48];
+  int nkeys = 0;
+  char *copy = cc_strdup(text);
+  int rc = 0;
+  for (char *raw = copy, *next; raw && rc == 0; raw = next) {
+    next = strchr(raw, '\n');
+    if (next) *next++ = '\0';
+    c.line++;
+    cut_comment(raw);
+    char *line = trim(raw);
+    if (!*line) continue;
+    char *eq = strchr(line, '=');
+    if (!eq) {
+      rc = fail(&c, "expected 'key = value', got '%s'%s", line, "");
+      break;
+    }
+    *eq = '\0';
+    char *key = trim(line), *val = trim(eq + 1);
+    if (!*key || !*val) {
+      rc = fail(&c, "expected 'key = value', got '%s = %s'", key, val);
+      break;
+    }
+    for (int i = 0; i < nkeys && rc == 0; i++)
+      if (strcmp(keys_seen[i], key) == 0) rc = fail(&c, "'%s' is set twice%s", key, "");
+    if (rc == 0 && nkeys < 64) snprintf(keys_seen[nkeys++], sizeof keys_seen[0], "%s", key);
+    if (rc == 0) rc = set_key(&c, p, key, val, seen);
+  }
+  free(copy);
+  if (rc != 0) return -1;
+
+  c.line = 0;
+  if (!p->name[0]) return snprintf(err, errlen, "%s: missing 'name'", path), -1;
+  if (seen[CC_INTRA] != SEEN_ALL)
+    return snprintf(err, errlen, "%s: needs intra.alpha_us, intra.beta_ns_per_byte and intra.gamma_ns_per_byte", path), -1;
+  if (seen[CC_INTER] != 0 && seen[CC_INTER] != SEEN_ALL)
+    return snprintf(err, errlen, "%s: give all of inter.alpha_us, inter.beta_ns_per_byte, inter.gamma_ns_per_byte "
+                    "or none (none: inter-node links cost what intra-node links do)", path), -1;
+  p->single_level = seen[CC_INTER] == 0;
+  if (p->single_level) p->link[CC_INTER] = p->link[CC_INTRA];
+  if (p->ring_segment_bytes == 0 || p->tree_chunk_bytes == 0)
+    return snprintf(err, errlen, "%s: ring_segment_bytes and tree_chunk_bytes must be positive", path), -1;
+  return 0;
+}
+
+int cc_profile_read(cc_profile *p, const char *path, char *err, size_t errlen) {
+  char *text = cc_read_text_file(path, NULL, err, errlen);
+  if (!text) return -1;
+  int rc = cc_profile_parse(p, text, path, err, errlen);
+  free(text);
+  return rc;
+}
+
+// --- writing --------------------------------------------------------------------------------------
+
+static void write_link(FILE *f, const char *level, const cc_link *l) {
+  double bw = l->beta_ns_per_byte > 0 ? 1.0 / l->beta_ns_per_byte : 0;
+  fprintf(f, "%s.alpha_us = %.6g\n", level, l->alpha_us);
+  fprintf(f, "%s.beta_ns_per_byte = %.6g  # %.4g GB/s\n", level, l->beta_ns_per_byte, bw);
+  fprintf(f, "%s.gamma_ns_per_byte = %.6g\n", level, l->gamma_ns_per_byte);
+}
+
+int cc_profile_write(const cc_profile *p, const char *path, const char *comment) {
+  cc_afile af;
+  if (cc_afile_open(&af, path) != 0) return -1;
+  FILE *f = af.f;
+  for (const char *s = comment; s && *s;) {
+    const char *nl = strchr(s, '\n');
+    int len = nl ? (int)(nl - s) : (int)strlen(s);
+    fprintf(f, "# %.*s\n", len, s);
+    s += len + (nl ? 1 : 0);
+  }
+  fprintf(f, "name = %s\n", p->name);
+  if (p->source[0]) fprintf(f, "source = %s\n", p->source);
+  fprintf(f, "ranks_per_node = %d\nnodes = %d\n", p->ranks_per_node, p->nodes);
+  fprintf(f, "base_us = %.6g\n", p->base_us);
+  write_link(f, "intra", &p->link[CC_INTRA]);
+  if (!p->single_level) write_link(f, "inter", &p->link[CC_INTER]);
+  fprintf(f, "ring_segment_bytes = %llu\n", (unsigned long long)p->ring_segment_bytes);
+  fprintf(f, "tree_chunk_bytes = %llu\n", (unsigned long long)p->tree_chunk_bytes);
+  fprintf(f, "mpi_rd_max_bytes = %llu\n", (unsigned long long)p->mpi_rd_max_bytes);
+  for (int i = 0; i < p->ncompress; i++) {
+    fprintf(f, "compress.%s.encode_ns_per_elem = %.6g\n", p->compress[i].name, p->compress[i].encode_ns_per_elem);
+    fprintf(f, "compress.%s.decode_ns_per_elem = %.6g\n", p->compress[i].name, p->compress[i].decode_ns_per_elem);
+  }
+  return cc_afile_commit(&af);
+}

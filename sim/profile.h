@@ -1,0 +1,51 @@
+// A machine profile: the numbers ccsim predicts with.
+//
+// Hockney's model per link level: a message of m bytes costs alpha + m * beta, reducing m bytes costs
+// m * gamma. Two levels (inside a node, between nodes) plus a fixed cost per collective call. The file
+// is "key = value" lines (docs/FORMATS.md); a profile with no inter.* keys uses its intra link for both.
+#pragma once
+#include <stdint.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef enum { CC_INTRA, CC_INTER, CC_NLEVELS } cc_level;
+
+typedef struct {
+  double alpha_us;           // latency per message
+  double beta_ns_per_byte;   // inverse bandwidth: 1 / (GB/s)
+  double gamma_ns_per_byte;  // reduction cost per byte of result
+} cc_link;
+
+typedef struct {
+  char name[32];             // "int8", "topk"
+  double encode_ns_per_elem, decode_ns_per_elem;
+} cc_compress_cost;
+
+#define CC_PROFILE_MAX_COMPRESS 16
+
+typedef struct {
+  char name[64];
+  char source[512];          // where the numbers come from (free text, one line)
+  int ranks_per_node, nodes; // the machine's shape; predict may sweep other rank counts
+  double base_us;            // fixed cost of one collective call (launch, synchronisation)
+  cc_link link[CC_NLEVELS];
+  bool single_level;         // inter copies intra (no inter.* keys, or a one-level fit)
+  // How the implementation cuts messages (ccbench's defaults): the model counts the messages.
+  uint64_t ring_segment_bytes, tree_chunk_bytes;
+  // The `mpi` baseline model: recursive doubling below this size, ring from it on.
+  uint64_t mpi_rd_max_bytes;
+  int ncompress;
+  cc_compress_cost compress[CC_PROFILE_MAX_COMPRESS];
+} cc_profile;
+
+// Defaults for everything but name, shape and links.
+void cc_profile_init(cc_profile *p);
+// Reads a profile file. 0, or -1 with one line "<path>:<line>: ..." in err.
+int cc_profile_read(cc_profile *p, const char *path, char *err, size_t errlen);
+// Parses profile text (path is only used in messages).
+int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *err, size_t errlen);
+// Writes the profile atomically; `comment` (may be NULL) is written as leading '#' lines.
+int cc_profile_write(const cc_profile *p, const char *path, const char *comment);
+// The cost entry for compressor `name`, or NULL.
+const cc_compress_cost *cc_profile_compress(const cc_profile *p, const char *name);
+const char *cc_level_name(cc_level l);  // "intra", "inter"

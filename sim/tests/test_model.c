@@ -1,0 +1,110 @@
+// The cost model against times worked out by hand from docs/cost-model.md, at P = 2..12 including
+// non-powers of two (3, 6, 12), one and two link levels.
+#include <math.h>
+
+#include "common/tests/check.h"
+#include "sim/model.h"
+
+static cc_profile test_profile(void) {
+  cc_profile p;
+  cc_profile_init(&p);  // ring segment 1 MiB, tree chunk 256 KiB, mpi switch 10000 B
+  snprintf(p.name, sizeof p.name, "test");
+  p.base_us = 1;
+  p.link[CC_INTRA] = (cc_link){.alpha_us = 2, .beta_ns_per_byte = 0.5, .gamma_ns_per_byte = 0.25};
+  p.link[CC_INTER] = (cc_link){.alpha_us = 10, .beta_ns_per_byte = 2, .gamma_ns_per_byte = 0.25};
+  return p;
+}
+
+static double predict(const cc_profile *p, const char *strategy, cc_coll op, int ranks, int per_node, double bytes) {
+  cc_strategy s;
+  char err[256];
+  if (cc_strategy_parse(strategy, &s, err, sizeof err) != 0) {
+    fprintf(stderr, "%s\n", err);
+    return NAN;
+  }
+  return cc_model_time_us(p, &s, op, (cc_topology){ranks, per_node}, bytes);
+}
+
+#define EXPECT_TIME(strategy, op, ranks, per_node, bytes, want)                                          \
+  do {                                                                                                  \
+    double got_ = predict(&p, strategy, op, ranks, per_node, bytes);                                    \
+    CHECKF(fabs(got_ - (want)) < 1e-9 * (want) + 1e-9, "%s %s P=%d per node %d, %.0f B: got %.6f us, want %.6f", \
+           strategy, cc_coll_name(op), ranks, per_node, (double)(bytes), got_, (double)(want));          \
+  } while (0)
+
+int main(void) {
+  cc_profile p = test_profile();
+  const double MiB = 1048576;
+
+  // ring, one node, P=3, 3 MiB: blocks of 1 MiB, one segment each; 4 steps, 4 MiB received, 2 MiB reduced.
+  EXPECT_TIME("ring", CC_ALLREDUCE, 3, 3, 3 * MiB, 1 + 4 * 2 + 4 * MiB * 0.5e-3 + 2 * MiB * 0.25e-3);
+  // ring across 2 nodes of 3: every step waits for the inter-node hop.
+  EXPECT_TIME("ring", CC_ALLREDUCE, 6, 3, 6 * MiB, 1 + 10 * 10 + 10 * MiB * 2e-3 + 5 * MiB * 0.25e-3);
+  // ring P=12, 24 MiB: blocks of 2 MiB are 2 segments, so 2 * 11 * 2 = 44 messages.
+  EXPECT_TIME("ring", CC_ALLREDUCE, 12, 12, 24 * MiB, 1 + 44 * 2 + 22 * 2 * MiB * 0.5e-3 + 11 * 2 * MiB * 0.25e-3);
+  EXPECT_TIME("ring", CC_ALLGATHER, 3, 3, 3 * MiB, 1 + 2 * 2 + 2 * MiB * 0.5e-3);
+
+  // rd P=6: p2 = 4, 2 extra ranks fold in and out: 4 messages of the whole vector, 3 reductions.
+  EXPECT_TIME("rd", CC_ALLREDUCE, 6, 6, 1000, 1 + 4 * 2 + 4000 * 0.5e-3 + 3000 * 0.25e-3);
+  // rd P=8 on 2 nodes of 4: distances 1 and 2 stay inside a node, distance 4 crosses.
+  EXPECT_TIME("rd", CC_ALLREDUCE, 8, 4, 1000, 1 + 2 * (2 + 0.5 + 0.25) + (10 + 2 + 0.25));
+  EXPECT_TIME("rd", CC_ALLREDUCE, 2, 2, 64, 1 + 2 + 64 * 0.5e-3 + 64 * 0.25e-3);
+
+  // Rabenseifner P=4: 2 halving + 2 doubling steps, 3/4 of the vector each way.
+  EXPECT_TIME("rabenseifner", CC_ALLREDUCE, 4, 4, 4096, 1 + 4 * 2 + 6144 * 0.5e-3 + 3072 * 0.25e-3);
+  // P=12: p2 = 8; fold in (8000 B), halving 4000+2000+1000, doubling 1000+2000+4000, fold out (8000 B).
+  EXPECT_TIME("rabenseifner", CC_ALLREDUCE, 12, 12, 8000, 1 + 8 * 2 + 30000 * 0.5e-3 + 15000 * 0.25e-3);
+  // reduce-scatter P=6, 6000 B: fold in, halving 3000+1500, then the folded neighbour's 1000 B block.
+  EXPECT_TIME("rabenseifner", CC_REDUCE_SCATTER, 6, 6, 6000, 1 + 4 * 2 + 11500 * 0.5e-3 + 10500 * 0.25e-3);
+
+  // double tree P=6, 1 MiB: 512 KiB per tree = 2 chunks, height 2: 2 + 4 - 1 = 5 rounds; 2n in, n reduced.
+  EXPECT_TIME("tree", CC_ALLREDUCE, 6, 6, MiB, 1 + 5 * 2 + 2 * MiB * 0.5e-3 + MiB * 0.25e-3);
+  // binary tree P=3, 1 MiB: 4 chunks, height 1: 5 rounds; the root receives and reduces 2n.
+  EXPECT_TIME("btree", CC_ALLREDUCE, 3, 3, MiB, 1 + 5 * 2 + 2 * MiB * 0.5e-3 + 2 * MiB * 0.25e-3);
+
+  // hier:ring/ring, 12 ranks as 2 nodes of 6, 12 MiB: intra reduce-scatter (blocks of 2 MiB = 2 segments),
+  // inter ring allreduce of 2 MiB between 2 ranks, intra allgather.
+  EXPECT_TIME("hier:ring/ring", CC_ALLREDUCE, 12, 6, 12 * MiB,
+              1 + 20 * 2 + 20 * MiB * 0.5e-3 + 10 * MiB * 0.25e-3 + 2 * 10 + 2 * MiB * 2e-3 + MiB * 0.25e-3);
+  // hier:rabenseifner/rd, 8 ranks as 2 nodes of 4, 4096 B: intra halving 2048+1024, inter rd of 1024 B,
+  // intra doubling 1024+2048.
+  EXPECT_TIME("hier:rabenseifner/rd", CC_ALLREDUCE, 8, 4, 4096,
+              1 + 4 * 2 + 6144 * 0.5e-3 + 3072 * 0.25e-3 + 10 + 1024 * 2e-3 + 1024 * 0.25e-3);
+
+  // mpi: recursive doubling below 10000 B, unsegmented ring above.
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 4, 4, 512, 1 + 2 * 2 + 1024 * 0.5e-3 + 1024 * 0.25e-3);
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 4, 4, MiB, 1 + 6 * 2 + 1.5 * MiB * 0.5e-3 + 0.75 * MiB * 0.25e-3);
+  // nccl: the faster of an unsegmented ring and a one-chunk double tree. P=8, 8 B: the tree's 6 rounds
+  // beat the ring's 14 steps; at 64 MiB the ring's 1.75n beats the tree's 2n.
+  EXPECT_TIME("nccl", CC_ALLREDUCE, 8, 8, 8, 1 + 6 * 2 + 16 * 0.5e-3 + 8 * 0.25e-3);
+  EXPECT_TIME("nccl", CC_ALLREDUCE, 8, 8, 64 * MiB, 1 + 14 * 2 + 1.75 * 64 * MiB * 0.5e-3 + 0.875 * 64 * MiB * 0.25e-3);
+
+  // One rank: nothing to exchange, the call's fixed cost only.
+  EXPECT_TIME("ring", CC_ALLREDUCE, 1, 1, MiB, 1);
+
+  // What the model refuses, with a reason.
+  cc_strategy s;
+  cc_cost c;
+  char err[256] = "";
+  cc_strategy_parse("tree", &s, err, sizeof err);
+  CHECK(cc_model_cost(&p, &s, CC_ALLGATHER, (cc_topology){4, 4}, 1024, &c, err, sizeof err) != 0);
+  CHECK(strstr(err, "allgather") != NULL);
+  cc_strategy_parse("hier", &s, err, sizeof err);
+  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){10, 4}, 1024, &c, err, sizeof err) != 0);
+  CHECK(strstr(err, "same number of ranks") != NULL);
+
+  // Properties over a sweep: time grows with size, and one level equals two identical levels.
+  const char *all[] = {"ring", "tree", "btree", "rd", "rabenseifner", "hier:ring/tree", "mpi", "nccl"};
+  cc_profile flat = p;
+  flat.link[CC_INTER] = flat.link[CC_INTRA];
+  for (size_t k = 0; k < sizeof all / sizeof all[0]; k++)
+    for (int P = 2; P <= 64; P += P < 8 ? 1 : 8) {
+      double prev = 0;
+      for (double n = 8; n <= 256 * MiB; n *= 4) {
+        double t = predict(&p, all[k], CC_ALLREDUCE, P, P % 4 == 0 ? 4 : P, n);
+        CHECKF(t >= prev, "%s P=%d: %.0f B predicted %.3f us, less than the smaller size's %.3f", all[k], P, n, t, prev);
+        prev = t;
+      }
+    }
+  return check_done("test_sim_model");
+}

@@ -1,0 +1,55 @@
+#include "sim/validate.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/error.h"
+#include "sim/model.h"
+
+int cc_band_of(double bytes) { return bytes < 65536 ? 0 : bytes < 1048576 ? 1 : bytes < 16777216 ? 2 : 3; }
+
+const char *cc_band_name(int band) {
+  static const char *const names[CC_NBANDS] = {"<64K", "64K-1M", "1M-16M", ">=16M"};
+  return band >= 0 && band < CC_NBANDS ? names[band] : "all";
+}
+
+size_t cc_validate(const cc_profile *p, const cc_rowset *measured, cc_check **out, size_t *skipped, char *reason,
+                   size_t reason_len) {
+  cc_obs *obs;
+  size_t n = cc_observations(measured, p, &obs, skipped, reason, reason_len);
+  cc_check *checks = cc_calloc(n ? n : 1, sizeof(cc_check));
+  for (size_t i = 0; i < n; i++) {
+    checks[i].obs = obs[i];
+    checks[i].predicted_us = cc_model_time_us(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes);
+    checks[i].rel_error = fabs(checks[i].predicted_us - obs[i].time_us) / obs[i].time_us;
+  }
+  free(obs);
+  *out = checks;
+  return n;
+}
+
+static int by_value(const void *a, const void *b) {
+  double x = *(const double *)a, y = *(const double *)b;
+  return (x > y) - (x < y);
+}
+
+cc_error_stats cc_error_summary(const cc_check *checks, size_t n, const char *strategy, int band, double min_bytes) {
+  double *e = cc_malloc((n ? n : 1) * sizeof(double));
+  size_t m = 0;
+  for (size_t i = 0; i < n; i++) {
+    const cc_obs *o = &checks[i].obs;
+    if (strategy && strcmp(o->strategy.name, strategy) != 0) continue;
+    if (band >= 0 && cc_band_of(o->bytes) != band) continue;
+    if (o->bytes < min_bytes) continue;
+    e[m++] = checks[i].rel_error;
+  }
+  cc_error_stats s = {.n = m};
+  if (m) {
+    qsort(e, m, sizeof(double), by_value);
+    s.median = m % 2 ? e[m / 2] : 0.5 * (e[m / 2 - 1] + e[m / 2]);
+    s.worst = e[m - 1];
+  }
+  free(e);
+  return s;
+}
