@@ -72,7 +72,7 @@ static void header_line(log_state *st, char **tok, int n) {
     else if (strcmp(tok[i], "time") == 0 && times < 2) st->col_time[times++] = col;
     else if (strcmp(tok[i], "algbw") == 0 && algbws < 2) st->col_algbw[algbws++] = col;
     else if (strcmp(tok[i], "busbw") == 0 && busbws < 2) st->col_busbw[busbws++] = col;
-    else if (strcmp(tok[i], "#wrong") == 0 && wrongs < 2) st->col_wrong[wrongs++] = col;
+    else if ((strcmp(tok[i], "#wrong") == 0 || strcmp(tok[i], "error") == 0) && wrongs < 2) st->col_wrong[wrongs++] = col;
   }
   st->ncols = (st->col_size >= 0 && times == 2 && algbws == 2 && busbws == 2 && wrongs == 2) ? n - 1 : 0;
 }

@@ -1,98 +1,210 @@
-// nccl-tests output read as measured rows: a log written here in nccl-tests' layout, both columns,
-// ranks and nodes from the rank lines, the collective from the banner, and the failures.
+// nccl-tests output read as measured rows. The logs below are made up for this test in nccl-tests'
+// layout (current and older), with NCCL chatter around the table as real runs have it.
 #include "common/tests/check.h"
 #include "sim/nccltests.h"
 
+// Current layout: "Group" in the rank lines, a root column, "#wrong" counts; 2 hosts x 2 ranks.
 static const char *log_2x2 =
-    "# nThread 1 nGpus 1 minBytes 8 maxBytes 1048576 step: 2(factor) warmup iters: 5 iters: 20 agg iters: 1 validation: 1 graph: 0\n"
+    "# nThread 1 nGpus 1 minBytes 8 maxBytes 33554432 step: 128(factor) warmup iters: 5 iters: 20 agg iters: 1 "
+    "validation: 1 graph: 0\n"
     "#\n"
     "# Using devices\n"
-    "#  Rank  0 Group  0 Pid  41001 on      nodeA device  0 [0x18] NVIDIA H100 80GB HBM3\n"
-    "#  Rank  1 Group  0 Pid  41002 on      nodeA device  1 [0x2a] NVIDIA H100 80GB HBM3\n"
-    "#  Rank  2 Group  0 Pid  52001 on      nodeB device  0 [0x18] NVIDIA H100 80GB HBM3\n"
-    "#  Rank  3 Group  0 Pid  52002 on      nodeB device  1 [0x2a] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  0 Group  0 Pid  12345 on      nodeA device  0 [0x18] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  1 Group  0 Pid  12346 on      nodeA device  1 [0x2a] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  2 Group  0 Pid  20871 on      nodeB device  0 [0x18] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  3 Group  0 Pid  20872 on      nodeB device  1 [0x2a] NVIDIA H100 80GB HBM3\n"
+    "nodeA:12345:12345 [0] NCCL INFO Bootstrap : Using ib0:10.1.0.11<0>\n"
+    "NCCL version 2.21.5+cuda12.4\n"
     "#\n"
     "#                                                              out-of-place                       in-place          \n"
     "#       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong\n"
     "#        (B)    (elements)                               (us)  (GB/s)  (GB/s)            (us)  (GB/s)  (GB/s)       \n"
-    "           8             2     float     sum      -1    21.37    0.00    0.00      0    20.91    0.00    0.00      0\n"
-    "        4096          1024     float     sum      -1    25.02    0.16    0.25      0    24.88    0.16    0.25      0\n"
-    "     1048576        262144     float     sum      -1    96.40   10.88   16.32      0    95.75   10.95   16.43    N/A\n"
+    "           8             2     float     sum      -1    24.61    0.00    0.00      0    23.97    0.00    0.00      0\n"
+    "        1024           256     float     sum      -1    26.15    0.04    0.06      0    25.80    0.04    0.06      0\n"
+    "      131072         32768     float     sum      -1    58.32    2.25    3.37      0    57.06    2.30    3.45    N/A\n"
+    "    33554432       8388608     float     sum      -1   1203.5   27.88   41.82      0   1198.2   28.00   42.01      0\n"
     "# Out of bounds values : 0 OK\n"
-    "# Avg bus bandwidth    : 5.54 \n";
+    "# Avg bus bandwidth    : 11.3450 \n"
+    "#\n";
 
-// Older layout: no "Group", no root column, bfloat16, all_gather banner.
-static const char *log_old =
+// The banner names the collective; bf16 elements are 2 bytes (count = bytes / 2).
+static const char *log_allgather =
     "# Collective test starting: all_gather_perf\n"
-    "# nThread 1 nGpus 2 minBytes 1024 maxBytes 2048 step: 2(factor) warmup iters: 5 iters: 20 validation: 1\n"
-    "#  Rank  0 Pid   777 on  box device  0 [0x18] NVIDIA A100\n"
-    "#  Rank  1 Pid   777 on  box device  1 [0x2a] NVIDIA A100\n"
-    "#                                                     out-of-place                       in-place\n"
+    "# nThread 1 nGpus 1 minBytes 4096 maxBytes 4194304 step: 1024(factor) warmup iters: 5 iters: 20 agg iters: 1 "
+    "validation: 1 graph: 0\n"
+    "#\n"
+    "# Using devices\n"
+    "#  Rank  0 Group  0 Pid  12345 on      nodeA device  0 [0x18] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  1 Group  0 Pid  12346 on      nodeA device  1 [0x2a] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  2 Group  0 Pid  20871 on      nodeB device  0 [0x18] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  3 Group  0 Pid  20872 on      nodeB device  1 [0x2a] NVIDIA H100 80GB HBM3\n"
+    "#\n"
+    "#                                                              out-of-place                       in-place          \n"
+    "#       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong\n"
+    "#        (B)    (elements)                               (us)  (GB/s)  (GB/s)            (us)  (GB/s)  (GB/s)       \n"
+    "        4096          2048  bfloat16    none      -1    18.42    0.22    0.17      0    18.10    0.23    0.17      0\n"
+    "     4194304       2097152  bfloat16    none      -1    148.7   28.21   21.15      0    146.9   28.55   21.41      0\n"
+    "# Out of bounds values : 0 OK\n"
+    "# Avg bus bandwidth    : 10.7250 \n";
+
+// Older nccl-tests: no "Group", no root column, and an "error" column (the largest deviation seen, not
+// a count of wrong elements); no banner, so the collective defaults to allreduce.
+static const char *log_old =
+    "# nThread 1 nGpus 1 minBytes 1024 maxBytes 2048 step: 2(factor) warmup iters: 5 iters: 20 validation: 1 \n"
+    "#\n"
+    "# Using devices\n"
+    "#   Rank  0 Pid  30211 on   gpuhost1 device  0 [0x3b] Tesla V100-SXM2-32GB\n"
+    "#   Rank  1 Pid  30212 on   gpuhost1 device  1 [0x5e] Tesla V100-SXM2-32GB\n"
+    "#\n"
+    "#                                                     out-of-place                       in-place          \n"
     "#       size         count    type   redop     time   algbw   busbw  error     time   algbw   busbw  error\n"
-    "#       size         count    type   redop     time   algbw   busbw #wrong     time   algbw   busbw #wrong\n"
-    "        1024           256  bfloat16    sum    12.50    0.08    0.04      0    12.25    0.08    0.04      0\n"
-    "        2048           512  bfloat16    sum    13.00    0.16    0.08      0    12.75    0.16    0.08      0\n";
+    "#        (B)    (elements)                     (us)  (GB/s)  (GB/s)            (us)  (GB/s)  (GB/s)       \n"
+    "        1024           256   float     sum    14.86    0.07    0.07  0e+00    14.52    0.07    0.07  0e+00\n"
+    "        2048           512   float     sum    15.11    0.14    0.14  1e-07    14.93    0.14    0.14  1e-07\n"
+    "# Out of bounds values : 0 OK\n"
+    "# Avg bus bandwidth    : 0.1050 \n";
+
+// A run that found wrong elements: the count lands in `errors`.
+static const char *log_wrong =
+    "# nThread 1 nGpus 2 minBytes 65536 maxBytes 65536 step: 2(factor) warmup iters: 5 iters: 20 agg iters: 1 "
+    "validation: 1 graph: 0\n"
+    "#  Rank  0 Group  0 Pid   9001 on      nodeC device  0 [0x18] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  1 Group  0 Pid   9001 on      nodeC device  1 [0x2a] NVIDIA H100 80GB HBM3\n"
+    "#       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong\n"
+    "#        (B)    (elements)                               (us)  (GB/s)  (GB/s)            (us)  (GB/s)  (GB/s)       \n"
+    "       65536         16384     float     sum      -1    19.75    3.32    3.32     37    19.40    3.38    3.38      0\n"
+    "# Out of bounds values : 37 FAILED\n";
+
+static void check_2x2(const cc_rowset *rs, size_t first) {
+  // Out-of-place then in-place, per data line, exactly as printed.
+  const double want_us[8] = {24.61, 23.97, 26.15, 25.80, 58.32, 57.06, 1203.5, 1198.2};
+  const unsigned long long want_bytes[4] = {8, 1024, 131072, 33554432}, want_count[4] = {2, 256, 32768, 8388608};
+  CHECKF(rs->n == first + 8, "%zu rows, want 2 per data line (8)", rs->n - first);
+  if (rs->n != first + 8) return;
+  for (int i = 0; i < 8; i++) {
+    const cc_row *r = &rs->rows[first + (size_t)i];
+    CHECKF(r->time_us == want_us[i] && r->time_min_us == want_us[i] && r->time_max_us == want_us[i],
+           "row %d: time %g, want %g", i, r->time_us, want_us[i]);
+    CHECKF(r->bytes == want_bytes[i / 2] && r->count == want_count[i / 2], "row %d: %llu B, %llu elements", i,
+           (unsigned long long)r->bytes, (unsigned long long)r->count);
+    CHECK_STREQ(r->source, "measured");
+    CHECK_STREQ(r->op, "allreduce");
+    CHECK_STREQ(r->strategy, "nccl");
+    CHECK_STREQ(r->dtype, "f32");
+    CHECKF(r->ranks == 4 && r->nodes == 2 && r->ranks_per_node == 2, "row %d: %d ranks, %d nodes, %d per node", i,
+           r->ranks, r->nodes, r->ranks_per_node);
+  }
+  const cc_row *big = &rs->rows[first + 6];
+  CHECK(big->algbw_GBps == 27.88 && big->busbw_GBps == 41.82 && big[1].algbw_GBps == 28.00 && big[1].busbw_GBps == 42.01);
+  CHECK_STREQ(big->profile, "nodeA");  // the first host names the machine
+  // #wrong "0" is a checked result with no errors; "N/A" (in-place of 131072) was not checked.
+  CHECK(rs->rows[first + 4].errors == 0 && rs->rows[first + 5].errors == -1 && rs->rows[first + 7].errors == 0);
+}
 
 int main(void) {
   cc_rowset rs;
   char err[512];
+
   cc_rowset_init(&rs);
+  err[0] = '\0';
   CHECKF(cc_nccltests_parse(&rs, log_2x2, "a.log", 0, err, sizeof err) == 0, "%s", err);
-  CHECKF(rs.n == 6, "%zu rows, want 2 per data line", rs.n);
-  if (rs.n == 6) {
-    const double want_us[6] = {21.37, 20.91, 25.02, 24.88, 96.40, 95.75};
-    for (int i = 0; i < 6; i++) {
+  check_2x2(&rs, 0);
+  cc_rowset_free(&rs);
+
+  cc_rowset_init(&rs);
+  err[0] = '\0';
+  CHECKF(cc_nccltests_parse(&rs, log_allgather, "ag.log", 0, err, sizeof err) == 0, "%s", err);
+  CHECKF(rs.n == 4, "%zu all_gather rows, want 4", rs.n);
+  for (size_t i = 0; i < rs.n; i++) {
+    CHECK_STREQ(rs.rows[i].op, "allgather");
+    CHECK_STREQ(rs.rows[i].dtype, "bf16");
+    CHECK(rs.rows[i].ranks == 4 && rs.rows[i].nodes == 2 && rs.rows[i].count * 2 == rs.rows[i].bytes);
+  }
+  if (rs.n == 4) CHECK(rs.rows[2].bytes == 4194304 && rs.rows[2].time_us == 148.7 && rs.rows[3].time_us == 146.9);
+  cc_rowset_free(&rs);
+
+  // The older layout must parse: its "error" column is no count, so errors is -1 (not checked).
+  cc_rowset_init(&rs);
+  err[0] = '\0';
+  CHECKF(cc_nccltests_parse(&rs, log_old, "old.log", 0, err, sizeof err) == 0,
+         "older nccl-tests layout (no root, no Group, 'error' columns) rejected: %s", err);
+  CHECKF(rs.n == 4, "%zu rows from the older layout, want 4", rs.n);
+  if (rs.n == 4) {
+    const double want_us[4] = {14.86, 14.52, 15.11, 14.93};
+    for (int i = 0; i < 4; i++) {
       const cc_row *r = &rs.rows[i];
-      CHECKF(r->time_us == want_us[i], "row %d: time %.2f, want %.2f", i, r->time_us, want_us[i]);
-      CHECK_STREQ(r->source, "measured");
-      CHECK_STREQ(r->strategy, "nccl");
+      CHECKF(r->time_us == want_us[i], "old row %d: time %g, want %g", i, r->time_us, want_us[i]);
       CHECK_STREQ(r->op, "allreduce");
       CHECK_STREQ(r->dtype, "f32");
-      CHECK_STREQ(r->profile, "nodeA");
-      CHECK(r->ranks == 4 && r->nodes == 2 && r->ranks_per_node == 2);
+      CHECK(r->ranks == 2 && r->nodes == 1 && r->ranks_per_node == 2 && r->errors == -1);
     }
-    CHECK(rs.rows[4].bytes == 1048576 && rs.rows[4].count == 262144);
-    CHECK(rs.rows[4].busbw_GBps == 16.32 && rs.rows[5].busbw_GBps == 16.43 && rs.rows[2].algbw_GBps == 0.16);
-    CHECK(rs.rows[4].errors == 0 && rs.rows[5].errors == -1);  // "N/A": not checked
+    CHECK(rs.rows[2].bytes == 2048 && rs.rows[2].count == 512);
   }
   cc_rowset_free(&rs);
 
   cc_rowset_init(&rs);
-  CHECKF(cc_nccltests_parse(&rs, log_old, "old.log", 0, err, sizeof err) == 0, "%s", err);
-  CHECKF(rs.n == 4, "%zu rows from the old layout", rs.n);
-  if (rs.n == 4) {
-    CHECK_STREQ(rs.rows[0].op, "allgather");
-    CHECK_STREQ(rs.rows[0].dtype, "bf16");
-    CHECK(rs.rows[0].ranks == 2 && rs.rows[0].nodes == 1 && rs.rows[3].time_us == 12.75);
-  }
+  CHECKF(cc_nccltests_parse(&rs, log_wrong, "wrong.log", 0, err, sizeof err) == 0, "%s", err);
+  CHECK(rs.n == 2 && rs.rows[0].errors == 37 && rs.rows[1].errors == 0);
+  CHECK(rs.n == 2 && rs.rows[0].ranks == 2 && rs.rows[0].nodes == 1);
   cc_rowset_free(&rs);
 
-  // No rank lines: refused unless the count is given.
+  // A log cut before the rank list: refused (naming the first data line, 4th of the text) unless the
+  // rank count is given.
   const char *table = strstr(log_2x2, "#                                                              out-of-place");
   cc_rowset_init(&rs);
-  CHECK(cc_nccltests_parse(&rs, table, "cut.log", 0, err, sizeof err) != 0 && strstr(err, "cut.log:"));
-  CHECK(cc_nccltests_parse(&rs, table, "cut.log", 8, err, sizeof err) == 0 && rs.n == 6 && rs.rows[0].ranks == 8);
+  err[0] = '\0';
+  CHECK(cc_nccltests_parse(&rs, table, "cut.log", 0, err, sizeof err) != 0);
+  CHECKF(strstr(err, "cut.log:4:") && strstr(err, "Rank"), "error was: %s", err);
+  CHECK(rs.n == 0);
+  cc_rowset_free(&rs);
+  cc_rowset_init(&rs);
+  CHECKF(cc_nccltests_parse(&rs, table, "cut.log", 8, err, sizeof err) == 0, "%s", err);
+  CHECK(rs.n == 8 && rs.rows[0].ranks == 8 && rs.rows[0].nodes == 1 && rs.rows[0].ranks_per_node == 8);
   cc_rowset_free(&rs);
 
+  // The rank list without a table (the run died at init): no rows, and a message saying so.
+  const char *no_table =
+      "# nThread 1 nGpus 1 minBytes 8 maxBytes 1024 step: 2(factor) warmup iters: 5 iters: 20 agg iters: 1 validation: 1 graph: 0\n"
+      "# Using devices\n"
+      "#  Rank  0 Group  0 Pid  12345 on      nodeA device  0 [0x18] NVIDIA H100 80GB HBM3\n"
+      "nodeA:12345:12345 [0] NCCL WARN Failed to open libibverbs.so[.1]\n";
   cc_rowset_init(&rs);
-  CHECK(cc_nccltests_parse(&rs, "# nThread 1\nsomething else\n", "empty.log", 0, err, sizeof err) != 0);
-  CHECKF(strstr(err, "no nccl-tests result table") != NULL, "error was: %s", err);
+  err[0] = '\0';
+  CHECK(cc_nccltests_parse(&rs, no_table, "empty.log", 0, err, sizeof err) != 0);
+  CHECKF(strstr(err, "empty.log") && strstr(err, "no nccl-tests result table"), "error was: %s", err);
+  cc_rowset_free(&rs);
+
+  // A data line cut short (job killed while printing) is an error naming that line.
+  char cut_line[4096];
+  snprintf(cut_line, sizeof cut_line, "%s    67108864      16777216     float     sum      -1   2391.1\n", log_2x2);
+  cc_rowset_init(&rs);
+  err[0] = '\0';
+  CHECK(cc_nccltests_parse(&rs, cut_line, "short.log", 0, err, sizeof err) != 0);
+  CHECKF(strstr(err, "short.log:21:") != NULL, "error was: %s", err);
   cc_rowset_free(&rs);
 
   CHECK(cc_nccltests_sniff(log_2x2));
-  CHECK(!cc_nccltests_sniff("source,op,strategy,algo,compress,dtype,ranks\nmeasured,allreduce,ring\n"));
+  CHECK(cc_nccltests_sniff(log_old));
+  CHECK(!cc_nccltests_sniff("source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us\n"
+                            "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5\n"));
 
-  // From a file.
+  // From a file, appended after rows already in the set.
   const char *dir = make_test_dir("test_nccltests");
   char path[512];
-  snprintf(path, sizeof path, "%s/all_reduce.log", dir);
+  snprintf(path, sizeof path, "%s/all_reduce_perf.log", dir);
   CHECK(write_text(path, log_2x2) == 0);
   cc_rowset_init(&rs);
-  CHECKF(cc_nccltests_read(&rs, path, 0, err, sizeof err) == 0 && rs.n == 6, "%s", err);
+  CHECK(cc_nccltests_parse(&rs, log_wrong, "wrong.log", 0, err, sizeof err) == 0 && rs.n == 2);
+  err[0] = '\0';
+  CHECKF(cc_nccltests_read(&rs, path, 0, err, sizeof err) == 0, "%s", err);
+  check_2x2(&rs, 2);
+  CHECK(rs.n >= 2 && rs.rows[0].errors == 37);  // the earlier rows are untouched
   cc_rowset_free(&rs);
   remove_test_dir(dir);
+
   cc_rowset_init(&rs);
-  CHECK(cc_nccltests_read(&rs, "no/such.log", 0, err, sizeof err) != 0 && strstr(err, "no/such.log"));
+  CHECK(cc_nccltests_read(&rs, "no/such/dir/all_reduce.log", 0, err, sizeof err) != 0 &&
+        strstr(err, "no/such/dir/all_reduce.log"));
   cc_rowset_free(&rs);
   return check_done("test_sim_nccltests");
 }
