@@ -106,7 +106,6 @@ static void nnls(const double G_in[NPARAMS][NPARAMS], const double h_in[NPARAMS]
 static bool is_baseline(const cc_strategy *s) { return s->algo == CC_ALGO_MPI || s->algo == CC_ALGO_NCCL; }
 
 typedef struct {
-  const char *list;
   const cc_strategy *s;
   bool found;
 } list_match;
@@ -118,7 +117,7 @@ static int match_item(const char *item, size_t len, void *ctx) {
 }
 
 static bool in_list(const char *list, const cc_strategy *s) {
-  list_match m = {.list = list, .s = s};
+  list_match m = {.s = s};
   cc_split_list(list, match_item, &m);
   return m.found;
 }

@@ -74,6 +74,15 @@ static int add_ranks(const char *item, size_t len, void *ctx) {
   return 0;
 }
 
+// The strategies and rank counts predict and step sweep; without --ranks, the profile's whole machine.
+static void parse_sweep(const char *strategies, const char *ranks_text, const cc_profile *p, strategy_list *sl,
+                        int_list *rl) {
+  sl->n = rl->n = 0;
+  cc_split_list(strategies, add_strategy, sl);
+  if (ranks_text) cc_split_list(ranks_text, add_ranks, rl);
+  else rl->v[rl->n++] = p->ranks_per_node * p->nodes;
+}
+
 static void build_sizes(uint64_t lo, uint64_t hi, long long factor, uint64_t *sizes, int *n) {
   if (lo > hi) cc_input_error("-b/--minbytes is larger than -e/--maxbytes");
   *n = 0;
@@ -348,11 +357,9 @@ static int cmd_predict(int argc, char **argv) {
                 .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
   parse_or_exit(&cli, argc, argv);
   cc_profile p = load_profile(profile);
-  strategy_list sl = {.n = 0};
-  cc_split_list(strategies, add_strategy, &sl);
-  int_list rl = {.n = 0};
-  if (ranks_text) cc_split_list(ranks_text, add_ranks, &rl);
-  else rl.v[rl.n++] = p.ranks_per_node * p.nodes;
+  strategy_list sl;
+  int_list rl;
+  parse_sweep(strategies, ranks_text, &p, &sl, &rl);
   cc_coll op;
   if (cc_coll_parse(coll, &op) != 0) cc_input_error("-C/--collective: unknown collective '%s'", coll);
   int esize = dtype_size(dtype);
@@ -436,10 +443,7 @@ static int cmd_validate(int argc, char **argv) {
   open_outputs(&out, csv, NULL);
   for (size_t i = 0; i < n && out.have_csv; i++) {
     const cc_obs *o = &checks[i].obs;
-    cc_cost c;
-    char err[256];
-    cc_model_cost(&p, &o->strategy, o->op, o->topo, o->bytes, &c, err, sizeof err);
-    cc_row row = predicted_row(&p, &o->strategy, o->op, o->row->dtype, 1, o->topo, o->bytes, &c);
+    cc_row row = predicted_row(&p, &o->strategy, o->op, o->row->dtype, 1, o->topo, o->bytes, &checks[i].cost);
     row.count = o->row->count;
     write_row(&out, &row);
   }
@@ -490,11 +494,9 @@ static int cmd_step(int argc, char **argv) {
                 .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
   parse_or_exit(&cli, argc, argv);
   cc_profile p = load_profile(profile);
-  strategy_list sl = {.n = 0};
-  cc_split_list(strategies, add_strategy, &sl);
-  int_list rl = {.n = 0};
-  if (ranks_text) cc_split_list(ranks_text, add_ranks, &rl);
-  else rl.v[rl.n++] = p.ranks_per_node * p.nodes;
+  strategy_list sl;
+  int_list rl;
+  parse_sweep(strategies, ranks_text, &p, &sl, &rl);
   int rpn = per_node ? (int)per_node : p.ranks_per_node;
   cc_step_config c = {.params = params, .grad_bytes_per_param = dtype_size(grad), .bucket_bytes = (double)bucket,
                       .forward_us = compute_ms * 1e3 * (1 - backward_fraction),

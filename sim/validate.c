@@ -20,8 +20,12 @@ size_t cc_validate(const cc_profile *p, const cc_rowset *measured, cc_check **ou
   size_t n = cc_observations(measured, p, &obs, skipped, reason, reason_len);
   cc_check *checks = cc_calloc(n ? n : 1, sizeof(cc_check));
   for (size_t i = 0; i < n; i++) {
+    char err[200];
     checks[i].obs = obs[i];
-    checks[i].predicted_us = cc_model_time_us(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes);
+    // cc_observations kept only rows the model covers, so this cannot fail.
+    if (cc_model_cost(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &checks[i].cost, err, sizeof err) != 0)
+      CC_FATAL("%s", err);
+    checks[i].predicted_us = cc_cost_time_us(p, &checks[i].cost);
     checks[i].rel_error = fabs(checks[i].predicted_us - obs[i].time_us) / obs[i].time_us;
   }
   free(obs);

@@ -9,6 +9,7 @@
 
 typedef struct {
   cc_obs obs;
+  cc_cost cost;       // the model's terms for this row
   double predicted_us;
   double rel_error;  // |predicted - measured| / measured
 } cc_check;
