@@ -135,7 +135,7 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       {"dtype", 'd', CC_OPT_STRING, &o->dtypes, "LIST", "element types: f32, f64, f16, bf16 or all", 0, 0},
       {"op", 'o', CC_OPT_STRING, &o->redop, "OP", "reduction: sum or avg", 0, 0},
       {"collective", 'C', CC_OPT_STRING, &o->coll, "NAME", "allreduce, allgather or reduce_scatter", 0, 0},
-      {"iters", 'n', CC_OPT_INT, &o->iters, "N", "timed iterations per point", 1, 1e9},
+      {"iters", 'n', CC_OPT_INT, &o->iters, "N", "timed iterations per point", 1, 1e6},
       {"warmup", 'w', CC_OPT_INT, &o->warmup, "N", "untimed warm-up iterations per point", 0, 1e9},
       {"check", 'c', CC_OPT_FLAG, &o->check, NULL, "verify every result against the exact sum (#wrong)", 0, 0},
       {"inplace", 0, CC_OPT_FLAG, &o->in_place, NULL, "run in place (default: out of place)", 0, 0},
@@ -303,44 +303,65 @@ static int compare_doubles(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-static point measure(bench *B, const cc_strategy *s, uint64_t size, cc_dtype t) {
-  const options *o = B->o;
-  call c = setup_call(B, size, t);
-  point pt = {.bytes = c.bytes, .wrong = -1};
-  pt.count = o->op == CC_ALLREDUCE ? c.count : c.count * (size_t)B->P;
-  fill_input(B, &c, t);
+// Median, extremes and bandwidths of one point from its per-iteration times (already max over ranks).
+static void summarize(const bench *B, double *times, point *pt) {
+  long long n = B->o->iters;
+  qsort(times, (size_t)n, sizeof(double), compare_doubles);
+  pt->median_us = n % 2 ? times[n / 2] : 0.5 * (times[n / 2 - 1] + times[n / 2]);
+  pt->min_us = times[0];
+  pt->max_us = times[n - 1];
+  pt->algbw = pt->median_us > 0 ? (double)pt->bytes / pt->median_us / 1e3 : 0;
+  pt->busbw = pt->algbw * cc_busbw_factor(B->o->op, B->P);
+}
 
-  for (long long i = 0; i < o->warmup; i++) run_once(B, s, &c, t);
-  uint64_t sent_before = B->comm->bytes_sent;
-  for (long long i = 0; i < o->iters; i++) {
-    CC_CHECK_MPI(MPI_Barrier(B->mpi));
-    double start = cc_now_us();
-    run_once(B, s, &c, t);
-    B->times[i] = cc_now_us() - start;
+static long long check_result(bench *B, const cc_strategy *s, const call *c, cc_dtype t) {
+  const options *o = B->o;
+  fill_input(B, c, t);
+  run_once(B, s, c, t);
+  size_t first = o->op == CC_REDUCE_SCATTER ? c->count * (size_t)B->rank : 0;
+  size_t n_result = o->op == CC_ALLGATHER ? c->count * (size_t)B->P : c->count;
+  long long wrong = count_wrong(o, t, c->recv, first, n_result, B->P, o->op == CC_ALLGATHER, c->count);
+  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &wrong, 1, MPI_LONG_LONG, MPI_SUM, B->mpi));
+  return wrong;
+}
+
+// Measures every strategy at one size. Iterations are interleaved (iteration i of each strategy in
+// turn, then i + 1), so a burst of noise from the machine lands on all strategies alike and the
+// ratios to the baseline stay fair; running one strategy's iterations back to back would charge a
+// burst to whichever strategy happened to be running.
+static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, uint64_t progress_base,
+                         const char *label) {
+  const options *o = B->o;
+  int ns = o->nstrategies;
+  long long n = o->iters;
+  call c = setup_call(B, size, t);
+  fill_input(B, &c, t);
+  uint64_t *sent = cc_calloc((size_t)ns, sizeof(uint64_t));
+
+  for (long long i = 0; i < o->warmup; i++)
+    for (int k = 0; k < ns; k++) run_once(B, &o->strategy[k], &c, t);
+  for (long long i = 0; i < n; i++) {
+    cc_progress_update(&B->progress, progress_base + (uint64_t)i, label);
+    for (int k = 0; k < ns; k++) {
+      uint64_t sent_before = B->comm->bytes_sent;
+      CC_CHECK_MPI(MPI_Barrier(B->mpi));
+      double start = cc_now_us();
+      run_once(B, &o->strategy[k], &c, t);
+      B->times[(size_t)k * (size_t)n + (size_t)i] = cc_now_us() - start;
+      sent[k] += B->comm->bytes_sent - sent_before;
+    }
   }
   // An iteration takes as long as its slowest rank.
-  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, B->times, (int)o->iters, MPI_DOUBLE, MPI_MAX, B->mpi));
-  qsort(B->times, (size_t)o->iters, sizeof(double), compare_doubles);
-  long long n = o->iters;
-  pt.median_us = n % 2 ? B->times[n / 2] : 0.5 * (B->times[n / 2 - 1] + B->times[n / 2]);
-  pt.min_us = B->times[0];
-  pt.max_us = B->times[n - 1];
-  pt.algbw = pt.median_us > 0 ? (double)pt.bytes / pt.median_us / 1e3 : 0;
-  pt.busbw = pt.algbw * cc_busbw_factor(o->op, B->P);
-  unsigned long long sent = (B->comm->bytes_sent - sent_before) / (uint64_t)o->iters;
-  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &sent, 1, MPI_UNSIGNED_LONG_LONG, MPI_MAX, B->mpi));
-  pt.wire_bytes = sent;
-
-  if (o->check) {
-    fill_input(B, &c, t);
-    run_once(B, s, &c, t);
-    size_t first = o->op == CC_REDUCE_SCATTER ? c.count * (size_t)B->rank : 0;
-    size_t n_result = o->op == CC_ALLGATHER ? c.count * (size_t)B->P : c.count;
-    long long wrong = count_wrong(o, t, c.recv, first, n_result, B->P, o->op == CC_ALLGATHER, c.count);
-    CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &wrong, 1, MPI_LONG_LONG, MPI_SUM, B->mpi));
-    pt.wrong = wrong;
+  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, B->times, (int)(n * ns), MPI_DOUBLE, MPI_MAX, B->mpi));
+  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sent, ns, MPI_UINT64_T, MPI_MAX, B->mpi));
+  for (int k = 0; k < ns; k++) {
+    point *pt = &pts[k];
+    *pt = (point){.bytes = c.bytes, .wrong = -1, .wire_bytes = sent[k] / (uint64_t)n};
+    pt->count = o->op == CC_ALLREDUCE ? c.count : c.count * (size_t)B->P;
+    summarize(B, B->times + (size_t)k * (size_t)n, pt);
+    if (o->check) pt->wrong = check_result(B, &o->strategy[k], &c, t);
   }
-  return pt;
+  free(sent);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -463,6 +484,20 @@ static void open_outputs(bench *B) {
   if (err[0]) cc_input_error("%s", err);
 }
 
+// The OMPI_MCA_* variables in effect, "name=value" space-separated: transport settings change what
+// a byte costs (e.g. vader's single-copy mechanism), so a result must say which it ran with.
+static void mca_settings(char *out, size_t len) {
+  extern char **environ;
+  size_t used = 0;
+  out[0] = '\0';
+  for (char **e = environ; *e && used + 1 < len; e++) {
+    if (strncmp(*e, "OMPI_MCA_", 9) != 0) continue;
+    int w = snprintf(out + used, len - used, "%s%s", used ? " " : "", *e + 9);
+    if (w < 0 || (size_t)w >= len - used) break;
+    used += (size_t)w;
+  }
+}
+
 static void write_sidecar(const bench *B, const char *results, int argc, char **argv) {
   const options *o = B->o;
   cc_meta m;
@@ -473,6 +508,9 @@ static void write_sidecar(const bench *B, const char *results, int argc, char **
   MPI_Get_library_version(ver, &len);
   ver[strcspn(ver, "\n")] = '\0';
   cc_meta_str(&m, "mpi", ver);
+  char mca[2048];
+  mca_settings(mca, sizeof mca);
+  cc_meta_str(&m, "mpi_mca_env", mca);
   cc_meta_str(&m, "results", results);
   cc_meta_str(&m, "collective", cc_coll_name(o->op));
   cc_meta_str(&m, "redop", cc_redop_name(o->red));
@@ -535,12 +573,12 @@ int main(int argc, char **argv) {
   // Buffers for the largest size: the sizes themselves are bytes of the whole vector.
   B.buf_a = alloc_touched(o.maxbytes);
   B.buf_b = alloc_touched(o.maxbytes);
-  B.times = cc_malloc(sizeof(double) * (size_t)o.iters);
+  B.times = cc_malloc(sizeof(double) * (size_t)o.iters * (size_t)o.nstrategies);
   print_header(&B);
 
   summary *sum = cc_calloc((size_t)o.nstrategies, sizeof(summary));
   point *pts = cc_malloc(sizeof(point) * (size_t)o.nstrategies);
-  cc_progress_start(&B.progress, (uint64_t)(o.ndtypes * o.nsizes * o.nstrategies), B.rank == 0 && !o.no_progress);
+  cc_progress_start(&B.progress, (uint64_t)o.ndtypes * (uint64_t)o.nsizes * (uint64_t)o.iters, B.rank == 0 && !o.no_progress);
   uint64_t done = 0;
   for (int d = 0; d < o.ndtypes; d++) {
     cc_dtype t_ = o.dtype[d];
@@ -548,19 +586,17 @@ int main(int argc, char **argv) {
     for (int z = 0; z < o.nsizes; z++) {
       call c = setup_call(&B, o.size[z], t_);
       if (c.count == last_count) {  // a size that rounds to the same element count as the last one
-        done += (uint64_t)o.nstrategies;
+        done += (uint64_t)o.iters;
         continue;
       }
       last_count = c.count;
-      for (int i = 0; i < o.nstrategies; i++) {
-        char label[160], sz[32];
-        cc_format_size(c.bytes, sz, sizeof sz);
-        snprintf(label, sizeof label, "%s %s %s", o.strategy[i].name, sz, cc_dtype_name(t_));
-        cc_progress_update(&B.progress, done, label);
-        pts[i] = measure(&B, &o.strategy[i], o.size[z], t_);
-        done++;
+      char label[160], sz[32];
+      cc_format_size(c.bytes, sz, sizeof sz);
+      snprintf(label, sizeof label, "%s %s", sz, cc_dtype_name(t_));
+      measure_size(&B, o.size[z], t_, pts, done, label);
+      done += (uint64_t)o.iters;
+      for (int i = 0; i < o.nstrategies; i++)
         if (pts[i].wrong >= 0) B.any_checked = true, B.total_wrong += pts[i].wrong;
-      }
       cc_progress_update(&B.progress, done, "");
       if (B.rank == 0) {
         cc_progress_clear(&B.progress);
