@@ -32,12 +32,10 @@ bin=${CCBENCH_BIN:-build/bin/ccbench}
 mkdir -p "$out"
 
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1 OMPI_MCA_rmaps_base_oversubscribe=1
-# Shared-memory transport: vader's default single-copy path (CMA, process_vm_readv) serialises each
-# large message behind a syscall on the receiver and made a 2-rank ring 2.3x slower at 1 MiB on the
-# 2-core VM than the copy-in/copy-out pipeline. Copy-in/copy-out behaves like a link with a latency and
-# a bandwidth, which is what the cost model describes. Set the variable yourself to measure CMA; the
-# sidecar records whichever ran (mpi_mca_env).
-export OMPI_MCA_btl_vader_single_copy_mechanism=${OMPI_MCA_btl_vader_single_copy_mechanism:-none}
+# Shared-memory transport: left at Open MPI's default (vader with CMA single copy). Copy-in/copy-out
+# (OMPI_MCA_btl_vader_single_copy_mechanism=none) needs both ranks' CPUs for every byte and on the
+# 2-core VM ran 3x slower in one sweep than the next at 64-512 KiB; CMA sweeps repeated within ~12%.
+# The sidecar records any OMPI_MCA_* you set (mpi_mca_env).
 strategies=ring,tree,btree,rd,rabenseifner,hier:ring/ring,mpi
 for np in $nps; do
   # Oversubscribed ranks must yield and cannot own a core; otherwise pin one rank per core.

@@ -11,8 +11,9 @@
 #include "sim/model.h"
 #include "sim/observe.h"
 
-// Parameter vector: base_us, then alpha_us, beta_ns_per_byte, gamma_ns_per_byte per level.
-enum { NPARAMS = 7 };
+// Parameter vector: base_us, then alpha_us, beta_ns_per_byte, gamma_ns_per_byte per level, then the
+// host memory terms mem_ns_per_byte and fault_ns_per_byte.
+enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8 };
 
 static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
   x[0] = p->base_us;
@@ -21,12 +22,16 @@ static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
     x[2 + 3 * l] = p->link[l].beta_ns_per_byte;
     x[3 + 3 * l] = p->link[l].gamma_ns_per_byte;
   }
+  x[MEM] = p->mem_ns_per_byte;
+  x[FAULT] = p->fault_ns_per_byte;
 }
 
 static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
   p->base_us = x[0];
   for (int l = 0; l < CC_NLEVELS; l++)
     p->link[l] = (cc_link){.alpha_us = x[1 + 3 * l], .beta_ns_per_byte = x[2 + 3 * l], .gamma_ns_per_byte = x[3 + 3 * l]};
+  p->mem_ns_per_byte = x[MEM];
+  p->fault_ns_per_byte = x[FAULT];
 }
 
 // The row of the design matrix: time_us = a . x. One level: inter steps load the intra columns.
@@ -37,6 +42,8 @@ static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
     a[2 + 3 * l] = c->bytes[l] * 1e-3;
     a[3 + 3 * l] = c->reduced[l] * 1e-3;
   }
+  a[MEM] = c->spilled * 1e-3;
+  a[FAULT] = c->faulted * 1e-3;
   if (levels == 1)
     for (int j = 1; j <= 3; j++) a[j] += a[j + 3], a[j + 3] = 0;
 }
@@ -147,32 +154,10 @@ static void fit_mpi_switch(const cc_obs *obs, size_t n, cc_profile *p) {
   p->mpi_rd_max_bytes = best_switch;
 }
 
-int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof, cc_calib_report *rep,
-                 char *err, size_t errlen) {
-  memset(rep, 0, sizeof(*rep));
-  int levels = o->levels == 1 ? 1 : 2;
-  cc_obs *obs = NULL;
-  size_t n = cc_observations(rows, prof, &obs, &rep->rows_skipped, rep->skip_reason, sizeof rep->skip_reason);
-  bool any_own = false;
-  for (size_t i = 0; i < n; i++) any_own |= !is_baseline(&obs[i].strategy);
-
-  bool *fit = cc_calloc(n ? n : 1, sizeof(bool));
-  for (size_t i = 0; i < n; i++) {
-    const cc_strategy *s = &obs[i].strategy;
-    bool chosen = o->strategies ? in_list(o->strategies, s) : !(any_own && is_baseline(s));
-    fit[i] = chosen && obs[i].bytes >= o->min_bytes;
-    rep->rows_fit += fit[i];
-  }
-  if (rep->rows_fit == 0) {
-    if (n == 0)
-      snprintf(err, errlen, "no usable rows (measured rows of a modelled strategy with 2+ ranks and a time)%s%s",
-               rep->skip_reason[0] ? "; first skipped: " : "", rep->skip_reason);
-    else
-      snprintf(err, errlen, "none of the %zu usable rows matches the strategies and sizes chosen for the fit", n);
-    free(fit), free(obs);
-    return -1;
-  }
-
+// One fit at the profile's cache size: NNLS over the parameters, refitted while the baselines' choices
+// (which depend on the parameters) change. Returns the rms relative error over the fitted rows.
+static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_t rows_fit, int levels,
+                             cc_profile *prof, cc_calib_report *rep) {
   double x[NPARAMS], (*A)[NPARAMS] = cc_calloc(n, sizeof *A), (*prevA)[NPARAMS] = cc_calloc(n, sizeof *A);
   params_from_profile(prof, x);
   unsigned usable = 0;
@@ -206,7 +191,7 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
   for (int j = 0; j < NPARAMS; j++) rep->identified[j] = usable & (1u << j);
   if (levels == 1) {
     prof->single_level = true;
-    for (int j = 4; j < NPARAMS; j++) rep->identified[j] = rep->identified[j - 3];
+    for (int j = 4; j < 7; j++) rep->identified[j] = rep->identified[j - 3];
   } else {
     // A level no row exercised keeps the other level's link rather than zeros.
     bool intra_seen = usable & 0x0e, inter_seen = usable & 0x70;
@@ -221,7 +206,92 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
     double e = cc_model_time_us(prof, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes) / obs[i].time_us - 1;
     sum += e * e;
   }
-  rep->rms_rel_error = sqrt(sum / (double)rep->rows_fit);
-  free(A), free(prevA), free(fit), free(obs);
+  free(A), free(prevA);
+  return sqrt(sum / (double)rows_fit);
+}
+
+// Cache sizes worth trying: none, then powers of two up to the largest working set among the rows.
+static int cache_candidates(const cc_obs *obs, size_t n, uint64_t *cand, int max) {
+  double largest = 0;
+  for (size_t i = 0; i < n; i++) {
+    double on_node = obs[i].topo.ranks_per_node < obs[i].topo.ranks ? obs[i].topo.ranks_per_node : obs[i].topo.ranks;
+    if (2 * obs[i].bytes * on_node > largest) largest = 2 * obs[i].bytes * on_node;
+  }
+  int k = 0;
+  cand[k++] = 0;
+  for (uint64_t c = 64u << 10; (double)c < largest && k < max; c *= 2) cand[k++] = c;
+  return k;
+}
+
+// The page-fault cost of MPI's temporaries shows only in `mpi` rows, which usually stay out of the
+// main fit: with the links fixed, the one-parameter least squares on the relative error of those rows,
+// alternated with the choice of the mpi switch point (each depends on the other).
+static void fit_mpi_faults(const cc_obs *obs, size_t n, cc_profile *p) {
+  for (int round = 0; round < 3; round++) {
+    double num = 0, den = 0;
+    for (size_t i = 0; i < n; i++) {
+      if (obs[i].strategy.algo != CC_ALGO_MPI || obs[i].op != CC_ALLREDUCE) continue;
+      cc_cost c;
+      char e[160];
+      if (cc_model_cost(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &c, e, sizeof e) != 0) continue;
+      double rest = cc_cost_time_us(p, &c) - c.faulted * p->fault_ns_per_byte * 1e-3;
+      double f = c.faulted * 1e-3 / obs[i].time_us;  // d(relative prediction) / d(fault_ns_per_byte)
+      num += f * (1 - rest / obs[i].time_us);
+      den += f * f;
+    }
+    p->fault_ns_per_byte = den > 0 && num > 0 ? num / den : 0;
+    fit_mpi_switch(obs, n, p);
+  }
+}
+
+int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof, cc_calib_report *rep,
+                 char *err, size_t errlen) {
+  memset(rep, 0, sizeof(*rep));
+  int levels = o->levels == 1 ? 1 : 2;
+  cc_obs *obs = NULL;
+  size_t n = cc_observations(rows, prof, &obs, &rep->rows_skipped, rep->skip_reason, sizeof rep->skip_reason);
+  bool any_own = false;
+  for (size_t i = 0; i < n; i++) any_own |= !is_baseline(&obs[i].strategy);
+
+  bool *fit = cc_calloc(n ? n : 1, sizeof(bool));
+  for (size_t i = 0; i < n; i++) {
+    const cc_strategy *s = &obs[i].strategy;
+    bool chosen = o->strategies ? in_list(o->strategies, s) : !(any_own && is_baseline(s));
+    fit[i] = chosen && obs[i].bytes >= o->min_bytes;
+    rep->rows_fit += fit[i];
+  }
+  if (rep->rows_fit == 0) {
+    if (n == 0)
+      snprintf(err, errlen, "no usable rows (measured rows of a modelled strategy with 2+ ranks and a time)%s%s",
+               rep->skip_reason[0] ? "; first skipped: " : "", rep->skip_reason);
+    else
+      snprintf(err, errlen, "none of the %zu usable rows matches the strategies and sizes chosen for the fit", n);
+    free(fit), free(obs);
+    return -1;
+  }
+
+  // The cache size enters the terms non-linearly: fit at each candidate, keep the best. For large
+  // rows the miss term is nearly collinear with beta, so noise alone can buy a small improvement with
+  // a spurious cache: a cache must cut the rms error by a tenth to be kept.
+  uint64_t cand[64];
+  int ncand = o->cache_bytes ? 1 : cache_candidates(obs, n, cand, 64);
+  if (o->cache_bytes) cand[0] = o->cache_bytes == UINT64_MAX ? 0 : o->cache_bytes;
+  cc_profile start = *prof, best = *prof, best_cached = *prof;
+  cc_calib_report trial = *rep, rep_cached = *rep;
+  double rms_none = INFINITY, rms_cached = INFINITY;
+  for (int k = 0; k < ncand; k++) {
+    cc_profile p = start;
+    p.cache_bytes = cand[k];
+    double rms = fit_parameters(obs, n, fit, rep->rows_fit, levels, &p, &trial);
+    if (!trial.identified[FAULT]) fit_mpi_faults(obs, n, &p);
+    trial.rms_rel_error = rms;
+    if (cand[k] == 0) best = p, rms_none = rms, *rep = trial;
+    else if (rms < rms_cached) best_cached = p, rms_cached = rms, rep_cached = trial;
+  }
+  if (rms_cached < 0.9 * rms_none || (o->cache_bytes && o->cache_bytes != UINT64_MAX))
+    best = best_cached, *rep = rep_cached;
+  if (best.mem_ns_per_byte == 0) best.cache_bytes = 0;  // a cache that costs nothing to miss says nothing
+  *prof = best;
+  free(fit), free(obs);
   return 0;
 }

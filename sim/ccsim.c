@@ -187,7 +187,7 @@ static void print_error_table(const cc_check *checks, size_t n, double min_bytes
 // --- calibrate ------------------------------------------------------------------------------------
 
 static int cmd_calibrate(int argc, char **argv) {
-  const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL;
+  const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL, *cache = "auto";
   long long levels = 0, ranks = 0, per_node = 0, nodes = 0;
   uint64_t min_bytes = 0, report_min = 64 << 10, segment = 1 << 20, chunk = 256 << 10;
   cc_option opts[] = {
@@ -206,10 +206,13 @@ static int cmd_calibrate(int argc, char **argv) {
       {"nodes", 0, CC_OPT_INT, &nodes, "N", "profile shape (default: from the rows)", 0, 1 << 24},
       {"ring-segment", 0, CC_OPT_SIZE, &segment, "SIZE", "ccbench --ring-segment of the measurements", 1, 1e15},
       {"tree-chunk", 0, CC_OPT_SIZE, &chunk, "SIZE", "ccbench --tree-chunk of the measurements", 1, 1e15},
+      {"cache", 0, CC_OPT_STRING, &cache, "SIZE|auto|none",
+       "cache that holds a node's working set: auto searches powers of two, none fits no memory term "
+       "(default: auto)", 0, 0},
   };
   cc_cli cli = {.prog = "ccsim calibrate", .usage = "ccsim calibrate --from FILE [--from FILE...] -o OUT.profile",
-                .summary = "Fits base, alpha, beta and gamma (per link level, all >= 0) by least squares on the "
-                           "relative error, from ccbench CSV rows and/or nccl-tests logs, and writes a profile. "
+                .summary = "Fits base, alpha, beta and gamma (per link level), the host memory terms (cache "
+                           "miss, page faults of MPI's temporaries; all >= 0) by least squares on the relative error, from ccbench CSV rows and/or nccl-tests logs, and writes a profile. "
                            "Prints the fitted values and the fit's error per strategy and size band.",
                 .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
   parse_or_exit(&cli, argc, argv);
@@ -239,6 +242,9 @@ static int cmd_calibrate(int argc, char **argv) {
   snprintf(prof.name, sizeof prof.name, "%s", name ? name : rs.n && rs.rows[0].profile ? rs.rows[0].profile : "calibrated");
 
   cc_calib_opts co = {.levels = (int)levels, .strategies = fit, .min_bytes = (double)min_bytes};
+  if (strcmp(cache, "none") == 0) co.cache_bytes = UINT64_MAX;
+  else if (strcmp(cache, "auto") != 0 && (cc_parse_size(cache, &co.cache_bytes) != 0 || co.cache_bytes == 0))
+    cc_input_error("--cache: '%s' is not a size, 'auto' or 'none'", cache);
   cc_calib_report rep;
   char err[512];
   if (cc_calibrate(&rs, &co, &prof, &rep, err, sizeof err) != 0) cc_input_error("--from: %s", err);
@@ -263,6 +269,13 @@ static int cmd_calibrate(int argc, char **argv) {
            k->gamma_ns_per_byte > 0 ? 1 / k->gamma_ns_per_byte : INFINITY,
            rep.identified[1 + 3 * l] ? "" : "  (no rows depend on this level: copied)");
   }
+  if (prof.cache_bytes)
+    printf("# memory: working sets beyond %.1f MiB per node pay %.5f ns/B more on the bytes that miss\n",
+           prof.cache_bytes / 1048576.0, prof.mem_ns_per_byte);
+  else printf("# memory: no cache effect fitted\n");
+  if (prof.fault_ns_per_byte > 0)
+    printf("# mpi temporaries >= %.0f MiB: %.5f ns/B page faults\n", prof.mmap_threshold_bytes / 1048576.0,
+           prof.fault_ns_per_byte);
   if (prof.mpi_rd_max_bytes == UINT64_MAX) printf("# mpi: best explained as recursive doubling at every size\n");
   else printf("# mpi: recursive doubling below %llu B, ring above\n", (unsigned long long)prof.mpi_rd_max_bytes);
   printf("# wrote %s\n", out);

@@ -148,18 +148,70 @@ static int allreduce_cost(const cc_profile *p, cc_algo a, group g, double n, cc_
   }
 }
 
-// The library baselines pick an algorithm by size. Their rings are not segmented by us: S = 1.
-static void mpi_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *c) {
-  if (n < (double)p->mpi_rd_max_bytes) rd_cost(c, g, n);
-  else ring_cost(c, g, n, INFINITY, true, true);
+// Open MPI allocates its temporaries on every call and frees them after; at or above glibc's mmap
+// threshold they come back as fresh pages that fault in as they are written.
+static void fresh_temporary(const cc_profile *p, cc_cost *c, double bytes) {
+  if (bytes >= (double)p->mmap_threshold_bytes) c->faulted += bytes;
 }
 
-// NCCL chooses the faster of ring and tree by its own model; ours stands in for it. Its trees are
-// pipelined inside one kernel, so no per-chunk latency.
+// The library baselines pick an algorithm by size. Their rings are not segmented by us: S = 1.
+// Temporaries: recursive doubling one vector; the ring one block, two when P > 2.
+static void mpi_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *c) {
+  if (g.size == 1) return;
+  if (n < (double)p->mpi_rd_max_bytes) {
+    rd_cost(c, g, n);
+    fresh_temporary(p, c, n);
+  } else {
+    ring_cost(c, g, n, INFINITY, true, true);
+    for (int k = 0; k < (g.size > 2 ? 2 : 1); k++) fresh_temporary(p, c, ceil(n / g.size));
+  }
+}
+
+// NCCL across nodes runs one ring or tree per channel and gives each channel's node-crossing hop a
+// different NIC, so a node's traffic leaves through all of its ranks' NICs at once: the network moves a
+// step's bytes at beta_inter / ranks_per_node, and a step lasts as long as the slower of that and the
+// NVLink hop. Only the steps that cross nodes pay the network latency (NCCL's tuning model: a ring
+// allreduce has 2(P-1) steps of which 2(nodes-1) cross; a tree climbs ranks_per_node-1 intra hops and
+// log2(nodes) inter hops each way). Terms must stay linear in the profile, so the slower level is
+// chosen under the current profile, as the ring-or-tree choice is.
+static void nccl_bytes(const cc_profile *p, group g, cc_cost *c, double bytes, double reduced) {
+  double nics = g.per_node < g.size ? g.per_node : 1;
+  if (one_node(g) || p->link[CC_INTER].beta_ns_per_byte / nics < p->link[CC_INTRA].beta_ns_per_byte)
+    add(c, CC_INTRA, 0, bytes, reduced);
+  else {
+    add(c, CC_INTER, 0, bytes / nics, 0);
+    add(c, CC_INTRA, 0, 0, reduced);  // the reduction runs in the GPU's copy, whatever the link
+  }
+}
+
+static void nccl_ring_cost(const cc_profile *p, group g, double n, cc_cost *c) {
+  int P = g.size, nodes = one_node(g) ? 1 : (g.size + g.per_node - 1) / g.per_node;
+  if (P == 1) return;
+  double steps = 2.0 * (P - 1), crossing = 2.0 * (nodes - 1);
+  add(c, CC_INTER, crossing, 0, 0);
+  add(c, CC_INTRA, steps - crossing, 0, 0);
+  nccl_bytes(p, g, c, steps * n / P, (P - 1) * n / P);
+}
+
+static void nccl_tree_cost(const cc_profile *p, group g, double n, cc_cost *c) {
+  int P = g.size;
+  if (P == 1) return;
+  if (one_node(g)) {
+    tree_cost(c, g, n, 2, INFINITY);
+    return;
+  }
+  int nodes = (g.size + g.per_node - 1) / g.per_node;
+  add(c, CC_INTRA, 2.0 * (g.per_node - 1), 0, 0);
+  add(c, CC_INTER, 2.0 * ceil(log2(nodes)), 0, 0);
+  nccl_bytes(p, g, c, 2 * n, n);
+}
+
+// NCCL chooses the faster of ring and tree by its own model; ours stands in for it. Both are pipelined
+// inside one kernel, so no per-chunk latency.
 static void nccl_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *c) {
   cc_cost ring = *c, tree = *c;
-  ring_cost(&ring, g, n, INFINITY, true, true);
-  tree_cost(&tree, g, n, 2, INFINITY);
+  nccl_ring_cost(p, g, n, &ring);
+  nccl_tree_cost(p, g, n, &tree);
   *c = cc_cost_time_us(p, &ring) <= cc_cost_time_us(p, &tree) ? ring : tree;
 }
 
@@ -186,8 +238,28 @@ static int hier_cost(const cc_profile *p, const cc_strategy *s, cc_topology t, d
   return 0;
 }
 
+// Host memory: every rank on a node keeps a send and a receive buffer of the collective's size. When
+// that working set W outgrows the cache, the fraction 1 - cache/W of the traffic streams from memory.
+static void memory_cost(const cc_profile *p, cc_topology t, double bytes, cc_cost *c) {
+  if (p->cache_bytes == 0) return;
+  double on_node = t.ranks_per_node < t.ranks ? t.ranks_per_node : t.ranks;
+  double working_set = 2 * bytes * on_node, miss = 1 - (double)p->cache_bytes / working_set;
+  if (miss <= 0) return;
+  for (int l = 0; l < CC_NLEVELS; l++) c->spilled += miss * (c->bytes[l] + c->reduced[l]);
+}
+
+static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
+                          cc_cost *out, char *err, size_t errlen);
+
 int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
                   cc_cost *out, char *err, size_t errlen) {
+  if (algorithm_cost(p, s, op, t, bytes, out, err, errlen) != 0) return -1;
+  memory_cost(p, t, bytes, out);
+  return 0;
+}
+
+static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
+                          cc_cost *out, char *err, size_t errlen) {
   *out = (cc_cost){.calls = 1};
   if (t.ranks < 1 || t.ranks_per_node < 1) {
     snprintf(err, errlen, "invalid topology: %d ranks, %d per node", t.ranks, t.ranks_per_node);
@@ -226,7 +298,7 @@ double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
     const cc_link *k = &p->link[l];
     t += c->msgs[l] * k->alpha_us + (c->bytes[l] * k->beta_ns_per_byte + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
   }
-  return t;
+  return t + (c->spilled * p->mem_ns_per_byte + c->faulted * p->fault_ns_per_byte) * 1e-3;
 }
 
 double cc_cost_wire_bytes(const cc_cost *c) { return c->bytes[CC_INTRA] + c->bytes[CC_INTER]; }

@@ -16,6 +16,7 @@ void cc_profile_init(cc_profile *p) {
   p->ring_segment_bytes = 1 << 20;  // ccbench --ring-segment default
   p->tree_chunk_bytes = 256 << 10;  // ccbench --tree-chunk default
   p->mpi_rd_max_bytes = 10000;      // Open MPI's classic allreduce switch from recursive doubling to ring
+  p->mmap_threshold_bytes = 32u << 20;  // glibc's largest dynamic mmap threshold (64-bit)
 }
 
 const char *cc_level_name(cc_level l) { return l == CC_INTRA ? "intra" : l == CC_INTER ? "inter" : "?"; }
@@ -116,6 +117,10 @@ static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val
   if (strcmp(key, "ring_segment_bytes") == 0) return size_value(c, key, val, &p->ring_segment_bytes);
   if (strcmp(key, "tree_chunk_bytes") == 0) return size_value(c, key, val, &p->tree_chunk_bytes);
   if (strcmp(key, "mpi_rd_max_bytes") == 0) return size_value(c, key, val, &p->mpi_rd_max_bytes);
+  if (strcmp(key, "cache_bytes") == 0) return size_value(c, key, val, &p->cache_bytes);
+  if (strcmp(key, "mmap_threshold_bytes") == 0) return size_value(c, key, val, &p->mmap_threshold_bytes);
+  if (strcmp(key, "mem_ns_per_byte") == 0) return number(c, key, val, &p->mem_ns_per_byte);
+  if (strcmp(key, "fault_ns_per_byte") == 0) return number(c, key, val, &p->fault_ns_per_byte);
   if (strncmp(key, "compress.", 9) == 0) return compress_key(c, p, key, val);
   return link_key(c, p, key, val, seen);
 }
@@ -201,6 +206,17 @@ static void write_link(FILE *f, const char *level, const cc_link *l) {
   fprintf(f, "%s.gamma_ns_per_byte = %.6g\n", level, l->gamma_ns_per_byte);
 }
 
+// Free text on one line. A '#' after whitespace would start a comment when read back, so the
+// whitespace before it is dropped ("issue #7" is written "issue#7"); newlines become spaces.
+static void write_text_value(FILE *f, const char *key, const char *text) {
+  fprintf(f, "%s = ", key);
+  for (const char *s = text; *s; s++) {
+    if ((*s == ' ' || *s == '\t') && s[1] == '#') continue;
+    fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
+  }
+  fputc('\n', f);
+}
+
 int cc_profile_write(const cc_profile *p, const char *path, const char *comment) {
   cc_afile af;
   if (cc_afile_open(&af, path) != 0) return -1;
@@ -212,7 +228,7 @@ int cc_profile_write(const cc_profile *p, const char *path, const char *comment)
     s += len + (nl ? 1 : 0);
   }
   fprintf(f, "name = %s\n", p->name);
-  if (p->source[0]) fprintf(f, "source = %s\n", p->source);
+  if (p->source[0]) write_text_value(f, "source", p->source);
   fprintf(f, "ranks_per_node = %d\nnodes = %d\n", p->ranks_per_node, p->nodes);
   fprintf(f, "base_us = %.6g\n", p->base_us);
   write_link(f, "intra", &p->link[CC_INTRA]);
@@ -220,6 +236,14 @@ int cc_profile_write(const cc_profile *p, const char *path, const char *comment)
   fprintf(f, "ring_segment_bytes = %llu\n", (unsigned long long)p->ring_segment_bytes);
   fprintf(f, "tree_chunk_bytes = %llu\n", (unsigned long long)p->tree_chunk_bytes);
   fprintf(f, "mpi_rd_max_bytes = %llu\n", (unsigned long long)p->mpi_rd_max_bytes);
+  if (p->cache_bytes || p->mem_ns_per_byte > 0) {
+    fprintf(f, "cache_bytes = %llu\n", (unsigned long long)p->cache_bytes);
+    fprintf(f, "mem_ns_per_byte = %.6g\n", p->mem_ns_per_byte);
+  }
+  if (p->fault_ns_per_byte > 0) {
+    fprintf(f, "mmap_threshold_bytes = %llu\n", (unsigned long long)p->mmap_threshold_bytes);
+    fprintf(f, "fault_ns_per_byte = %.6g\n", p->fault_ns_per_byte);
+  }
   for (int i = 0; i < p->ncompress; i++) {
     fprintf(f, "compress.%s.encode_ns_per_elem = %.6g\n", p->compress[i].name, p->compress[i].encode_ns_per_elem);
     fprintf(f, "compress.%s.decode_ns_per_elem = %.6g\n", p->compress[i].name, p->compress[i].decode_ns_per_elem);

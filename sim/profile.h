@@ -34,6 +34,12 @@ typedef struct {
   uint64_t ring_segment_bytes, tree_chunk_bytes;
   // The `mpi` baseline model: recursive doubling below this size, ring from it on.
   uint64_t mpi_rd_max_bytes;
+  // Host memory (0 where it does not matter, e.g. GPUs): when a node's working set (send + receive
+  // buffer of every rank on it) outgrows cache_bytes, the missing fraction 1 - cache/W of the bytes
+  // moved and reduced pays mem_ns_per_byte more. Temporary buffers the MPI library allocates per call
+  // at or above mmap_threshold_bytes come from fresh pages: fault_ns_per_byte each (mpi baseline).
+  uint64_t cache_bytes, mmap_threshold_bytes;
+  double mem_ns_per_byte, fault_ns_per_byte;
   int ncompress;
   cc_compress_cost compress[CC_PROFILE_MAX_COMPRESS];
 } cc_profile;

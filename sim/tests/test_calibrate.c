@@ -130,6 +130,41 @@ static void baselines(void) {
   cc_rowset_free(&rs);
 }
 
+// Host memory terms: a cache size found by search, the extra cost of bytes that miss it, and the page
+// faults of MPI's temporaries (seen only in mpi rows, which stay out of the main fit).
+static void host_memory(void) {
+  cc_profile truth;
+  cc_profile_init(&truth);
+  truth.base_us = 1;
+  truth.link[CC_INTRA] = truth.link[CC_INTER] = (cc_link){.alpha_us = 0.5, .beta_ns_per_byte = 0.15, .gamma_ns_per_byte = 0.08};
+  truth.cache_bytes = 16u << 20;
+  truth.mem_ns_per_byte = 0.12;
+  truth.fault_ns_per_byte = 0.8;
+  truth.mpi_rd_max_bytes = UINT64_MAX;
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  add_rows(&rs, &truth, (const char *const[]){"ring", "tree", "rd", "rabenseifner", "mpi"}, 5, (const int[]){2, 3, 4},
+           3, 0, 0.05);
+  cc_profile fit;
+  cc_profile_init(&fit);
+  cc_calib_report rep;
+  char err[256];
+  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 1}, &fit, &rep, err, sizeof err) == 0);
+  CHECKF(fit.cache_bytes == truth.cache_bytes, "cache fitted %llu B, true %llu B", (unsigned long long)fit.cache_bytes,
+         (unsigned long long)truth.cache_bytes);
+  expect_link("link", &fit.link[CC_INTRA], &truth.link[CC_INTRA]);
+  expect_close("mem", fit.mem_ns_per_byte, truth.mem_ns_per_byte);
+  expect_close("fault", fit.fault_ns_per_byte, truth.fault_ns_per_byte);
+  CHECKF(fit.mpi_rd_max_bytes > 256.0 * 1048576, "mpi switch fitted at %llu B: rows are rd at every size",
+         (unsigned long long)fit.mpi_rd_max_bytes);
+
+  // Told there is no cache, the fit has no memory term to use.
+  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 1, .cache_bytes = UINT64_MAX}, &fit, &rep, err, sizeof err) == 0);
+  CHECKF(fit.cache_bytes == 0 && fit.mem_ns_per_byte == 0, "cache %llu, mem %g with --cache none",
+         (unsigned long long)fit.cache_bytes, fit.mem_ns_per_byte);
+  cc_rowset_free(&rs);
+}
+
 static void rejects_unusable_input(void) {
   cc_rowset rs;
   cc_rowset_init(&rs);
@@ -159,6 +194,7 @@ int main(void) {
   one_level();
   two_levels();
   baselines();
+  host_memory();
   rejects_unusable_input();
   return check_done("test_sim_calibrate");
 }
