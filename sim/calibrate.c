@@ -12,8 +12,8 @@
 #include "sim/observe.h"
 
 // Parameter vector: base_us, then alpha_us, beta_ns_per_byte, gamma_ns_per_byte per level, then the
-// host memory terms mem_ns_per_byte and fault_ns_per_byte.
-enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8 };
+// host memory terms mem_ns_per_byte and fault_ns_per_byte, then the rendezvous cost rndv_us.
+enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8, RNDV = 9 };
 
 static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
   x[0] = p->base_us;
@@ -24,6 +24,7 @@ static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
   }
   x[MEM] = p->mem_ns_per_byte;
   x[FAULT] = p->fault_ns_per_byte;
+  x[RNDV] = p->rndv_us;
 }
 
 static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
@@ -32,6 +33,7 @@ static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
     p->link[l] = (cc_link){.alpha_us = x[1 + 3 * l], .beta_ns_per_byte = x[2 + 3 * l], .gamma_ns_per_byte = x[3 + 3 * l]};
   p->mem_ns_per_byte = x[MEM];
   p->fault_ns_per_byte = x[FAULT];
+  p->rndv_us = x[RNDV];
 }
 
 // The row of the design matrix: time_us = a . x. One level: inter steps load the intra columns.
@@ -44,6 +46,7 @@ static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
   }
   a[MEM] = c->spilled * 1e-3;
   a[FAULT] = c->faulted * 1e-3;
+  a[RNDV] = c->rndv_msgs;
   if (levels == 1)
     for (int j = 1; j <= 3; j++) a[j] += a[j + 3], a[j + 3] = 0;
 }
@@ -210,17 +213,28 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
   return sqrt(sum / (double)rows_fit);
 }
 
-// Cache sizes worth trying: none, then powers of two up to the largest working set among the rows.
-static int cache_candidates(const cc_obs *obs, size_t n, uint64_t *cand, int max) {
+// Sizes worth trying for a threshold: 0 (no such effect), then powers of two from `from` below `limit`.
+static int threshold_candidates(double from, double limit, uint64_t *cand, int max) {
+  int k = 0;
+  cand[k++] = 0;
+  for (uint64_t c = (uint64_t)from; (double)c < limit && k < max; c *= 2) cand[k++] = c;
+  return k;
+}
+
+static double largest_working_set(const cc_obs *obs, size_t n) {
   double largest = 0;
   for (size_t i = 0; i < n; i++) {
     double on_node = obs[i].topo.ranks_per_node < obs[i].topo.ranks ? obs[i].topo.ranks_per_node : obs[i].topo.ranks;
     if (2 * obs[i].bytes * on_node > largest) largest = 2 * obs[i].bytes * on_node;
   }
-  int k = 0;
-  cand[k++] = 0;
-  for (uint64_t c = 64u << 10; (double)c < largest && k < max; c *= 2) cand[k++] = c;
-  return k;
+  return largest;
+}
+
+static double largest_row(const cc_obs *obs, size_t n) {
+  double largest = 0;
+  for (size_t i = 0; i < n; i++)
+    if (obs[i].bytes > largest) largest = obs[i].bytes;
+  return largest;
 }
 
 // The page-fault cost of MPI's temporaries shows only in `mpi` rows, which usually stay out of the
@@ -270,26 +284,36 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
     return -1;
   }
 
-  // The cache size enters the terms non-linearly: fit at each candidate, keep the best. For large
-  // rows the miss term is nearly collinear with beta, so noise alone can buy a small improvement with
-  // a spurious cache: a cache must cut the rms error by a tenth to be kept.
-  uint64_t cand[64];
-  int ncand = o->cache_bytes ? 1 : cache_candidates(obs, n, cand, 64);
-  if (o->cache_bytes) cand[0] = o->cache_bytes == UINT64_MAX ? 0 : o->cache_bytes;
-  cc_profile start = *prof, best = *prof, best_cached = *prof;
-  cc_calib_report trial = *rep, rep_cached = *rep;
-  double rms_none = INFINITY, rms_cached = INFINITY;
-  for (int k = 0; k < ncand; k++) {
-    cc_profile p = start;
-    p.cache_bytes = cand[k];
-    double rms = fit_parameters(obs, n, fit, rep->rows_fit, levels, &p, &trial);
-    if (!trial.identified[FAULT]) fit_mpi_faults(obs, n, &p);
-    trial.rms_rel_error = rms;
-    if (cand[k] == 0) best = p, rms_none = rms, *rep = trial;
-    else if (rms < rms_cached) best_cached = p, rms_cached = rms, rep_cached = trial;
+  // The cache size and the eager limit enter the terms non-linearly: fit at each pair of candidates.
+  // Their terms are nearly collinear with others (the miss term with beta for large rows, rendezvous
+  // with alpha), so noise alone could buy a small gain with a spurious one: each threshold in use adds
+  // a tenth to the rms error it is judged by. --cache and --eager fix them instead.
+  uint64_t caches[64], eagers[64];
+  int ncache = o->cache_bytes ? 1 : threshold_candidates(64 << 10, largest_working_set(obs, n), caches, 64);
+  if (o->cache_bytes) caches[0] = o->cache_bytes == UINT64_MAX ? 0 : o->cache_bytes;
+  int neager = o->eager_bytes ? 1 : threshold_candidates(1 << 10, fmin(largest_row(obs, n), 4 << 20), eagers, 64);
+  if (o->eager_bytes) eagers[0] = o->eager_bytes == UINT64_MAX ? 0 : o->eager_bytes;
+  // Coordinate search: the eager limit with no cache, the cache with that limit, the limit again.
+  cc_profile start = *prof, best = *prof;
+  cc_calib_report trial = *rep;
+  double best_score = INFINITY;
+  uint64_t eager = 0, cache = 0;
+  for (int pass = 0; pass < 3; pass++) {
+    bool cache_pass = pass == 1;
+    int ncand = cache_pass ? ncache : neager;
+    for (int k = 0; k < ncand; k++) {
+      cc_profile p = start;
+      p.cache_bytes = cache_pass ? caches[k] : cache;
+      p.eager_bytes = cache_pass ? eager : eagers[k];
+      double rms = fit_parameters(obs, n, fit, rep->rows_fit, levels, &p, &trial);
+      if (!trial.identified[FAULT]) fit_mpi_faults(obs, n, &p);
+      trial.rms_rel_error = rms;
+      double score = rms * (1 + 0.1 * ((p.cache_bytes != 0 && !o->cache_bytes) + (p.eager_bytes != 0 && !o->eager_bytes)));
+      if (score < best_score) best = p, best_score = score, *rep = trial;
+    }
+    eager = best.eager_bytes, cache = best.cache_bytes;
   }
-  if (rms_cached < 0.9 * rms_none || (o->cache_bytes && o->cache_bytes != UINT64_MAX))
-    best = best_cached, *rep = rep_cached;
+  if (best.rndv_us == 0) best.eager_bytes = 0;  // a protocol switch that costs nothing says nothing
   if (best.mem_ns_per_byte == 0) best.cache_bytes = 0;  // a cache that costs nothing to miss says nothing
   *prof = best;
   free(fit), free(obs);

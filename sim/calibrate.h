@@ -2,8 +2,8 @@
 //
 // Each measured row gives the model's terms (model.h) and a time; the fit minimises the sum of squared
 // *relative* errors (a 8 B row and a 256 MiB row count alike) with every parameter >= 0, solved exactly
-// by trying every subset of free parameters (at most 9, so 511 small least-squares problems). The
-// cache size, which enters non-linearly, is searched over powers of two.
+// by trying every subset of free parameters (at most 10, so 1023 small least-squares problems). The
+// cache size and eager limit, which enter non-linearly, are searched over powers of two.
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -12,8 +12,8 @@
 #include "common/rows.h"
 #include "sim/profile.h"
 
-// Fitted parameters: base, alpha/beta/gamma per level, mem_ns_per_byte, fault_ns_per_byte.
-#define CC_CALIB_NPARAMS 9
+// Fitted parameters: base, alpha/beta/gamma per level, mem_ns_per_byte, fault_ns_per_byte, rndv_us.
+#define CC_CALIB_NPARAMS 10
 
 typedef struct {
   int levels;              // 1: one link for every step; 2: intra- and inter-node links apart
@@ -21,6 +21,7 @@ typedef struct {
                            // library baselines (mpi, nccl) when rows of our own algorithms exist
   double min_bytes;        // ignore rows smaller than this (0: all)
   uint64_t cache_bytes;    // 0: search for the cache size that fits best; UINT64_MAX: no cache term
+  uint64_t eager_bytes;    // the same for the eager limit (UINT64_MAX: no rendezvous term)
 } cc_calib_opts;
 
 typedef struct {
@@ -28,7 +29,7 @@ typedef struct {
   size_t rows_skipped;     // unusable rows (not measured, no model, no time)
   char skip_reason[200];   // why the first unusable row was skipped
   int iterations;          // refits while mpi/nccl rows changed their algorithm choice
-  bool identified[CC_CALIB_NPARAMS];  // per parameter (base, intra a/b/g, inter a/b/g, mem, fault):
+  bool identified[CC_CALIB_NPARAMS];  // per parameter (base, intra a/b/g, inter a/b/g, mem, fault, rndv):
                                      // did any row depend on it
   double rms_rel_error;    // over the rows that drove the fit
 } cc_calib_report;

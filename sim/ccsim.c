@@ -187,7 +187,7 @@ static void print_error_table(const cc_check *checks, size_t n, double min_bytes
 // --- calibrate ------------------------------------------------------------------------------------
 
 static int cmd_calibrate(int argc, char **argv) {
-  const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL, *cache = "auto";
+  const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL, *cache = "auto", *eager = "auto";
   long long levels = 0, ranks = 0, per_node = 0, nodes = 0;
   uint64_t min_bytes = 0, report_min = 64 << 10, segment = 1 << 20, chunk = 256 << 10;
   cc_option opts[] = {
@@ -208,6 +208,9 @@ static int cmd_calibrate(int argc, char **argv) {
       {"tree-chunk", 0, CC_OPT_SIZE, &chunk, "SIZE", "ccbench --tree-chunk of the measurements", 1, 1e15},
       {"cache", 0, CC_OPT_STRING, &cache, "SIZE|auto|none",
        "cache that holds a node's working set: auto searches powers of two, none fits no memory term "
+       "(default: auto)", 0, 0},
+      {"eager", 0, CC_OPT_STRING, &eager, "SIZE|auto|none",
+       "largest message sent eagerly; larger ones pay a rendezvous: auto searches powers of two "
        "(default: auto)", 0, 0},
   };
   cc_cli cli = {.prog = "ccsim calibrate", .usage = "ccsim calibrate --from FILE [--from FILE...] -o OUT.profile",
@@ -245,6 +248,9 @@ static int cmd_calibrate(int argc, char **argv) {
   if (strcmp(cache, "none") == 0) co.cache_bytes = UINT64_MAX;
   else if (strcmp(cache, "auto") != 0 && (cc_parse_size(cache, &co.cache_bytes) != 0 || co.cache_bytes == 0))
     cc_input_error("--cache: '%s' is not a size, 'auto' or 'none'", cache);
+  if (strcmp(eager, "none") == 0) co.eager_bytes = UINT64_MAX;
+  else if (strcmp(eager, "auto") != 0 && (cc_parse_size(eager, &co.eager_bytes) != 0 || co.eager_bytes == 0))
+    cc_input_error("--eager: '%s' is not a size, 'auto' or 'none'", eager);
   cc_calib_report rep;
   char err[512];
   if (cc_calibrate(&rs, &co, &prof, &rep, err, sizeof err) != 0) cc_input_error("--from: %s", err);
@@ -269,6 +275,10 @@ static int cmd_calibrate(int argc, char **argv) {
            k->gamma_ns_per_byte > 0 ? 1 / k->gamma_ns_per_byte : INFINITY,
            rep.identified[1 + 3 * l] ? "" : "  (no rows depend on this level: copied)");
   }
+  if (prof.eager_bytes)
+    printf("# protocol: messages over %llu B pay a %.3f us rendezvous\n", (unsigned long long)prof.eager_bytes,
+           prof.rndv_us);
+  else printf("# protocol: no rendezvous cost fitted\n");
   if (prof.cache_bytes)
     printf("# memory: working sets beyond %.1f MiB per node pay %.5f ns/B more on the bytes that miss\n",
            prof.cache_bytes / 1048576.0, prof.mem_ns_per_byte);

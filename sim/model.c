@@ -21,6 +21,7 @@ static cc_level span_level(group g, int span) {
 }
 
 static void add(cc_cost *c, cc_level l, double msgs, double bytes, double reduced) {
+  if (c->eager_bytes > 0 && msgs > 0 && bytes / msgs > c->eager_bytes) c->rndv_msgs += msgs;
   c->msgs[l] += msgs;
   c->bytes[l] += bytes;
   c->reduced[l] += reduced;
@@ -260,7 +261,7 @@ int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topo
 
 static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
                           cc_cost *out, char *err, size_t errlen) {
-  *out = (cc_cost){.calls = 1};
+  *out = (cc_cost){.calls = 1, .eager_bytes = (double)p->eager_bytes};
   if (t.ranks < 1 || t.ranks_per_node < 1) {
     snprintf(err, errlen, "invalid topology: %d ranks, %d per node", t.ranks, t.ranks_per_node);
     return -1;
@@ -298,6 +299,7 @@ double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
     const cc_link *k = &p->link[l];
     t += c->msgs[l] * k->alpha_us + (c->bytes[l] * k->beta_ns_per_byte + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
   }
+  t += c->rndv_msgs * p->rndv_us;
   return t + (c->spilled * p->mem_ns_per_byte + c->faulted * p->fault_ns_per_byte) * 1e-3;
 }
 

@@ -10,12 +10,14 @@
 
 // Counted on the critical path (the busiest rank) of one call.
 typedef struct {
+  double eager_bytes;          // copied from the profile: messages larger than this are rendezvous
   double calls;                // always 1: pays base_us
   double msgs[CC_NLEVELS];     // messages in sequence: pays alpha each
   double bytes[CC_NLEVELS];    // bytes received: pays beta per byte
   double reduced[CC_NLEVELS];  // bytes of reduction output: pays gamma per byte
   double spilled;              // bytes moved or reduced that miss the cache: pays mem_ns_per_byte
   double faulted;              // bytes of fresh temporary pages (the MPI library's): fault_ns_per_byte
+  double rndv_msgs;            // messages larger than eager_bytes: pay rndv_us each
 } cc_cost;
 
 // Ranks and how many share a node (ranks_per_node >= ranks: one node).

@@ -117,6 +117,8 @@ static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val
   if (strcmp(key, "ring_segment_bytes") == 0) return size_value(c, key, val, &p->ring_segment_bytes);
   if (strcmp(key, "tree_chunk_bytes") == 0) return size_value(c, key, val, &p->tree_chunk_bytes);
   if (strcmp(key, "mpi_rd_max_bytes") == 0) return size_value(c, key, val, &p->mpi_rd_max_bytes);
+  if (strcmp(key, "eager_bytes") == 0) return size_value(c, key, val, &p->eager_bytes);
+  if (strcmp(key, "rndv_us") == 0) return number(c, key, val, &p->rndv_us);
   if (strcmp(key, "cache_bytes") == 0) return size_value(c, key, val, &p->cache_bytes);
   if (strcmp(key, "mmap_threshold_bytes") == 0) return size_value(c, key, val, &p->mmap_threshold_bytes);
   if (strcmp(key, "mem_ns_per_byte") == 0) return number(c, key, val, &p->mem_ns_per_byte);
@@ -236,6 +238,10 @@ int cc_profile_write(const cc_profile *p, const char *path, const char *comment)
   fprintf(f, "ring_segment_bytes = %llu\n", (unsigned long long)p->ring_segment_bytes);
   fprintf(f, "tree_chunk_bytes = %llu\n", (unsigned long long)p->tree_chunk_bytes);
   fprintf(f, "mpi_rd_max_bytes = %llu\n", (unsigned long long)p->mpi_rd_max_bytes);
+  if (p->eager_bytes || p->rndv_us > 0) {
+    fprintf(f, "eager_bytes = %llu\n", (unsigned long long)p->eager_bytes);
+    fprintf(f, "rndv_us = %.6g\n", p->rndv_us);
+  }
   if (p->cache_bytes || p->mem_ns_per_byte > 0) {
     fprintf(f, "cache_bytes = %llu\n", (unsigned long long)p->cache_bytes);
     fprintf(f, "mem_ns_per_byte = %.6g\n", p->mem_ns_per_byte);

@@ -40,6 +40,10 @@ typedef struct {
   // at or above mmap_threshold_bytes come from fresh pages: fault_ns_per_byte each (mpi baseline).
   uint64_t cache_bytes, mmap_threshold_bytes;
   double mem_ns_per_byte, fault_ns_per_byte;
+  // Message protocol (0: none): messages larger than eager_bytes go by rendezvous, a handshake that
+  // costs rndv_us more than alpha (Open MPI's shared-memory eager limit is 4 KiB, TCP's 64 KiB).
+  uint64_t eager_bytes;
+  double rndv_us;
   int ncompress;
   cc_compress_cost compress[CC_PROFILE_MAX_COMPRESS];
 } cc_profile;

@@ -130,7 +130,7 @@ static void baselines(void) {
   cc_rowset_free(&rs);
 }
 
-// Host memory terms: a cache size found by search, the extra cost of bytes that miss it, and the page
+// Host terms: the eager limit and rendezvous cost, a cache size found by search, the extra cost of bytes that miss it, and the page
 // faults of MPI's temporaries (seen only in mpi rows, which stay out of the main fit).
 static void host_memory(void) {
   cc_profile truth;
@@ -141,6 +141,8 @@ static void host_memory(void) {
   truth.mem_ns_per_byte = 0.12;
   truth.fault_ns_per_byte = 0.8;
   truth.mpi_rd_max_bytes = UINT64_MAX;
+  truth.eager_bytes = 4096;
+  truth.rndv_us = 5;
   cc_rowset rs;
   cc_rowset_init(&rs);
   add_rows(&rs, &truth, (const char *const[]){"ring", "tree", "rd", "rabenseifner", "mpi"}, 5, (const int[]){2, 3, 4},
@@ -155,11 +157,15 @@ static void host_memory(void) {
   expect_link("link", &fit.link[CC_INTRA], &truth.link[CC_INTRA]);
   expect_close("mem", fit.mem_ns_per_byte, truth.mem_ns_per_byte);
   expect_close("fault", fit.fault_ns_per_byte, truth.fault_ns_per_byte);
+  CHECKF(fit.eager_bytes == truth.eager_bytes, "eager limit fitted %llu B, true %llu B",
+         (unsigned long long)fit.eager_bytes, (unsigned long long)truth.eager_bytes);
+  expect_close("rndv", fit.rndv_us, truth.rndv_us);
   CHECKF(fit.mpi_rd_max_bytes > 256.0 * 1048576, "mpi switch fitted at %llu B: rows are rd at every size",
          (unsigned long long)fit.mpi_rd_max_bytes);
 
   // Told there is no cache, the fit has no memory term to use.
-  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 1, .cache_bytes = UINT64_MAX}, &fit, &rep, err, sizeof err) == 0);
+  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 1, .cache_bytes = UINT64_MAX, .eager_bytes = 4096}, &fit, &rep, err,
+                     sizeof err) == 0);
   CHECKF(fit.cache_bytes == 0 && fit.mem_ns_per_byte == 0, "cache %llu, mem %g with --cache none",
          (unsigned long long)fit.cache_bytes, fit.mem_ns_per_byte);
   cc_rowset_free(&rs);
