@@ -1,5 +1,6 @@
 #include "sim/nccltests.h"
 
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,7 @@ bool cc_nccltests_sniff(const char *text) {
 
 typedef struct {
   const char *op;
+  const char *next_op;  // collective named after this run's table: the next run's (NULL: none named)
   int ranks;
   char *hosts[MAX_HOSTS];
   int nhosts;
@@ -77,11 +79,59 @@ static void header_line(log_state *st, char **tok, int n) {
   st->ncols = (st->col_size >= 0 && times == 2 && algbws == 2 && busbws == 2 && wrongs == 2) ? n - 1 : 0;
 }
 
-static const char *collective_of(const char *test) {
-  if (strncmp(test, "all_gather", 10) == 0) return "allgather";
-  if (strncmp(test, "reduce_scatter", 14) == 0) return "reduce_scatter";
-  if (strncmp(test, "all_reduce", 10) == 0) return "allreduce";
-  return NULL;
+// The nccl-tests binaries; the first three are the collectives the row schema has ops for.
+static const char *const tests[] = {"all_reduce", "all_gather", "reduce_scatter", "alltoall", "broadcast",
+                                    "reduce",     "gather",     "scatter",        "sendrecv", "hypercube"};
+static const char *const test_ops[] = {"allreduce", "allgather", "reduce_scatter"};
+
+static bool word_char(char c) { return isalnum((unsigned char)c) || c == '_'; }
+
+// The index in tests[] of the binary a token names, wherever it stands: the banner's "all_gather_perf",
+// a command line's "./build/broadcast_perf" or "reduce_scatter_perf_mpi" (MPI builds), a loader
+// warning's "all_reduce_perf:"; -1 if none. Whole words only, so "my_perf.log" names nothing.
+static int test_named(const char *t) {
+  for (const char *p = strstr(t, "_perf"); p; p = strstr(p + 1, "_perf")) {
+    if (isalnum((unsigned char)p[5])) continue;
+    const char *b = p;
+    while (b > t && word_char(b[-1])) b--;
+    for (int i = 0; i < (int)(sizeof tests / sizeof tests[0]); i++)
+      if (strlen(tests[i]) == (size_t)(p - b) && strncmp(b, tests[i], (size_t)(p - b)) == 0) return i;
+  }
+  return -1;
+}
+
+// Lines that nccl-tests prints at the start of a run, before its table.
+static bool run_start_line(char **tok, int n) {
+  if (n < 2 || strcmp(tok[0], "#") != 0) return false;
+  return strcmp(tok[1], "nccl-tests") == 0 || strcmp(tok[1], "Collective") == 0 || strcmp(tok[1], "nThread") == 0 ||
+         strcmp(tok[1], "Rank") == 0 || (n > 2 && strcmp(tok[1], "Using") == 0 && strcmp(tok[2], "devices") == 0);
+}
+
+// Forgets the previous run of a concatenated log (cat run_np8.log run_np16.log): its ranks and hosts
+// must not add to this run's, and its columns may differ. The collective is allreduce unless one was
+// named since the previous table (a command line echoed before this run's output).
+static void new_run(log_state *st) {
+  for (int h = 0; h < st->nhosts; h++) free(st->hosts[h]);
+  st->nhosts = st->ranks = st->ncols = 0;
+  st->op = st->next_op ? st->next_op : "allreduce";
+  st->next_op = NULL;
+}
+
+// Notes the collective a line names. Named after this run's table, it is the next run's. Tests the
+// row schema has no op for are refused rather than read as allreduce, which their tables resemble.
+static int collective_line(log_state *st, char **tok, int n, const char *path, int line, char *err, size_t errlen) {
+  for (int i = 0; i < n; i++) {
+    int t = test_named(tok[i]);
+    if (t < 0) continue;
+    if (t >= (int)(sizeof test_ops / sizeof test_ops[0])) {
+      snprintf(err, errlen, "%s:%d: %s_perf logs are not supported (allreduce, allgather, reduce_scatter only)", path,
+               line, tests[t]);
+      return -1;
+    }
+    if (st->ncols > 0) st->next_op = test_ops[t];
+    else st->op = test_ops[t];
+  }
+  return 0;
 }
 
 static int data_line(log_state *st, cc_rowset *rs, char **tok, int n, const char *path, int line, int ranks,
@@ -124,15 +174,11 @@ int cc_nccltests_parse(cc_rowset *rs, const char *text, const char *path, int ra
     next = strchr(raw, '\n');
     if (next) *next++ = '\0';
     line++;
-    const char *start = strstr(raw, "Collective test starting:");
-    if (start) {
-      char name[64] = "";
-      sscanf(start + strlen("Collective test starting:"), " %63s", name);
-      if (collective_of(name)) st.op = collective_of(name);
-    }
     char *tok[MAX_TOKENS];
     int n = tokenize(raw, tok);
     if (n == 0) continue;
+    if (st.ncols > 0 && run_start_line(tok, n)) new_run(&st);
+    if ((rc = collective_line(&st, tok, n, path, line, err, errlen)) != 0) break;
     if (tok[0][0] == '#') {
       if (strcmp(tok[0], "#") == 0 && n > 1) {
         rank_line(&st, tok, n);

@@ -2,8 +2,10 @@
 // be calibrated from logs people already have.
 //
 // Each data line gives two rows (out-of-place, then in-place), strategy "nccl". Ranks come from the
-// "#  Rank N ... on HOST ..." lines (nodes = distinct hosts); the collective from "Collective test
-// starting: all_gather_perf" when present, else allreduce.
+// "#  Rank N ... on HOST ..." lines (nodes = distinct hosts); the collective from the binary the log
+// names ("Collective test starting: all_gather_perf", a command line's ".../reduce_scatter_perf"),
+// else allreduce. Tests other than all_reduce, all_gather and reduce_scatter are refused. Runs
+// concatenated in one log are read each with its own ranks, hosts and collective.
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>

@@ -75,6 +75,33 @@ static const char *log_wrong =
     "       65536         16384     float     sum      -1    19.75    3.32    3.32     37    19.40    3.38    3.38      0\n"
     "# Out of bounds values : 37 FAILED\n";
 
+// broadcast_perf, named by the banner; its table has the root column and looks like an allreduce one.
+static const char *log_broadcast =
+    "# nccl-tests version 2.17.6 nccl-headers=22501 nccl-library=22501\n"
+    "# Collective test starting: broadcast_perf\n"
+    "# nThread 1 nGpus 1 minBytes 1024 maxBytes 1024 step: 2(factor) warmup iters: 5 iters: 20 agg iters: 1 "
+    "validation: 1 graph: 0\n"
+    "#  Rank  0 Group  0 Pid  12345 on      nodeA device  0 [0x18] NVIDIA H100 80GB HBM3\n"
+    "#  Rank  1 Group  0 Pid  12346 on      nodeA device  1 [0x2a] NVIDIA H100 80GB HBM3\n"
+    "#       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong\n"
+    "        1024           256     float    none       0    12.31    0.08    0.08      0    12.02    0.09    0.09      0\n";
+
+// Logs from before the banner: only the command line echoed by the job script names the collective.
+static const char *log_alltoall_cmd =
+    "+ mpirun -np 2 ./build/alltoall_perf -b 1K -e 1K -g 1\n"
+    "# nThread 1 nGpus 1 minBytes 1024 maxBytes 1024 step: 2(factor) warmup iters: 5 iters: 20 validation: 1 \n"
+    "#   Rank  0 Pid  30211 on   gpuhost1 device  0 [0x3b] Tesla V100-SXM2-32GB\n"
+    "#   Rank  1 Pid  30212 on   gpuhost1 device  1 [0x5e] Tesla V100-SXM2-32GB\n"
+    "#       size         count    type   redop     time   algbw   busbw  error     time   algbw   busbw  error\n"
+    "        1024           128   float    none    20.10    0.05    0.03  0e+00    19.87    0.05    0.03  0e+00\n";
+static const char *log_reduce_scatter_cmd =
+    "$ srun -N 1 -n 2 /opt/nccl-tests/build/reduce_scatter_perf_mpi -b 2K -e 2K -d bfloat16 | tee rs.log\n"
+    "# nThread 1 nGpus 1 minBytes 2048 maxBytes 2048 step: 2(factor) warmup iters: 5 iters: 20 validation: 1 \n"
+    "#   Rank  0 Pid  30211 on   gpuhost1 device  0 [0x3b] Tesla V100-SXM2-32GB\n"
+    "#   Rank  1 Pid  30212 on   gpuhost1 device  1 [0x5e] Tesla V100-SXM2-32GB\n"
+    "#       size         count    type   redop     time   algbw   busbw  error     time   algbw   busbw  error\n"
+    "        2048          1024 bfloat16    sum    16.40    0.12    0.06  0e+00    16.02    0.13    0.06  0e+00\n";
+
 static void check_2x2(const cc_rowset *rs, size_t first) {
   // Out-of-place then in-place, per data line, exactly as printed.
   const double want_us[8] = {24.61, 23.97, 26.15, 25.80, 58.32, 57.06, 1203.5, 1198.2};
@@ -181,6 +208,64 @@ int main(void) {
   err[0] = '\0';
   CHECK(cc_nccltests_parse(&rs, cut_line, "short.log", 0, err, sizeof err) != 0);
   CHECKF(strstr(err, "short.log:21:") != NULL, "error was: %s", err);
+  cc_rowset_free(&rs);
+
+  // Other collectives than the three the rows describe are refused, naming the file and the test,
+  // whether the banner or only the command line names them.
+  const char *refused[2][2] = {{log_broadcast, "broadcast_perf"}, {log_alltoall_cmd, "alltoall_perf"}};
+  for (int i = 0; i < 2; i++) {
+    cc_rowset_init(&rs);
+    err[0] = '\0';
+    CHECKF(cc_nccltests_parse(&rs, refused[i][0], "log.txt", 0, err, sizeof err) != 0, "%s log accepted",
+           refused[i][1]);
+    CHECKF(strstr(err, "log.txt:") && strstr(err, refused[i][1]) && strstr(err, "not supported") && !strchr(err, '\n'),
+           "error was: %s", err);
+    CHECKF(rs.n == 0, "%zu rows from the %s log", rs.n, refused[i][1]);
+    cc_rowset_free(&rs);
+  }
+  // reduce_scatter named by the command line (an MPI build's binary) is read as such.
+  cc_rowset_init(&rs);
+  err[0] = '\0';
+  CHECKF(cc_nccltests_parse(&rs, log_reduce_scatter_cmd, "rs.log", 0, err, sizeof err) == 0, "%s", err);
+  CHECKF(rs.n == 2, "%zu reduce_scatter rows, want 2", rs.n);
+  for (size_t i = 0; i < rs.n; i++) {
+    CHECK_STREQ(rs.rows[i].op, "reduce_scatter");
+    CHECK(rs.rows[i].ranks == 2 && rs.rows[i].bytes == 2048 && rs.rows[i].count == 1024);
+  }
+  cc_rowset_free(&rs);
+
+  // Runs concatenated in one log (cat run_np2.log run_np4.log ...): each table gets the ranks, hosts
+  // and collective of its own run, not those counted over the whole file.
+  char runs[8192];
+  snprintf(runs, sizeof runs, "%s%s%s%s", log_old, log_2x2, log_allgather, log_wrong);
+  cc_rowset_init(&rs);
+  err[0] = '\0';
+  CHECKF(cc_nccltests_parse(&rs, runs, "runs.log", 0, err, sizeof err) == 0, "%s", err);
+  CHECKF(rs.n == 4 + 8 + 4 + 2, "%zu rows from four runs, want 18", rs.n);
+  if (rs.n == 18) {
+    for (int i = 0; i < 4; i++) {
+      const cc_row *r = &rs.rows[i];
+      CHECKF(r->ranks == 2 && r->nodes == 1 && r->ranks_per_node == 2, "run 1 row %d: %d ranks, %d nodes", i, r->ranks,
+             r->nodes);
+      CHECK_STREQ(r->op, "allreduce");
+      CHECK_STREQ(r->profile, "gpuhost1");
+    }
+    cc_rowset upto_run2 = rs;  // check_2x2 wants its rows last: look at the first two runs only
+    upto_run2.n = 12;
+    check_2x2(&upto_run2, 4);  // 4 ranks on 2 hosts, not 6 on 3; allreduce, having no banner of its own
+    for (int i = 12; i < 16; i++) {
+      const cc_row *r = &rs.rows[i];
+      CHECKF(r->ranks == 4 && r->nodes == 2, "run 3 row %d: %d ranks, %d nodes", i, r->ranks, r->nodes);
+      CHECK_STREQ(r->op, "allgather");
+    }
+    for (int i = 16; i < 18; i++) {
+      const cc_row *r = &rs.rows[i];
+      CHECKF(r->ranks == 2 && r->nodes == 1 && r->ranks_per_node == 2, "run 4 row %d: %d ranks, %d nodes", i,
+             r->ranks, r->nodes);
+      CHECK_STREQ(r->op, "allreduce");
+      CHECK_STREQ(r->profile, "nodeC");
+    }
+  }
   cc_rowset_free(&rs);
 
   CHECK(cc_nccltests_sniff(log_2x2));
