@@ -18,7 +18,7 @@
 const char *const cc_row_columns[CC_ROW_NCOLS] = {
     "source", "op", "strategy", "algo", "compress", "dtype", "ranks", "nodes", "ranks_per_node", "bytes",
     "count", "time_us", "time_min_us", "time_max_us", "algbw_GBps", "busbw_GBps", "wire_bytes", "errors",
-    "profile"};
+    "profile", "encode_us", "comm_us", "decode_us", "rel_err"};
 
 // Where each column lives in cc_row and what it holds, in cc_row_columns order. One table drives the
 // writers and the reader, so they cannot disagree.
@@ -36,7 +36,9 @@ static const struct {
     {COL_DOUBLE, offsetof(cc_row, time_min_us)}, {COL_DOUBLE, offsetof(cc_row, time_max_us)},
     {COL_DOUBLE, offsetof(cc_row, algbw_GBps)},  {COL_DOUBLE, offsetof(cc_row, busbw_GBps)},
     {COL_U64, offsetof(cc_row, wire_bytes)},     {COL_I64, offsetof(cc_row, errors)},
-    {COL_STRING, offsetof(cc_row, profile)},
+    {COL_STRING, offsetof(cc_row, profile)},     {COL_DOUBLE, offsetof(cc_row, encode_us)},
+    {COL_DOUBLE, offsetof(cc_row, comm_us)},     {COL_DOUBLE, offsetof(cc_row, decode_us)},
+    {COL_DOUBLE, offsetof(cc_row, rel_err)},
 };
 _Static_assert(sizeof layout / sizeof layout[0] == CC_ROW_NCOLS, "one layout entry per column");
 
@@ -291,7 +293,7 @@ static int parse_csv(cc_rowset *rs, csv_in *in, const char *path, char *err, siz
       index_of[c] = i;
     }
   }
-  for (int c = 0; c < CC_ROW_NCOLS; c++)
+  for (int c = 0; c < CC_ROW_NREQUIRED; c++)
     if (index_of[c] < 0)
       return read_fail(err, errlen, "%s:%d: missing column '%s'", path, in->record_line, cc_row_columns[c]);
 
@@ -301,8 +303,9 @@ static int parse_csv(cc_rowset *rs, csv_in *in, const char *path, char *err, siz
     if (n < 0) return read_fail(err, errlen, "%s:%d: %s", path, in->record_line, in->error);
     if (n != nheader)
       return read_fail(err, errlen, "%s:%d: %d fields, but the header has %d", path, in->record_line, n, nheader);
-    cc_row row = {0};
+    cc_row row = {.rel_err = -1};
     for (int c = 0; c < CC_ROW_NCOLS; c++) {
+      if (index_of[c] < 0) continue;  // an optional column this file lacks
       const char *text = in->fields[index_of[c]];
       if (parse_field(&row, c, text) != 0)
         return read_fail(err, errlen, "%s:%d: column '%s': '%s' is not %s", path, in->record_line, cc_row_columns[c],

@@ -2,8 +2,12 @@
 //
 // CSV header, in this order (JSON lines use the same keys):
 //   source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,
-//   time_min_us,time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile
+//   time_min_us,time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile,
+//   encode_us,comm_us,decode_us,rel_err
 // errors is -1 when the result was not checked. Bandwidths are in GB/s (1e9 bytes per second).
+// The last four describe compressed strategies and are optional when reading (files written before
+// compression existed lack them): encode/comm/decode split the median time (0 when not split),
+// rel_err = ||result - exact sum|| / ||exact sum|| (-1 when not computed).
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,9 +31,12 @@ typedef struct {
   uint64_t wire_bytes;   // bytes sent per rank (max over ranks) per operation
   long long errors;      // wrong elements summed over ranks, -1 when not checked
   const char *profile;   // machine profile: measured host name or simulator profile name
+  double encode_us, comm_us, decode_us;  // compressed strategies: medians of each phase
+  double rel_err;        // relative error of the result against the exact sum, -1 when not computed
 } cc_row;
 
-#define CC_ROW_NCOLS 19
+#define CC_ROW_NCOLS 23
+#define CC_ROW_NREQUIRED 19  // the columns every file must have
 extern const char *const cc_row_columns[CC_ROW_NCOLS];
 
 // --- writing -------------------------------------------------------------------------------------

@@ -56,18 +56,19 @@ static int parse_hier(const char *text, const char *spec, cc_strategy *out, char
 
 int cc_strategy_parse(const char *text, cc_strategy *out, char *err, size_t errlen) {
   memset(out, 0, sizeof(*out));
-  if (strlen(text) >= sizeof(out->name) - 1) {
+  char algo[96];
+  if (strlen(text) >= sizeof(algo)) {
     snprintf(err, errlen, "strategy '%.40s...' is too long", text);
     return -1;
   }
+  // The algorithm ends at the first '+'; the rest is the compressor (whose ':' options are its own).
   const char *plus = strchr(text, '+');
-  if (plus) {
-    snprintf(err, errlen, "strategy '%s': gradient compressors ('+%s') are not implemented yet", text, plus + 1);
-    return -1;
-  }
-  const char *colon = strchr(text, ':');
-  size_t head = colon ? (size_t)(colon - text) : strlen(text);
-  if (algo_lookup(text, head, &out->algo) != 0) {
+  size_t algo_len = plus ? (size_t)(plus - text) : strlen(text);
+  memcpy(algo, text, algo_len);
+  algo[algo_len] = '\0';
+  const char *colon = strchr(algo, ':');
+  size_t head = colon ? (size_t)(colon - algo) : strlen(algo);
+  if (algo_lookup(algo, head, &out->algo) != 0) {
     snprintf(err, errlen, "unknown strategy '%s' (choose from " ALGO_CHOICES ")", text);
     return -1;
   }
@@ -81,8 +82,17 @@ int cc_strategy_parse(const char *text, cc_strategy *out, char *err, size_t errl
     }
     snprintf(out->algo_name, sizeof(out->algo_name), "%s", algo_names[out->algo]);
   }
-  snprintf(out->name, sizeof(out->name), "%s", out->algo_name);
   snprintf(out->compress, sizeof(out->compress), "none");
+  if (plus) {
+    char why[200];
+    if (cc_compressor_parse(plus + 1, &out->compressor, why, sizeof why) != 0) {
+      snprintf(err, errlen, "strategy '%s': %s", text, why);
+      return -1;
+    }
+    out->compressed = true;
+    snprintf(out->compress, sizeof(out->compress), "%s", out->compressor.name);
+  }
+  snprintf(out->name, sizeof(out->name), "%s%s%s", out->algo_name, plus ? "+" : "", plus ? out->compress : "");
   return 0;
 }
 

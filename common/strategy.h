@@ -1,6 +1,6 @@
 // Strategy names: the one spelling ccbench, ccsim and cctrain share.
 //
-//   strategy := algo [ "+" compressor ]        (compressors arrive with compress/)
+//   strategy := algo [ "+" compressor ]        (compressor: common/compressor_spec.h)
 //   algo     := ring | tree | btree | rd | rabenseifner | mpi | nccl | hier[:<intra>/<inter>]
 //   intra    := ring | rabenseifner            (algorithms with a reduce-scatter and an allgather)
 //   inter    := ring | tree | btree | rd | rabenseifner
@@ -8,6 +8,8 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+
+#include "common/compressor_spec.h"
 
 typedef enum {
   CC_ALGO_RING,
@@ -26,9 +28,11 @@ typedef enum { CC_ALLREDUCE, CC_ALLGATHER, CC_REDUCE_SCATTER, CC_NCOLLS } cc_col
 typedef struct {
   cc_algo algo;
   cc_algo intra, inter;  // for CC_ALGO_HIER
-  char name[64];         // canonical spelling: "hier:ring/tree"
+  char name[112];        // canonical spelling: "hier:ring/tree+topk:0.01+ef"
   char algo_name[64];    // the algorithm part of the name
-  char compress[32];     // compressor part, "none" for now
+  char compress[48];     // compressor part, canonical, or "none"
+  bool compressed;       // false: compressor below is unused
+  cc_compressor compressor;
 } cc_strategy;
 
 // 0 on success; -1 with a one-line reason in err.

@@ -349,7 +349,7 @@ static cc_row predicted_row(const cc_profile *p, const cc_strategy *s, cc_coll o
                   .bytes = (uint64_t)bytes, .count = (uint64_t)bytes / (uint64_t)esize, .time_us = us,
                   .time_min_us = us, .time_max_us = us, .algbw_GBps = algbw,
                   .busbw_GBps = algbw * cc_busbw_factor(op, t.ranks), .wire_bytes = (uint64_t)cc_cost_wire_bytes(c),
-                  .errors = -1, .profile = p->name};
+                  .errors = -1, .profile = p->name, .comm_us = us, .rel_err = -1};
 }
 
 static int cmd_predict(int argc, char **argv) {

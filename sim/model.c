@@ -267,6 +267,10 @@ static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op,
     return -1;
   }
   if (!cc_strategy_implements(s, op, err, errlen)) return -1;
+  if (s->compressed) {
+    snprintf(err, errlen, "strategy '%s': the cost model does not cover compressors yet", s->name);
+    return -1;
+  }
   group g = {.size = t.ranks, .per_node = t.ranks_per_node};
   double n = bytes;
   if (op == CC_ALLREDUCE) {

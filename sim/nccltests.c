@@ -159,7 +159,7 @@ static int data_line(log_state *st, cc_rowset *rs, char **tok, int n, const char
                 .dtype = dtype, .ranks = ranks, .nodes = nodes, .ranks_per_node = ranks / nodes,
                 .bytes = (uint64_t)size, .count = (uint64_t)count, .time_us = time, .time_min_us = time,
                 .time_max_us = time, .algbw_GBps = algbw, .busbw_GBps = busbw, .wire_bytes = 0, .errors = wrong,
-                .profile = st->nhosts > 0 ? st->hosts[0] : "nccl-tests"};
+                .profile = st->nhosts > 0 ? st->hosts[0] : "nccl-tests", .comm_us = time, .rel_err = -1};
     cc_rowset_add(rs, &r);
   }
   return 0;

@@ -16,13 +16,17 @@ static const char *path_in_dir(const char *file) {
   return path;
 }
 
+// The 19 required columns (files written before compression have exactly these) and the full header.
 static const char HEADER[] =
     "source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,time_min_us,"
     "time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile\n";
+static const char FULL_HEADER[] =
+    "source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,time_min_us,"
+    "time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile,encode_us,comm_us,decode_us,rel_err\n";
 
 static cc_row simple_row(void) {
   return (cc_row){"measured", "allreduce", "ring", "ring", "none", "f32", 4, 1, 4, 1024, 256, 12.5, 11, 14,
-                  0.08192, 0.12288, 1536, 0, "host"};
+                  0.08192, 0.12288, 1536, 0, "host", 0, 12.5, 0, -1};
 }
 
 // Row i of the round trip: strings that need quoting, every numeric kind at its awkward values.
@@ -45,6 +49,10 @@ static cc_row awkward_row(int i) {
   row.busbw_GBps = -2.5;
   row.wire_bytes = (uint64_t)i << 33;
   row.errors = i % 2 ? -1 : i * 1000000000LL;
+  row.encode_us = 0.5 * i;
+  row.comm_us = 1e6 + i;
+  row.decode_us = i == 4 ? NAN : 3.0;
+  row.rel_err = i % 2 ? -1 : i / 1024.0;  // binary fractions: exact through 9 digits
   return row;
 }
 
@@ -57,7 +65,9 @@ static bool same_row(const cc_row *a, const cc_row *b) {
          a->bytes == b->bytes && a->count == b->count && same_double(a->time_us, b->time_us) &&
          same_double(a->time_min_us, b->time_min_us) && same_double(a->time_max_us, b->time_max_us) &&
          same_double(a->algbw_GBps, b->algbw_GBps) && same_double(a->busbw_GBps, b->busbw_GBps) &&
-         a->wire_bytes == b->wire_bytes && a->errors == b->errors && strcmp(a->profile, b->profile) == 0;
+         a->wire_bytes == b->wire_bytes && a->errors == b->errors && strcmp(a->profile, b->profile) == 0 &&
+         same_double(a->encode_us, b->encode_us) && same_double(a->comm_us, b->comm_us) &&
+         same_double(a->decode_us, b->decode_us) && same_double(a->rel_err, b->rel_err);
 }
 
 static void test_formatting(void) {
@@ -76,10 +86,10 @@ static void test_formatting(void) {
   char *csv = read_stream(f);
   fclose(f);
   char want[1024];
-  snprintf(want, sizeof want, "%s%s%s", HEADER,
-           "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,11,14,0.08192,0.12288,1536,0,host\n",
+  snprintf(want, sizeof want, "%s%s%s", FULL_HEADER,
+           "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,11,14,0.08192,0.12288,1536,0,host,0,12.5,0,-1\n",
            "\"#x\",allreduce,\"a,b\",\"say \"\"hi\"\"\",,f32,4,1,4,1024,256,12.5,11,nan,0.08192,0.12288,1536,-1,"
-           "\"two\nlines\"\n");
+           "\"two\nlines\",0,12.5,0,-1\n");
   CHECK_STREQ(csv, want);
   free(csv);
 
@@ -90,7 +100,8 @@ static void test_formatting(void) {
   CHECK_STREQ(json, "{\"source\":\"#x\",\"op\":\"allreduce\",\"strategy\":\"a,b\",\"algo\":\"say \\\"hi\\\"\","
                     "\"compress\":null,\"dtype\":\"f32\",\"ranks\":4,\"nodes\":1,\"ranks_per_node\":4,\"bytes\":1024,"
                     "\"count\":256,\"time_us\":12.5,\"time_min_us\":11,\"time_max_us\":null,\"algbw_GBps\":0.08192,"
-                    "\"busbw_GBps\":0.12288,\"wire_bytes\":1536,\"errors\":-1,\"profile\":\"two\\nlines\"}\n");
+                    "\"busbw_GBps\":0.12288,\"wire_bytes\":1536,\"errors\":-1,\"profile\":\"two\\nlines\",\"encode_us\":0,"
+                    "\"comm_us\":12.5,\"decode_us\":0,\"rel_err\":-1}\n");
   free(json);
 }
 
@@ -109,7 +120,7 @@ static void test_round_trip(void) {
     cc_rowfile_write(&json, &row);
     if (i == 0) {  // rows are flushed as they are written, into the .partial file only
       char *partial = read_text(csv_partial);
-      CHECK(partial && strncmp(partial, HEADER, strlen(HEADER)) == 0 && strstr(partial, "hier:ring/ring+int8"));
+      CHECK(partial && strncmp(partial, FULL_HEADER, strlen(FULL_HEADER)) == 0 && strstr(partial, "hier:ring/ring+int8"));
       free(partial);
       CHECK(!file_exists(csv_path) && !file_exists(json_path) && file_exists(json_partial));
     }
@@ -176,10 +187,11 @@ static void test_reader_flexible(void) {
   CHECK_STREQ(err, "");
   CHECK(rs.n == 2);
   if (rs.n == 2) {
+    // Files without the optional compression columns read as "not split, not computed".
     cc_row want0 = {"measured", "allreduce", "ring", "ring", "none", "f32", 2, 1, 2, 16, 4, 2, 1, 3, 2.5, 1.5, 10, -1,
-                    "p,1"};
+                    "p,1", 0, 0, 0, -1};
     cc_row want1 = {"predicted", "allreduce", "ring+int8", "ring", "int8", "bf16", 2, 1, 2, 16, 4, 2, 1, 3, 2.5, 1.5,
-                    10, 7, "multi\nline"};
+                    10, 7, "multi\nline", 0, 0, 0, -1};
     CHECK(same_row(&rs.rows[0], &want0));
     CHECK(same_row(&rs.rows[1], &want1));
   }
@@ -242,7 +254,7 @@ int main(void) {
   cc_rows_write_csv_header(f);
   char *header = read_stream(f);
   fclose(f);
-  CHECK_STREQ(header, HEADER);
+  CHECK_STREQ(header, FULL_HEADER);
   free(header);
   test_formatting();
   test_round_trip();
