@@ -16,6 +16,7 @@
 #include <mpi.h>
 
 #include "collectives/collectives.h"
+#include "collectives/compressed.h"
 #include "collectives/transport_mpi.h"
 #include "common/check_mpi.h"
 #include "common/cli.h"
@@ -38,6 +39,10 @@ typedef struct {
   // derived
   cc_strategy strategy[MAX_STRATEGIES];
   int nstrategies;
+  char strategy_text[MAX_STRATEGIES][128];  // as given, to append a compressor option split off by ','
+  const char *compress;                     // --compress LIST
+  char compress_text[MAX_STRATEGIES][128];
+  int ncompress;
   cc_dtype dtype[CC_NDTYPES];
   int ndtypes;
   uint64_t size[MAX_SIZES];
@@ -60,6 +65,7 @@ typedef struct {
   int baseline;         // index of the mpi strategy in the sweep, -1 if absent
   long long total_wrong;
   bool any_checked;
+  bool any_compressed;  // extra columns: wire bytes, compression ratio, phase split, rel_err
 } bench;
 
 // One measured (size, strategy) point.
@@ -68,22 +74,85 @@ typedef struct {
   double median_us, min_us, max_us, algbw, busbw;
   uint64_t wire_bytes;
   long long wrong;  // -1: not checked
+  double encode_us, comm_us, decode_us;  // medians of the phases (uncompressed: all communication)
+  double rel_err;   // ||result - exact|| / ||exact||, -1 when not computed
 } point;
 
 // ---------------------------------------------------------------------------------------------------
 // Options
 
+// dst = prev + "," + item, all within 128 bytes.
+static void join_item(char dst[128], const char *prev, const char *item, const char *flag) {
+  size_t a = strlen(prev), b = strlen(item);
+  if (a + 1 + b >= 128) cc_input_error("%s: entry '%s,%s' is too long", flag, prev, item);
+  char joined[128];
+  memcpy(joined, prev, a);
+  joined[a] = ',';
+  memcpy(joined + a + 1, item, b + 1);
+  memcpy(dst, joined, a + b + 2);
+}
+
+// One -s entry. A compressor's own options contain commas ("topk:0.01,approx"), so an entry that is not
+// a strategy continues the previous compressed one: "ring+topk:0.01,approx,rd" is two strategies.
 static int add_strategy(const char *item, size_t len, void *ctx) {
   options *o = ctx;
   char text[128], err[256];
   if (len == 0 || len >= sizeof text) cc_input_error("-s/--strategies: empty or overlong entry in '%s'", o->strategies);
   memcpy(text, item, len);
   text[len] = '\0';
+  if (o->nstrategies > 0 && o->strategy[o->nstrategies - 1].compressed && cc_strategy_parse(text, &(cc_strategy){0}, err, sizeof err) != 0) {
+    char joined[128];
+    join_item(joined, o->strategy_text[o->nstrategies - 1], text, "-s/--strategies");
+    if (cc_strategy_parse(joined, &o->strategy[o->nstrategies - 1], err, sizeof err) != 0)
+      cc_input_error("-s/--strategies: %s", err);
+    memcpy(o->strategy_text[o->nstrategies - 1], joined, sizeof joined);
+    return 0;
+  }
   if (o->nstrategies == MAX_STRATEGIES) cc_input_error("-s/--strategies: more than %d strategies", MAX_STRATEGIES);
   if (cc_strategy_parse(text, &o->strategy[o->nstrategies], err, sizeof err) != 0)
     cc_input_error("-s/--strategies: %s", err);
+  memcpy(o->strategy_text[o->nstrategies], text, sizeof text);
   o->nstrategies++;
   return 0;
+}
+
+// --compress: every uncompressed strategy of -s once more with each compressor.
+static int add_compressor(const char *item, size_t len, void *ctx) {
+  options *o = ctx;
+  char text[128], err[256];
+  if (len == 0 || len >= sizeof text) cc_input_error("--compress: empty or overlong entry in '%s'", o->compress);
+  memcpy(text, item, len);
+  text[len] = '\0';
+  cc_compressor z;
+  if (cc_compressor_parse(text, &z, err, sizeof err) != 0) {
+    // "topk:0.01,approx": the comma belonged to the previous compressor.
+    if (o->ncompress > 0) {
+      char joined[128];
+      join_item(joined, o->compress_text[o->ncompress - 1], text, "--compress");
+      if (cc_compressor_parse(joined, &z, err, sizeof err) == 0) {
+        memcpy(o->compress_text[o->ncompress - 1], joined, sizeof joined);
+        return 0;
+      }
+    }
+    cc_input_error("--compress: %s", err);
+  }
+  if (o->ncompress == MAX_STRATEGIES) cc_input_error("--compress: more than %d compressors", MAX_STRATEGIES);
+  memcpy(o->compress_text[o->ncompress++], text, sizeof text);
+  return 0;
+}
+
+static void cross_with_compressors(options *o) {
+  int plain = o->nstrategies;
+  for (int z = 0; z < o->ncompress; z++)
+    for (int i = 0; i < plain; i++) {
+      if (o->strategy[i].compressed || o->strategy[i].algo == CC_ALGO_MPI) continue;
+      char text[256], err[256];
+      snprintf(text, sizeof text, "%s+%s", o->strategy[i].algo_name, o->compress_text[z]);
+      if (o->nstrategies == MAX_STRATEGIES) cc_input_error("--compress: more than %d strategies in all", MAX_STRATEGIES);
+      if (cc_strategy_parse(text, &o->strategy[o->nstrategies], err, sizeof err) != 0)
+        cc_input_error("--compress: %s", err);
+      o->nstrategies++;
+    }
 }
 
 static int add_dtype(const char *item, size_t len, void *ctx) {
@@ -131,7 +200,11 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       {"stepfactor", 'f', CC_OPT_INT, &o->stepfactor, "N", "multiply the size by N between steps", 1, 1 << 20},
       {"stepbytes", 'i', CC_OPT_SIZE, &o->stepbytes, "SIZE", "add SIZE between steps instead of -f", 0, 0},
       {"strategies", 's', CC_OPT_STRING, &o->strategies, "LIST",
-       "comma-separated strategies: ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi", 0, 0},
+       "comma-separated strategies: ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi; "
+       "append +<compressor> to compress (ring+int8, ring+topk:0.01,approx+ef)", 0, 0},
+      {"compress", 0, CC_OPT_STRING, &o->compress, "LIST",
+       "also run every -s strategy (but mpi) with each of these compressors: fp16, bf16, int8, int4, "
+       "qsgd:<s>, sign, topk:<ratio>[,approx], randk:<ratio>, powersgd:<rank>, each optionally +ef", 0, 0},
       {"dtype", 'd', CC_OPT_STRING, &o->dtypes, "LIST", "element types: f32, f64, f16, bf16 or all", 0, 0},
       {"op", 'o', CC_OPT_STRING, &o->redop, "OP", "reduction: sum or avg", 0, 0},
       {"collective", 'C', CC_OPT_STRING, &o->coll, "NAME", "allreduce, allgather or reduce_scatter", 0, 0},
@@ -175,6 +248,10 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   if (cc_redop_parse(o->redop, &o->red) != 0) cc_input_error("-o/--op: unknown reduction '%s' (sum, avg)", o->redop);
   cc_split_list(o->dtypes, add_dtype, o);
   cc_split_list(o->strategies, add_strategy, o);
+  if (o->compress) {
+    cc_split_list(o->compress, add_compressor, o);
+    cross_with_compressors(o);
+  }
   build_sizes(o);
   if (o->ranks_per_node > 0 && P % o->ranks_per_node != 0)
     cc_input_error("--ranks-per-node %lld does not divide the %d ranks", o->ranks_per_node, P);
@@ -183,6 +260,12 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   char err2[256];
   for (int i = 0; i < o->nstrategies; i++) {
     if (!cc_strategy_implements(&o->strategy[i], o->op, err2, sizeof err2)) cc_input_error("-s/--strategies: %s", err2);
+    if (o->strategy[i].compressed && o->op != CC_ALLREDUCE)
+      cc_input_error("-s/--strategies: %s: compressors apply to allreduce only", o->strategy[i].name);
+    if (o->strategy[i].compressed && o->strategy[i].algo == CC_ALGO_MPI)
+      cc_input_error("-s/--strategies: %s: the MPI baseline cannot carry a compressor", o->strategy[i].name);
+    if (o->strategy[i].compressed && (o->ndtypes != 1 || o->dtype[0] != CC_F32))
+      cc_input_error("-s/--strategies: %s: compressed strategies take f32 gradients (-d f32)", o->strategy[i].name);
     if (o->strategy[i].algo == CC_ALGO_NCCL)
       cc_input_error("-s/--strategies: 'nccl' runs on GPU buffers, which this ccbench does not drive yet "
                      "(ccsim predicts it)");
@@ -290,7 +373,12 @@ static void fill_input(bench *B, const call *c, cc_dtype t) {
     fill_pattern((void *)c->send, 0, B->o->op == CC_ALLREDUCE ? c->count : c->count * (size_t)B->P, B->rank, t, m);
 }
 
-static void run_once(bench *B, const cc_strategy *s, const call *c, cc_dtype t) {
+static void run_once(bench *B, const cc_strategy *s, const call *c, cc_dtype t, cc_compress_state *z,
+                     cc_compress_timing *tm) {
+  if (s->compressed) {
+    cc_compressed_allreduce(B->comm, z, c->send, c->recv, c->count, B->o->red, tm);
+    return;
+  }
   switch (B->o->op) {
     case CC_ALLREDUCE: cc_allreduce(B->comm, s, c->send, c->recv, c->count, t, B->o->red); break;
     case CC_ALLGATHER: cc_allgather(B->comm, s, c->send, c->recv, c->count, t); break;
@@ -314,15 +402,35 @@ static void summarize(const bench *B, double *times, point *pt) {
   pt->busbw = pt->algbw * cc_busbw_factor(B->o->op, B->P);
 }
 
-static long long check_result(bench *B, const cc_strategy *s, const call *c, cc_dtype t) {
+static long long check_result(bench *B, const cc_strategy *s, const call *c, cc_dtype t, cc_compress_state *z) {
   const options *o = B->o;
   fill_input(B, c, t);
-  run_once(B, s, c, t);
+  run_once(B, s, c, t, z, NULL);
   size_t first = o->op == CC_REDUCE_SCATTER ? c->count * (size_t)B->rank : 0;
   size_t n_result = o->op == CC_ALLGATHER ? c->count * (size_t)B->P : c->count;
   long long wrong = count_wrong(o, t, c->recv, first, n_result, B->P, o->op == CC_ALLGATHER, c->count);
   CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &wrong, 1, MPI_LONG_LONG, MPI_SUM, B->mpi));
   return wrong;
+}
+
+// A compressed result is not exact: its distance from the exact sum, ||result - exact|| / ||exact||.
+static double relative_error(bench *B, const cc_strategy *s, const call *c, cc_compress_state *z) {
+  fill_input(B, c, CC_F32);
+  run_once(B, s, c, CC_F32, z, NULL);
+  int m = pattern_m(CC_F32, B->P);
+  double sums[2] = {0, 0};
+  for (size_t i = 0; i < c->count; i++) {
+    double want = pattern_sum(i, B->P, m) / (B->o->red == CC_AVG ? B->P : 1);
+    double diff = ((const float *)c->recv)[i] - want;
+    sums[0] += diff * diff, sums[1] += want * want;
+  }
+  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, B->mpi));
+  return sums[1] > 0 ? sqrt(sums[0] / sums[1]) : sqrt(sums[0]);
+}
+
+static double median_of(double *v, long long n) {
+  qsort(v, (size_t)n, sizeof(double), compare_doubles);
+  return n % 2 ? v[n / 2] : 0.5 * (v[n / 2 - 1] + v[n / 2]);
 }
 
 // Measures every strategy at one size. Iterations are interleaved (iteration i of each strategy in
@@ -337,30 +445,50 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, uint64
   call c = setup_call(B, size, t);
   fill_input(B, &c, t);
   uint64_t *sent = cc_calloc((size_t)ns, sizeof(uint64_t));
+  // Compressed strategies keep state across calls (residuals, warm starts), one per strategy.
+  cc_compress_state *z = cc_calloc((size_t)ns, sizeof(cc_compress_state));
+  for (int k = 0; k < ns; k++)
+    if (o->strategy[k].compressed) cc_compress_state_init(&z[k], &o->strategy[k], c.count, 0xccbe4c ^ size, B->rank, B->P);
+  double *phase = B->times + (size_t)ns * (size_t)n;  // encode, comm, decode per strategy and iteration
+  memset(phase, 0, sizeof(double) * 3 * (size_t)ns * (size_t)n);
 
   for (long long i = 0; i < o->warmup; i++)
-    for (int k = 0; k < ns; k++) run_once(B, &o->strategy[k], &c, t);
+    for (int k = 0; k < ns; k++) run_once(B, &o->strategy[k], &c, t, &z[k], NULL);
   for (long long i = 0; i < n; i++) {
     cc_progress_update(&B->progress, progress_base + (uint64_t)i, label);
     for (int k = 0; k < ns; k++) {
       uint64_t sent_before = B->comm->bytes_sent;
+      cc_compress_timing tm = {0};
       CC_CHECK_MPI(MPI_Barrier(B->mpi));
       double start = cc_now_us();
-      run_once(B, &o->strategy[k], &c, t);
-      B->times[(size_t)k * (size_t)n + (size_t)i] = cc_now_us() - start;
+      run_once(B, &o->strategy[k], &c, t, &z[k], &tm);
+      double took = cc_now_us() - start;
+      B->times[(size_t)k * (size_t)n + (size_t)i] = took;
+      double *ph = phase + 3 * ((size_t)k * (size_t)n + (size_t)i);
+      ph[0] = tm.encode_us, ph[1] = o->strategy[k].compressed ? tm.comm_us : took, ph[2] = tm.decode_us;
       sent[k] += B->comm->bytes_sent - sent_before;
     }
   }
-  // An iteration takes as long as its slowest rank.
-  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, B->times, (int)(n * ns), MPI_DOUBLE, MPI_MAX, B->mpi));
+  // An iteration takes as long as its slowest rank; so does each of its phases.
+  CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, B->times, (int)(4 * n * ns), MPI_DOUBLE, MPI_MAX, B->mpi));
   CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sent, ns, MPI_UINT64_T, MPI_MAX, B->mpi));
+  double *column = cc_malloc(sizeof(double) * (size_t)n);
   for (int k = 0; k < ns; k++) {
     point *pt = &pts[k];
-    *pt = (point){.bytes = c.bytes, .wrong = -1, .wire_bytes = sent[k] / (uint64_t)n};
+    *pt = (point){.bytes = c.bytes, .wrong = -1, .rel_err = -1, .wire_bytes = sent[k] / (uint64_t)n};
     pt->count = o->op == CC_ALLREDUCE ? c.count : c.count * (size_t)B->P;
     summarize(B, B->times + (size_t)k * (size_t)n, pt);
-    if (o->check) pt->wrong = check_result(B, &o->strategy[k], &c, t);
+    double *split[3] = {&pt->encode_us, &pt->comm_us, &pt->decode_us};
+    for (int q = 0; q < 3; q++) {
+      for (long long i = 0; i < n; i++) column[i] = phase[3 * ((size_t)k * (size_t)n + (size_t)i) + (size_t)q];
+      *split[q] = median_of(column, n);
+    }
+    if (o->check && o->strategy[k].compressed) pt->rel_err = relative_error(B, &o->strategy[k], &c, &z[k]);
+    else if (o->check) pt->wrong = check_result(B, &o->strategy[k], &c, t, &z[k]);
+    if (o->strategy[k].compressed) cc_compress_state_free(&z[k]);
   }
+  free(column);
+  free(z);
   free(sent);
 }
 
@@ -407,10 +535,13 @@ static void print_header(bench *B) {
            o->ranks_per_node ? r / (int)o->ranks_per_node : B->comm->t->node_of[r]);
   printf("#\n");
   int w = strategy_width(o);
-  printf("# %10s %12s %8s %6s %*s %10s %10s %10s %8s %8s %7s %7s\n", "size", "count", "type", "redop", w, "strategy",
+  printf("# %10s %12s %8s %6s %*s %10s %10s %10s %8s %8s %7s %7s", "size", "count", "type", "redop", w, "strategy",
          "time", "min", "max", "algbw", "busbw", "#wrong", "busbw");
-  printf("# %10s %12s %8s %6s %*s %10s %10s %10s %8s %8s %7s %7s\n", "(B)", "(elements)", "", "", w, "", "(us)",
+  if (B->any_compressed) printf(" %10s %6s %9s %9s %9s %9s", "wire", "ratio", "encode", "comm", "decode", "rel_err");
+  printf("\n# %10s %12s %8s %6s %*s %10s %10s %10s %8s %8s %7s %7s", "(B)", "(elements)", "", "", w, "", "(us)",
          "(us)", "(us)", "(GB/s)", "(GB/s)", "", B->baseline >= 0 ? "/mpi" : "");
+  if (B->any_compressed) printf(" %10s %6s %9s %9s %9s %9s", "(B/rank)", "", "(us)", "(us)", "(us)", "");
+  printf("\n");
   fflush(stdout);
   free(hosts);
   free(pids);
@@ -422,7 +553,8 @@ static cc_row make_row(const bench *B, const cc_strategy *s, cc_dtype t, const p
       .compress = s->compress, .dtype = cc_dtype_name(t), .ranks = B->P, .nodes = B->comm->nodes,
       .ranks_per_node = B->comm->local_size, .bytes = pt->bytes, .count = pt->count, .time_us = pt->median_us,
       .time_min_us = pt->min_us, .time_max_us = pt->max_us, .algbw_GBps = pt->algbw, .busbw_GBps = pt->busbw,
-      .wire_bytes = pt->wire_bytes, .errors = pt->wrong, .profile = B->o->profile};
+      .wire_bytes = pt->wire_bytes, .errors = pt->wrong, .profile = B->o->profile, .encode_us = pt->encode_us,
+      .comm_us = pt->comm_us, .decode_us = pt->decode_us, .rel_err = pt->rel_err};
 }
 
 // Prints one size's rows (all strategies, so the ratio to the baseline is known) and stores them.
@@ -439,9 +571,21 @@ static void emit_size(bench *B, cc_dtype t, const point *pts) {
     else snprintf(wrong, sizeof wrong, "%lld", pt->wrong);
     if (B->baseline >= 0 && pts[B->baseline].busbw > 0) snprintf(ratio, sizeof ratio, "%.2f", pt->busbw / pts[B->baseline].busbw);
     else snprintf(ratio, sizeof ratio, "-");
-    printf("  %10llu %12llu %8s %6s %*s %10.2f %10.2f %10.2f %8.2f %8.2f %7s %7s\n", (unsigned long long)pt->bytes,
+    printf("  %10llu %12llu %8s %6s %*s %10.2f %10.2f %10.2f %8.2f %8.2f %7s %7s", (unsigned long long)pt->bytes,
            (unsigned long long)pt->count, cc_dtype_long_name(t), o->op == CC_ALLGATHER ? "none" : cc_redop_name(o->red),
            w, o->strategy[i].name, pt->median_us, pt->min_us, pt->max_us, pt->algbw, pt->busbw, wrong, ratio);
+    if (B->any_compressed) {
+      // ratio: bytes an uncompressed ring would send per rank, 2(P-1)/P of the vector, over what went out.
+      double ring_bytes = 2.0 * (B->P - 1) / B->P * (double)pt->bytes;
+      char rel[24] = "-", wire[24] = "-", factor[24] = "-";  // the MPI library's own bytes are not counted
+      if (pt->rel_err >= 0) snprintf(rel, sizeof rel, "%.2e", pt->rel_err);
+      if (pt->wire_bytes) {
+        snprintf(wire, sizeof wire, "%llu", (unsigned long long)pt->wire_bytes);
+        snprintf(factor, sizeof factor, "%.1f", ring_bytes / (double)pt->wire_bytes);
+      }
+      printf(" %10s %6s %9.2f %9.2f %9.2f %9s", wire, factor, pt->encode_us, pt->comm_us, pt->decode_us, rel);
+    }
+    printf("\n");
   }
   fflush(stdout);
 }
@@ -556,6 +700,7 @@ int main(int argc, char **argv) {
   B.comm->tuning.tree_chunk_bytes = o.tree_chunk;
   for (int i = 0; i < o.nstrategies; i++) {
     if (o.strategy[i].algo == CC_ALGO_MPI) B.baseline = i;
+    if (o.strategy[i].compressed) B.any_compressed = true;
     if (o.strategy[i].algo == CC_ALGO_HIER && !B.comm->uniform_nodes)
       cc_input_error("-s/--strategies: %s needs the same number of ranks on every node; use --ranks-per-node",
                      o.strategy[i].name);
@@ -573,7 +718,7 @@ int main(int argc, char **argv) {
   // Buffers for the largest size: the sizes themselves are bytes of the whole vector.
   B.buf_a = alloc_touched(o.maxbytes);
   B.buf_b = alloc_touched(o.maxbytes);
-  B.times = cc_malloc(sizeof(double) * (size_t)o.iters * (size_t)o.nstrategies);
+  B.times = cc_malloc(sizeof(double) * 4 * (size_t)o.iters * (size_t)o.nstrategies);  // times, then phases
   print_header(&B);
 
   summary *sum = cc_calloc((size_t)o.nstrategies, sizeof(summary));

@@ -28,7 +28,14 @@ expect() {
 }
 
 expect 1 "-s/--strategies" -s ring,foo
-expect 1 "-s/--strategies" -s ring+int8
+expect 1 "-s/--strategies" -s ring+int8:foo
+expect 1 "-s/--strategies" -s ring+topk:0
+expect 1 "-s/--strategies" -s ring+topk:1.5
+expect 1 "-s/--strategies" -s ring+zstd
+expect 1 "-s/--strategies" -s ring+int8 -d f16
+expect 1 "-s/--strategies" -s ring+int8 -C allgather
+expect 1 "-s/--strategies" -s mpi+int8
+expect 1 "--compress" -s ring --compress topk:0
 expect 1 "-s/--strategies" -s hier:tree/ring
 expect 1 "-s/--strategies" -s ring,ring
 expect 1 "-s/--strategies" -C allgather -s tree
