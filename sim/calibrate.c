@@ -12,8 +12,9 @@
 #include "sim/observe.h"
 
 // Parameter vector: base_us, then alpha_us, beta_ns_per_byte, gamma_ns_per_byte per level, then the
-// host memory terms mem_ns_per_byte and fault_ns_per_byte, then the rendezvous cost rndv_us.
-enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8, RNDV = 9 };
+// host memory terms mem_ns_per_byte and fault_ns_per_byte, the rendezvous cost rndv_us, and
+// mem_reduce_ns_per_byte.
+enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8, RNDV = 9, MEM_REDUCE = 10 };
 
 static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
   x[0] = p->base_us;
@@ -23,6 +24,7 @@ static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
     x[3 + 3 * l] = p->link[l].gamma_ns_per_byte;
   }
   x[MEM] = p->mem_ns_per_byte;
+  x[MEM_REDUCE] = p->mem_reduce_ns_per_byte;
   x[FAULT] = p->fault_ns_per_byte;
   x[RNDV] = p->rndv_us;
 }
@@ -32,6 +34,7 @@ static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
   for (int l = 0; l < CC_NLEVELS; l++)
     p->link[l] = (cc_link){.alpha_us = x[1 + 3 * l], .beta_ns_per_byte = x[2 + 3 * l], .gamma_ns_per_byte = x[3 + 3 * l]};
   p->mem_ns_per_byte = x[MEM];
+  p->mem_reduce_ns_per_byte = x[MEM_REDUCE];
   p->fault_ns_per_byte = x[FAULT];
   p->rndv_us = x[RNDV];
 }
@@ -45,6 +48,7 @@ static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
     a[3 + 3 * l] = c->reduced[l] * 1e-3;
   }
   a[MEM] = c->spilled * 1e-3;
+  a[MEM_REDUCE] = c->spilled_reduced * 1e-3;
   a[FAULT] = c->faulted * 1e-3;
   a[RNDV] = c->rndv_msgs;
   if (levels == 1)
@@ -314,7 +318,7 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
     eager = best.eager_bytes, cache = best.cache_bytes;
   }
   if (best.rndv_us == 0) best.eager_bytes = 0;  // a protocol switch that costs nothing says nothing
-  if (best.mem_ns_per_byte == 0) best.cache_bytes = 0;  // a cache that costs nothing to miss says nothing
+  if (best.mem_ns_per_byte == 0 && best.mem_reduce_ns_per_byte == 0) best.cache_bytes = 0;  // a cache that costs nothing to miss says nothing
   *prof = best;
   free(fit), free(obs);
   return 0;

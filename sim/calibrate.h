@@ -2,7 +2,7 @@
 //
 // Each measured row gives the model's terms (model.h) and a time; the fit minimises the sum of squared
 // *relative* errors (a 8 B row and a 256 MiB row count alike) with every parameter >= 0, solved exactly
-// by trying every subset of free parameters (at most 10, so 1023 small least-squares problems). The
+// by trying every subset of free parameters (at most 11, so 2047 small least-squares problems). The
 // cache size and eager limit, which enter non-linearly, are searched over powers of two.
 #pragma once
 #include <stdbool.h>
@@ -12,8 +12,9 @@
 #include "common/rows.h"
 #include "sim/profile.h"
 
-// Fitted parameters: base, alpha/beta/gamma per level, mem_ns_per_byte, fault_ns_per_byte, rndv_us.
-#define CC_CALIB_NPARAMS 10
+// Fitted parameters: base, alpha/beta/gamma per level, mem_ns_per_byte, fault_ns_per_byte, rndv_us,
+// mem_reduce_ns_per_byte.
+#define CC_CALIB_NPARAMS 11
 
 typedef struct {
   int levels;              // 1: one link for every step; 2: intra- and inter-node links apart
@@ -29,7 +30,7 @@ typedef struct {
   size_t rows_skipped;     // unusable rows (not measured, no model, no time)
   char skip_reason[200];   // why the first unusable row was skipped
   int iterations;          // refits while mpi/nccl rows changed their algorithm choice
-  bool identified[CC_CALIB_NPARAMS];  // per parameter (base, intra a/b/g, inter a/b/g, mem, fault, rndv):
+  bool identified[CC_CALIB_NPARAMS];  // per parameter (base, intra a/b/g, inter a/b/g, mem, fault, rndv, mem_reduce):
                                      // did any row depend on it
   double rms_rel_error;    // over the rows that drove the fit
 } cc_calib_report;

@@ -280,8 +280,8 @@ static int cmd_calibrate(int argc, char **argv) {
            prof.rndv_us);
   else printf("# protocol: no rendezvous cost fitted\n");
   if (prof.cache_bytes)
-    printf("# memory: working sets beyond %.1f MiB per node pay %.5f ns/B more on the bytes that miss\n",
-           prof.cache_bytes / 1048576.0, prof.mem_ns_per_byte);
+    printf("# memory: working sets beyond %.1f MiB per node pay %.5f ns/B more on bytes moved and %.5f ns/B on "
+           "bytes reduced that miss\n", prof.cache_bytes / 1048576.0, prof.mem_ns_per_byte, prof.mem_reduce_ns_per_byte);
   else printf("# memory: no cache effect fitted\n");
   if (prof.fault_ns_per_byte > 0)
     printf("# mpi temporaries >= %.0f MiB: %.5f ns/B page faults\n", prof.mmap_threshold_bytes / 1048576.0,

@@ -246,7 +246,7 @@ static void memory_cost(const cc_profile *p, cc_topology t, double bytes, cc_cos
   double on_node = t.ranks_per_node < t.ranks ? t.ranks_per_node : t.ranks;
   double working_set = 2 * bytes * on_node, miss = 1 - (double)p->cache_bytes / working_set;
   if (miss <= 0) return;
-  for (int l = 0; l < CC_NLEVELS; l++) c->spilled += miss * (c->bytes[l] + c->reduced[l]);
+  for (int l = 0; l < CC_NLEVELS; l++) c->spilled += miss * c->bytes[l], c->spilled_reduced += miss * c->reduced[l];
 }
 
 static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
@@ -304,7 +304,8 @@ double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
     t += c->msgs[l] * k->alpha_us + (c->bytes[l] * k->beta_ns_per_byte + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
   }
   t += c->rndv_msgs * p->rndv_us;
-  return t + (c->spilled * p->mem_ns_per_byte + c->faulted * p->fault_ns_per_byte) * 1e-3;
+  return t + (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte +
+              c->faulted * p->fault_ns_per_byte) * 1e-3;
 }
 
 double cc_cost_wire_bytes(const cc_cost *c) { return c->bytes[CC_INTRA] + c->bytes[CC_INTER]; }

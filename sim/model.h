@@ -15,7 +15,8 @@ typedef struct {
   double msgs[CC_NLEVELS];     // messages in sequence: pays alpha each
   double bytes[CC_NLEVELS];    // bytes received: pays beta per byte
   double reduced[CC_NLEVELS];  // bytes of reduction output: pays gamma per byte
-  double spilled;              // bytes moved or reduced that miss the cache: pays mem_ns_per_byte
+  double spilled;              // bytes moved that miss the cache: pays mem_ns_per_byte
+  double spilled_reduced;      // bytes reduced that miss the cache: pays mem_reduce_ns_per_byte
   double faulted;              // bytes of fresh temporary pages (the MPI library's): fault_ns_per_byte
   double rndv_msgs;            // messages larger than eager_bytes: pay rndv_us each
 } cc_cost;

@@ -122,6 +122,7 @@ static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val
   if (strcmp(key, "cache_bytes") == 0) return size_value(c, key, val, &p->cache_bytes);
   if (strcmp(key, "mmap_threshold_bytes") == 0) return size_value(c, key, val, &p->mmap_threshold_bytes);
   if (strcmp(key, "mem_ns_per_byte") == 0) return number(c, key, val, &p->mem_ns_per_byte);
+  if (strcmp(key, "mem_reduce_ns_per_byte") == 0) return number(c, key, val, &p->mem_reduce_ns_per_byte);
   if (strcmp(key, "fault_ns_per_byte") == 0) return number(c, key, val, &p->fault_ns_per_byte);
   if (strncmp(key, "compress.", 9) == 0) return compress_key(c, p, key, val);
   return link_key(c, p, key, val, seen);
@@ -242,9 +243,10 @@ int cc_profile_write(const cc_profile *p, const char *path, const char *comment)
     fprintf(f, "eager_bytes = %llu\n", (unsigned long long)p->eager_bytes);
     fprintf(f, "rndv_us = %.6g\n", p->rndv_us);
   }
-  if (p->cache_bytes || p->mem_ns_per_byte > 0) {
+  if (p->cache_bytes || p->mem_ns_per_byte > 0 || p->mem_reduce_ns_per_byte > 0) {
     fprintf(f, "cache_bytes = %llu\n", (unsigned long long)p->cache_bytes);
     fprintf(f, "mem_ns_per_byte = %.6g\n", p->mem_ns_per_byte);
+    fprintf(f, "mem_reduce_ns_per_byte = %.6g\n", p->mem_reduce_ns_per_byte);
   }
   if (p->fault_ns_per_byte > 0) {
     fprintf(f, "mmap_threshold_bytes = %llu\n", (unsigned long long)p->mmap_threshold_bytes);

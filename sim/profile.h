@@ -36,10 +36,11 @@ typedef struct {
   uint64_t mpi_rd_max_bytes;
   // Host memory (0 where it does not matter, e.g. GPUs): when a node's working set (send + receive
   // buffer of every rank on it) outgrows cache_bytes, the missing fraction 1 - cache/W of the bytes
-  // moved and reduced pays mem_ns_per_byte more. Temporary buffers the MPI library allocates per call
+  // moved pays mem_ns_per_byte more and of the bytes reduced mem_reduce_ns_per_byte more (a reduction
+  // streams three arrays, a copy two). Temporary buffers the MPI library allocates per call
   // at or above mmap_threshold_bytes come from fresh pages: fault_ns_per_byte each (mpi baseline).
   uint64_t cache_bytes, mmap_threshold_bytes;
-  double mem_ns_per_byte, fault_ns_per_byte;
+  double mem_ns_per_byte, mem_reduce_ns_per_byte, fault_ns_per_byte;
   // Message protocol (0: none): messages larger than eager_bytes go by rendezvous, a handshake that
   // costs rndv_us more than alpha (Open MPI's shared-memory eager limit is 4 KiB, TCP's 64 KiB).
   uint64_t eager_bytes;

@@ -139,6 +139,7 @@ static void host_memory(void) {
   truth.link[CC_INTRA] = truth.link[CC_INTER] = (cc_link){.alpha_us = 0.5, .beta_ns_per_byte = 0.15, .gamma_ns_per_byte = 0.08};
   truth.cache_bytes = 16u << 20;
   truth.mem_ns_per_byte = 0.12;
+  truth.mem_reduce_ns_per_byte = 0.3;
   truth.fault_ns_per_byte = 0.8;
   truth.mpi_rd_max_bytes = UINT64_MAX;
   truth.eager_bytes = 4096;
@@ -156,6 +157,7 @@ static void host_memory(void) {
          (unsigned long long)truth.cache_bytes);
   expect_link("link", &fit.link[CC_INTRA], &truth.link[CC_INTRA]);
   expect_close("mem", fit.mem_ns_per_byte, truth.mem_ns_per_byte);
+  expect_close("mem reduce", fit.mem_reduce_ns_per_byte, truth.mem_reduce_ns_per_byte);
   expect_close("fault", fit.fault_ns_per_byte, truth.fault_ns_per_byte);
   CHECKF(fit.eager_bytes == truth.eager_bytes, "eager limit fitted %llu B, true %llu B",
          (unsigned long long)fit.eager_bytes, (unsigned long long)truth.eager_bytes);
@@ -166,8 +168,9 @@ static void host_memory(void) {
   // Told there is no cache, the fit has no memory term to use.
   CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 1, .cache_bytes = UINT64_MAX, .eager_bytes = 4096}, &fit, &rep, err,
                      sizeof err) == 0);
-  CHECKF(fit.cache_bytes == 0 && fit.mem_ns_per_byte == 0, "cache %llu, mem %g with --cache none",
-         (unsigned long long)fit.cache_bytes, fit.mem_ns_per_byte);
+  CHECKF(fit.cache_bytes == 0 && fit.mem_ns_per_byte == 0 && fit.mem_reduce_ns_per_byte == 0,
+         "cache %llu, mem %g, %g with --cache none", (unsigned long long)fit.cache_bytes, fit.mem_ns_per_byte,
+         fit.mem_reduce_ns_per_byte);
   cc_rowset_free(&rs);
 }
 
