@@ -39,7 +39,6 @@ typedef struct {
   // derived
   cc_strategy strategy[MAX_STRATEGIES];
   int nstrategies;
-  char strategy_text[MAX_STRATEGIES][128];  // as given, to append a compressor option split off by ','
   const char *compress;                     // --compress LIST
   char compress_text[MAX_STRATEGIES][128];
   int ncompress;
@@ -90,30 +89,6 @@ static void join_item(char dst[128], const char *prev, const char *item, const c
   joined[a] = ',';
   memcpy(joined + a + 1, item, b + 1);
   memcpy(dst, joined, a + b + 2);
-}
-
-// One -s entry. A compressor's own options contain commas ("topk:0.01,approx"), so an entry that is not
-// a strategy continues the previous compressed one: "ring+topk:0.01,approx,rd" is two strategies.
-static int add_strategy(const char *item, size_t len, void *ctx) {
-  options *o = ctx;
-  char text[128], err[256];
-  if (len == 0 || len >= sizeof text) cc_input_error("-s/--strategies: empty or overlong entry in '%s'", o->strategies);
-  memcpy(text, item, len);
-  text[len] = '\0';
-  if (o->nstrategies > 0 && o->strategy[o->nstrategies - 1].compressed && cc_strategy_parse(text, &(cc_strategy){0}, err, sizeof err) != 0) {
-    char joined[128];
-    join_item(joined, o->strategy_text[o->nstrategies - 1], text, "-s/--strategies");
-    if (cc_strategy_parse(joined, &o->strategy[o->nstrategies - 1], err, sizeof err) != 0)
-      cc_input_error("-s/--strategies: %s", err);
-    memcpy(o->strategy_text[o->nstrategies - 1], joined, sizeof joined);
-    return 0;
-  }
-  if (o->nstrategies == MAX_STRATEGIES) cc_input_error("-s/--strategies: more than %d strategies", MAX_STRATEGIES);
-  if (cc_strategy_parse(text, &o->strategy[o->nstrategies], err, sizeof err) != 0)
-    cc_input_error("-s/--strategies: %s", err);
-  memcpy(o->strategy_text[o->nstrategies], text, sizeof text);
-  o->nstrategies++;
-  return 0;
 }
 
 // --compress: every uncompressed strategy of -s once more with each compressor.
@@ -247,7 +222,8 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
     cc_input_error("-C/--collective: unknown collective '%s' (allreduce, allgather, reduce_scatter)", o->coll);
   if (cc_redop_parse(o->redop, &o->red) != 0) cc_input_error("-o/--op: unknown reduction '%s' (sum, avg)", o->redop);
   cc_split_list(o->dtypes, add_dtype, o);
-  cc_split_list(o->strategies, add_strategy, o);
+  o->nstrategies = cc_strategy_parse_list(o->strategies, o->strategy, MAX_STRATEGIES, err, sizeof err);
+  if (o->nstrategies < 0) cc_input_error("-s/--strategies: %s", err);
   if (o->compress) {
     cc_split_list(o->compress, add_compressor, o);
     cross_with_compressors(o);

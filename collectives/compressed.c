@@ -169,3 +169,30 @@ void cc_compressed_allreduce(cc_comm *c, cc_compress_state *st, const float *sen
     tm.payload_bytes = cc_powersgd_bytes(st->rows, st->cols, st->z.rank);
   if (timing) *timing = tm;
 }
+
+// --- persistence (checkpoints) --------------------------------------------------------------------
+
+static size_t psgd_q_floats(const cc_compress_state *st) {
+  return st->z.kind == CC_COMP_POWERSGD ? st->psgd.cols * (size_t)st->psgd.rank : 0;
+}
+
+size_t cc_compress_state_bytes(const cc_compress_state *st) {
+  return sizeof st->step + sizeof st->rng + (st->z.ef ? st->count * sizeof(float) : 0) +
+         psgd_q_floats(st) * sizeof(float);
+}
+
+void cc_compress_state_save(const cc_compress_state *st, void *out) {
+  char *p = out;
+  memcpy(p, &st->step, sizeof st->step), p += sizeof st->step;
+  memcpy(p, &st->rng, sizeof st->rng), p += sizeof st->rng;
+  if (st->z.ef) memcpy(p, st->ef.residual, st->count * sizeof(float)), p += st->count * sizeof(float);
+  if (psgd_q_floats(st)) memcpy(p, st->psgd.q, psgd_q_floats(st) * sizeof(float));
+}
+
+void cc_compress_state_load(cc_compress_state *st, const void *in) {
+  const char *p = in;
+  memcpy(&st->step, p, sizeof st->step), p += sizeof st->step;
+  memcpy(&st->rng, p, sizeof st->rng), p += sizeof st->rng;
+  if (st->z.ef) memcpy(st->ef.residual, p, st->count * sizeof(float)), p += st->count * sizeof(float);
+  if (psgd_q_floats(st)) memcpy(st->psgd.q, p, psgd_q_floats(st) * sizeof(float));
+}

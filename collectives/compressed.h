@@ -47,3 +47,10 @@ void cc_compress_state_free(cc_compress_state *st);
 // may be the same buffer. Every rank calls with the same strategy and count.
 void cc_compressed_allreduce(cc_comm *c, cc_compress_state *st, const float *send, float *recv, size_t count,
                              cc_redop op, cc_compress_timing *timing);
+
+// State that must survive a restart for a resumed run to continue bit-identically: the call counter,
+// this rank's random stream, the error-feedback residual and PowerSGD's warm-started Q. The byte count
+// depends only on the strategy and count, so it is the same on every rank.
+size_t cc_compress_state_bytes(const cc_compress_state *st);
+void cc_compress_state_save(const cc_compress_state *st, void *out);
+void cc_compress_state_load(cc_compress_state *st, const void *in);

@@ -129,3 +129,43 @@ double cc_busbw_factor(cc_coll c, int ranks) {
   double n = ranks;
   return c == CC_ALLREDUCE ? 2.0 * (n - 1) / n : (n - 1) / n;
 }
+
+int cc_strategy_parse_list(const char *list, cc_strategy *out, int max, char *err, size_t errlen) {
+  int n = 0;
+  char text[sizeof out->name];  // the current entry as written, to append a split-off option to
+  const char *p = list;
+  for (;;) {
+    const char *end = strchr(p, ',');
+    size_t len = end ? (size_t)(end - p) : strlen(p);
+    if (len == 0 || len >= sizeof text) {
+      snprintf(err, errlen, "empty or overlong entry in '%s'", list);
+      return -1;
+    }
+    char item[sizeof text];
+    memcpy(item, p, len);
+    item[len] = '\0';
+    cc_strategy s;
+    char why[256];
+    bool continues = n > 0 && out[n - 1].compressed && cc_strategy_parse(item, &s, why, sizeof why) != 0;
+    if (continues) {
+      size_t a = strlen(text);
+      if (a + 1 + len >= sizeof text) {
+        snprintf(err, errlen, "entry '%s,%s' is too long", text, item);
+        return -1;
+      }
+      text[a] = ',';
+      memcpy(text + a + 1, item, len + 1);
+      if (cc_strategy_parse(text, &out[n - 1], err, errlen) != 0) return -1;
+    } else {
+      if (n == max) {
+        snprintf(err, errlen, "more than %d strategies", max);
+        return -1;
+      }
+      memcpy(text, item, len + 1);
+      if (cc_strategy_parse(text, &out[n], err, errlen) != 0) return -1;
+      n++;
+    }
+    if (!end) return n;
+    p = end + 1;
+  }
+}

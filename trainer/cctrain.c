@@ -1,0 +1,734 @@
+// cctrain: data-parallel GPT-2 training on the CPU over MPI, with the gradient sync strategy pluggable.
+//
+//   mpirun -np 4 cctrain --sync ring+topk:0.01+ef --steps 200
+//   mpirun -np 4 cctrain --compare ring,ring+fp16,ring+int8,ring+topk:0.01+ef --out-dir cmp/
+//
+// Every rank holds the whole model (identical at start: rank 0's parameters are broadcast), trains on
+// its own B sequences of every global batch, averages the gradient with the strategy, clips it and
+// steps AdamW. Rows (one per step) go to a table on stdout and a CSV; checkpoints hold everything a
+// resumed run needs to continue bit-identically.
+#include <limits.h>
+#include <math.h>
+#include <mpi.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "collectives/collectives.h"
+#include "collectives/comm.h"
+#include "collectives/memops.h"
+#include "collectives/transport_mpi.h"
+#include "common/atomic_file.h"
+#include "common/check_mpi.h"
+#include "common/cli.h"
+#include "common/error.h"
+#include "common/json.h"
+#include "common/progress.h"
+#include "common/strategy.h"
+#include "common/timer.h"
+#include "common/version.h"
+#include "trainer/checkpoint.h"
+#include "trainer/data.h"
+#include "trainer/gpt2.h"
+#include "trainer/optim.h"
+#include "trainer/train_sync.h"
+
+#define MAX_COMPARE 32
+
+typedef struct {
+  // model
+  long long layers, heads, channels, seq_len, vocab;
+  const char *init;
+  // data
+  const char *data, *val_data;
+  long long markov_vocab, markov_order;
+  double markov_sharpness;
+  // optimization
+  long long batch, steps, stop_at, warmup, seed;
+  double lr, min_lr_frac, weight_decay, beta1, beta2, eps, clip;
+  // gradient sync
+  const char *sync, *compare;
+  uint64_t bucket;
+  long long ranks_per_node;
+  // output
+  long long val_every, val_batches, log_every, check_every, checkpoint_every;
+  const char *csv, *out_dir, *checkpoint, *resume, *save_model;
+  bool no_progress;
+  // derived
+  cc_strategy strategies[MAX_COMPARE];
+  int nstrategies;
+} options;
+
+// Everything a run shares across the strategies of a comparison.
+typedef struct {
+  const options *o;
+  int rank, ranks;
+  MPI_Comm mpi;
+  cc_comm *comm;
+  token_stream train, val;
+  gpt2_config config;
+  float *init_params;  // from --init, else NULL (fresh GPT-2 init from --seed)
+  int B, T, G;         // sequences per rank, sequence length, global batch
+  int argc;
+  char **argv;
+} trainer;
+
+typedef struct {
+  double final_loss;      // mean training loss over the last tenth of the steps
+  double final_val_loss;  // on the fixed validation batches after the last step
+  double step_ms;         // mean wall time per step (rank 0), validation and checkpoints excluded
+  double compute_ms, encode_ms, comm_ms, decode_ms, optim_ms;  // means per step
+  double wire_bytes;      // mean bytes this rank sent per step
+  double payload_bytes;   // mean compressed bytes per step
+  long long steps;
+} run_summary;
+
+// ---------------------------------------------------------------------------------------------------
+// Agreement on errors found on some ranks only
+
+// Every rank reports whether its part of a step worked (msg NULL) or why not. When any failed, every
+// rank leaves with the lowest failing rank's message, so one rank's bad file never leaves the others
+// waiting in a collective.
+static void agree(MPI_Comm comm, int rank, const char *msg) {
+  int mine = msg ? rank : INT_MAX, first;
+  CC_CHECK_MPI(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
+  if (first == INT_MAX) return;
+  char text[1024] = "";
+  if (rank == first) snprintf(text, sizeof text, "%s", msg);
+  CC_CHECK_MPI(MPI_Bcast(text, sizeof text, MPI_CHAR, first, comm));
+  if (first == 0) cc_input_error("%s", text);
+  cc_input_error("rank %d: %s", first, text);
+}
+
+// MPI counts are int: big buffers go in pieces.
+static void bcast_bytes(void *buf, size_t bytes, int root, MPI_Comm comm) {
+  for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
+    size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : (size_t)1 << 30;
+    CC_CHECK_MPI(MPI_Bcast((char *)buf + off, (int)n, MPI_BYTE, root, comm));
+  }
+}
+
+static void send_bytes(const void *buf, size_t bytes, int peer, MPI_Comm comm) {
+  for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
+    size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : (size_t)1 << 30;
+    CC_CHECK_MPI(MPI_Send((const char *)buf + off, (int)n, MPI_BYTE, peer, 77, comm));
+  }
+}
+
+static void recv_bytes(void *buf, size_t bytes, int peer, MPI_Comm comm) {
+  for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
+    size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : (size_t)1 << 30;
+    CC_CHECK_MPI(MPI_Recv((char *)buf + off, (int)n, MPI_BYTE, peer, 77, comm, MPI_STATUS_IGNORE));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Options
+
+static void parse_options(options *o, int argc, char **argv, int rank) {
+  *o = (options){.layers = 4, .heads = 4, .channels = 128, .seq_len = 64, .vocab = 50257,
+                 .data = "markov", .markov_vocab = 64, .markov_order = 2, .markov_sharpness = 3.0,
+                 .batch = 16, .steps = 200, .warmup = 10, .seed = 1337, .lr = 1e-3, .min_lr_frac = 0.1,
+                 .weight_decay = 0.1, .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8, .clip = 1.0,
+                 .sync = "ring", .bucket = 4 << 20, .val_every = 50, .val_batches = 8, .log_every = 0,
+                 .check_every = 50, .checkpoint_every = 0};
+  cc_option opts[] = {
+      {"layers", 'L', CC_OPT_INT, &o->layers, "N", "transformer blocks", 1, 1024},
+      {"heads", 0, CC_OPT_INT, &o->heads, "N", "attention heads (divide channels)", 1, 1024},
+      {"channels", 'C', CC_OPT_INT, &o->channels, "N", "model width", 1, 65536},
+      {"seq-len", 'T', CC_OPT_INT, &o->seq_len, "N", "sequence length (context) in tokens", 1, 1 << 20},
+      {"vocab", 0, CC_OPT_INT, &o->vocab, "N", "vocabulary of token shards (.bin data)", 2, 1 << 16},
+      {"init", 0, CC_OPT_STRING, &o->init, "FILE", "start from an llm.c GPT-2 model file (fp32, version 3)", 0, 0},
+      {"data", 'd', CC_OPT_STRING, &o->data, "SRC",
+       "markov (synthetic, known loss floor), a text file (bytes), or .bin token shards (comma list)", 0, 0},
+      {"val-data", 0, CC_OPT_STRING, &o->val_data, "SRC", "validation file (default: last 10% of --data)", 0, 0},
+      {"markov-vocab", 0, CC_OPT_INT, &o->markov_vocab, "N", "Markov source: vocabulary", 2, 65536},
+      {"markov-order", 0, CC_OPT_INT, &o->markov_order, "K", "Markov source: tokens of context", 1, 8},
+      {"markov-sharpness", 0, CC_OPT_DOUBLE, &o->markov_sharpness, "S",
+       "Markov source: peakedness of its next-token distributions (higher: lower entropy)", 0, 100},
+      {"batch", 'b', CC_OPT_INT, &o->batch, "G", "global batch in sequences (divided among the ranks)", 1, 1 << 24},
+      {"steps", 'n', CC_OPT_INT, &o->steps, "N", "optimizer steps (the schedule's length)", 1, 1LL << 40},
+      {"stop-at", 0, CC_OPT_INT, &o->stop_at, "STEP",
+       "stop after this many steps as if interrupted (0: run to --steps); resume later with --resume", 0, 1LL << 40},
+      {"lr", 0, CC_OPT_DOUBLE, &o->lr, "LR", "peak learning rate", 0, 10},
+      {"min-lr-frac", 0, CC_OPT_DOUBLE, &o->min_lr_frac, "F", "final learning rate as a fraction of --lr", 0, 1},
+      {"warmup", 0, CC_OPT_INT, &o->warmup, "N", "linear warm-up steps", 0, 1LL << 40},
+      {"weight-decay", 0, CC_OPT_DOUBLE, &o->weight_decay, "WD", "AdamW decay of the weight matrices", 0, 10},
+      {"beta1", 0, CC_OPT_DOUBLE, &o->beta1, "B", "AdamW beta1", 0, 0.999999},
+      {"beta2", 0, CC_OPT_DOUBLE, &o->beta2, "B", "AdamW beta2", 0, 0.999999},
+      {"eps", 0, CC_OPT_DOUBLE, &o->eps, "E", "AdamW epsilon", 1e-30, 1},
+      {"clip", 0, CC_OPT_DOUBLE, &o->clip, "N", "clip the gradient norm to this (0: off)", 0, 1e30},
+      {"seed", 0, CC_OPT_INT, &o->seed, "N", "seed of the init, the data and the compressors", 0, 1LL << 62},
+      {"sync", 's', CC_OPT_STRING, &o->sync, "STRATEGY", "gradient sync, e.g. ring, rabenseifner+int8, ring+topk:0.01+ef", 0, 0},
+      {"compare", 0, CC_OPT_STRING, &o->compare, "LIST",
+       "train once per strategy (same seed and data) and write a summary; needs --out-dir", 0, 0},
+      {"bucket", 0, CC_OPT_SIZE, &o->bucket, "SIZE", "gradient bucket size in bytes", 4, (double)(1ULL << 40)},
+      {"ranks-per-node", 0, CC_OPT_INT, &o->ranks_per_node, "N", "node grouping for hier (0: detect)", 0, 1 << 20},
+      {"val-every", 0, CC_OPT_INT, &o->val_every, "N", "validation loss every N steps (and after the last)", 1, 1LL << 40},
+      {"val-batches", 0, CC_OPT_INT, &o->val_batches, "N", "validation batches (global) per evaluation", 1, 1 << 20},
+      {"log-every", 0, CC_OPT_INT, &o->log_every, "N", "table row every N steps (0: about 20 rows)", 0, 1LL << 40},
+      {"check-every", 0, CC_OPT_INT, &o->check_every, "N", "compare the ranks' parameter hashes every N steps", 1, 1LL << 40},
+      {"csv", 'o', CC_OPT_STRING, &o->csv, "FILE", "per-step rows as CSV", 0, 0},
+      {"out-dir", 0, CC_OPT_STRING, &o->out_dir, "DIR", "--compare: one CSV per strategy and summary.{csv,txt}", 0, 0},
+      {"checkpoint", 0, CC_OPT_STRING, &o->checkpoint, "FILE", "write a checkpoint here (atomically)", 0, 0},
+      {"checkpoint-every", 0, CC_OPT_INT, &o->checkpoint_every, "N", "checkpoint every N steps (0: at the end only)", 0, 1LL << 40},
+      {"resume", 0, CC_OPT_STRING, &o->resume, "FILE", "continue a run from its checkpoint (same flags)", 0, 0},
+      {"save-model", 0, CC_OPT_STRING, &o->save_model, "FILE", "write the final parameters as an llm.c model file", 0, 0},
+      {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar (drawn only on a terminal anyway)", 0, 0},
+  };
+  cc_cli cli = {
+      .prog = "cctrain",
+      .usage = "mpirun -np P cctrain [options]",
+      .summary = "Trains a GPT-2 model on the CPU, data-parallel over MPI ranks; gradients are averaged with "
+                 "any ccbench strategy (algorithm + compressor). Prints a row per step and writes CSV, "
+                 "checkpoints and llm.c model files.",
+      .epilog = "examples:\n"
+                "  mpirun -np 4 cctrain --sync ring+topk:0.01+ef --steps 300 --csv topk.csv\n"
+                "  mpirun -np 4 cctrain --compare ring,ring+int8,ring+powersgd:4+ef --out-dir cmp\n"
+                "  mpirun -np 2 cctrain --data input.txt -T 128 --checkpoint run.ckpt --checkpoint-every 100\n"
+                "  mpirun -np 2 cctrain --data input.txt -T 128 --checkpoint run.ckpt --resume run.ckpt\n",
+      .opts = opts,
+      .nopts = (int)(sizeof opts / sizeof opts[0]),
+  };
+  char err[512];
+  cc_cli_result r = cc_cli_parse(&cli, argc, argv, NULL, NULL, err, sizeof err);
+  if (r == CC_CLI_HELP) {
+    if (rank == 0) cc_cli_print_help(&cli, stdout);
+    MPI_Finalize();
+    exit(0);
+  }
+  if (r != CC_CLI_OK) cc_input_error("%s", err);
+
+  const char *list = o->compare ? o->compare : o->sync;
+  const char *flag = o->compare ? "--compare" : "-s/--sync";
+  o->nstrategies = cc_strategy_parse_list(list, o->strategies, MAX_COMPARE, err, sizeof err);
+  if (o->nstrategies < 0) cc_input_error("%s: %s", flag, err);
+  if (!o->compare && o->nstrategies != 1) cc_input_error("-s/--sync: one strategy (use --compare for a list)");
+  for (int i = 0; i < o->nstrategies; i++) {
+    const cc_strategy *s = &o->strategies[i];
+    if (s->algo == CC_ALGO_NCCL) cc_input_error("%s: nccl syncs GPU buffers; the CPU trainer has none", flag);
+    if (!cc_strategy_implements(s, CC_ALLREDUCE, err, sizeof err)) cc_input_error("%s: %s", flag, err);
+    if (s->algo == CC_ALGO_MPI && s->compressed) cc_input_error("%s: mpi takes no compressor (%s)", flag, s->name);
+  }
+  if (o->compare && !o->out_dir) cc_input_error("--compare: needs --out-dir for its CSVs and summary");
+  if (o->compare && (o->csv || o->resume || o->checkpoint || o->save_model))
+    cc_input_error("--compare: writes its own files under --out-dir; drop --csv/--checkpoint/--resume/--save-model");
+  if (o->stop_at > o->steps) cc_input_error("--stop-at: %lld is beyond --steps %lld", o->stop_at, o->steps);
+  if (o->compare && o->stop_at) cc_input_error("--stop-at: not with --compare");
+  if (o->checkpoint_every && !o->checkpoint) cc_input_error("--checkpoint-every: needs --checkpoint FILE");
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Data and model shape
+
+static bool ends_with(const char *s, const char *suffix) {
+  size_t a = strlen(s), b = strlen(suffix);
+  return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+// A file source: .bin shards (comma list) or a text file. NULL on success, else the error in err.
+static const char *load_file_source(token_stream *s, const char *spec, int vocab, char *err, size_t errlen) {
+  if (!ends_with(spec, ".bin")) return data_text_file(s, spec, err, errlen) == 0 ? NULL : err;
+  // Split the comma list into paths.
+  char *copy = cc_strdup(spec);
+  const char *paths[256];
+  int n = 0;
+  for (char *p = copy, *save = NULL, *tok; (tok = strtok_r(p, ",", &save)); p = NULL) {
+    if (n == 256) {
+      free(copy);
+      snprintf(err, errlen, "--data: more than 256 shards");
+      return err;
+    }
+    paths[n++] = tok;
+  }
+  int rc = data_token_shards(s, paths, n, vocab, err, errlen);
+  free(copy);
+  return rc == 0 ? NULL : err;
+}
+
+// Loads the data on every rank (each reads the whole source; batches pick each rank's part) and
+// settles the model's shape.
+static void setup_data_and_model(trainer *tr) {
+  const options *o = tr->o;
+  char err[1024];
+  const char *fail = NULL;
+  tr->T = (int)o->seq_len;
+  tr->G = (int)o->batch;
+  if (tr->G % tr->ranks != 0)
+    cc_input_error("-b/--batch: global batch %d does not divide among %d ranks", tr->G, tr->ranks);
+  tr->B = tr->G / tr->ranks;
+
+  // --init fixes the shape; the flags give it otherwise.
+  if (o->init) {
+    gpt2_config c;
+    if (gpt2_model_file_read(o->init, &c, &tr->init_params, err, sizeof err) != 0) fail = err;
+    agree(tr->mpi, tr->rank, fail);
+    if (tr->T > c.max_seq_len)
+      cc_input_error("-T/--seq-len: %d exceeds the context of %s (%d)", tr->T, o->init, c.max_seq_len);
+    tr->config = c;
+  }
+
+  int vocab = o->init ? tr->config.vocab_size : (int)o->vocab;
+  if (strcmp(o->data, "markov") == 0) {
+    data_markov_spec spec = data_markov_default();
+    spec.vocab = (int)o->markov_vocab;
+    spec.order = (int)o->markov_order;
+    spec.sharpness = o->markov_sharpness;
+    spec.seed = (uint64_t)o->seed;
+    // Generate what the run reads (plus one sequence), not the default 16M tokens.
+    double needed = (double)o->steps * tr->G * tr->T + tr->T + 1;
+    spec.train_tokens = needed < 65536 ? 65536 : needed > 16e6 ? (size_t)16e6 : (size_t)needed;
+    double val_needed = (double)o->val_batches * tr->G * tr->T + tr->T + 1;
+    spec.val_tokens = val_needed > 4e6 ? (size_t)4e6 : (size_t)val_needed;
+    if (data_markov(&spec, tr->T, &tr->train, &tr->val, err, sizeof err) != 0) fail = err;
+    if (o->val_data) cc_input_error("--val-data: the Markov source makes its own validation stream");
+  } else {
+    fail = load_file_source(&tr->train, o->data, vocab, err, sizeof err);
+    if (!fail && o->val_data) fail = load_file_source(&tr->val, o->val_data, vocab, err, sizeof err);
+    else if (!fail) fail = data_split_validation(&tr->train, &tr->val, tr->T, err, sizeof err) == 0 ? NULL : err;
+    if (!fail && data_check_length(&tr->train, tr->T, err, sizeof err) != 0) fail = err;
+    if (!fail && data_check_length(&tr->val, tr->T, err, sizeof err) != 0) fail = err;
+  }
+  agree(tr->mpi, tr->rank, fail);
+
+  if (o->init) {
+    if (tr->train.vocab_size > tr->config.vocab_size)
+      cc_input_error("--init: %s has vocabulary %d, the data needs %d", o->init, tr->config.vocab_size,
+                     tr->train.vocab_size);
+  } else {
+    tr->config = (gpt2_config){.max_seq_len = tr->T, .vocab_size = tr->train.vocab_size,
+                               .padded_vocab_size = gpt2_pad_vocab(tr->train.vocab_size),
+                               .num_layers = (int)o->layers, .num_heads = (int)o->heads,
+                               .channels = (int)o->channels};
+    const char *why = gpt2_config_error(&tr->config);
+    if (why) cc_input_error("model shape (--layers/--heads/--channels/-T): %s", why);
+  }
+}
+
+// Weight decay applies to the matrices (embeddings included), not to biases and LayerNorm parameters.
+static bool tensor_decays(int t) {
+  return t == GPT2_WTE || t == GPT2_WPE || t == GPT2_QKVW || t == GPT2_ATTPROJW || t == GPT2_FCW ||
+         t == GPT2_FCPROJW;
+}
+
+static uint64_t params_hash(const float *p, size_t n) {
+  uint64_t h = 1469598103934665603ULL;  // FNV-1a over the bits: any difference shows
+  const unsigned char *b = (const unsigned char *)p;
+  for (size_t i = 0; i < n * sizeof(float); i++) h = (h ^ b[i]) * 1099511628211ULL;
+  return h;
+}
+
+// Every rank must hold the same parameters; a sync that gives ranks different bits is a bug worth
+// stopping for, not a curiosity to discover in the loss curve later.
+static void check_ranks_agree(trainer *tr, const float *params, size_t n, long long step) {
+  uint64_t mine = params_hash(params, n);
+  uint64_t *all = cc_malloc((size_t)tr->ranks * sizeof *all);
+  CC_CHECK_MPI(MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, tr->mpi));
+  for (int r = 1; r < tr->ranks; r++)
+    if (all[r] != all[0])
+      CC_FATAL("step %lld: rank %d's parameters differ from rank 0's (hash %016llx vs %016llx): the gradient "
+               "sync gave ranks different results", step, r, (unsigned long long)all[r], (unsigned long long)all[0]);
+  free(all);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Checkpoints
+
+typedef struct {
+  int32_t version, ranks, global_batch, seq_len;
+  int64_t step;           // steps done
+  int64_t data_position;  // next global batch index
+  int64_t total_steps;
+  uint64_t seed;
+  char strategy[112];
+  int64_t sync_state_bytes;  // per rank
+} checkpoint_meta;
+
+static void write_checkpoint(trainer *tr, const char *path, gpt2 *m, const float *adam_m, const float *adam_v,
+                             grad_sync *gs, long long step, const cc_strategy *s) {
+  size_t n = gpt2_param_count(m);
+  size_t state = grad_sync_state_bytes(gs);
+  char *states = NULL;
+  if (state) {
+    if (tr->rank == 0) {
+      states = cc_malloc(state * (size_t)tr->ranks);
+      grad_sync_state_save(gs, states);
+      for (int r = 1; r < tr->ranks; r++) recv_bytes(states + state * (size_t)r, state, r, tr->mpi);
+    } else {
+      char *mine = cc_malloc(state);
+      grad_sync_state_save(gs, mine);
+      send_bytes(mine, state, 0, tr->mpi);
+      free(mine);
+    }
+  }
+  char err[1024];
+  const char *fail = NULL;
+  if (tr->rank == 0) {
+    checkpoint_meta meta = {.version = 1, .ranks = tr->ranks, .global_batch = tr->G, .seq_len = tr->T,
+                            .step = step, .data_position = step, .total_steps = tr->o->steps,
+                            .seed = (uint64_t)tr->o->seed, .sync_state_bytes = (int64_t)state};
+    snprintf(meta.strategy, sizeof meta.strategy, "%s", s->name);
+    ckpt ck;
+    ckpt_init(&ck);
+    ckpt_add(&ck, "cctrain", &meta, sizeof meta);
+    ckpt_add(&ck, "config", &tr->config, sizeof tr->config);
+    ckpt_add(&ck, "params", gpt2_params(m), n * sizeof(float));
+    ckpt_add(&ck, "adam_m", adam_m, n * sizeof(float));
+    ckpt_add(&ck, "adam_v", adam_v, n * sizeof(float));
+    if (state) ckpt_add(&ck, "sync_state", states, state * (size_t)tr->ranks);
+    if (ckpt_write(&ck, path, err, sizeof err) != 0) fail = err;
+    ckpt_free(&ck);
+  }
+  free(states);
+  agree(tr->mpi, tr->rank, fail);
+}
+
+// Loads a checkpoint into the model, the optimizer state and the sync state; returns the step to
+// continue from. Every rank reads the file; all of it is checked against this run before use.
+static long long read_checkpoint(trainer *tr, const char *path, gpt2 *m, float *adam_m, float *adam_v,
+                                 grad_sync *gs, const cc_strategy *s) {
+  char err[1024] = "";
+  const char *fail = NULL;
+  ckpt ck;
+  ckpt_init(&ck);
+  checkpoint_meta meta;
+  gpt2_config c;
+  size_t n = gpt2_param_count(m), state = grad_sync_state_bytes(gs);
+  if (ckpt_read(&ck, path, err, sizeof err) != 0 || ckpt_get(&ck, "cctrain", &meta, sizeof meta, err, sizeof err) != 0 ||
+      ckpt_get(&ck, "config", &c, sizeof c, err, sizeof err) != 0) {
+    fail = err;
+  } else if (memcmp(&c, &tr->config, sizeof c) != 0) {
+    snprintf(err, sizeof err, "%s: the checkpoint's model shape differs from this run's flags", path);
+    fail = err;
+  } else if (meta.global_batch != tr->G || meta.seq_len != tr->T || meta.seed != (uint64_t)tr->o->seed) {
+    snprintf(err, sizeof err, "%s: written with --batch %d -T %d --seed %llu; this run has %d, %d, %llu", path,
+             meta.global_batch, meta.seq_len, (unsigned long long)meta.seed, tr->G, tr->T,
+             (unsigned long long)tr->o->seed);
+    fail = err;
+  } else if (strcmp(meta.strategy, s->name) != 0) {
+    snprintf(err, sizeof err, "%s: written with --sync %s, this run has %s", path, meta.strategy, s->name);
+    fail = err;
+  } else if (state && meta.ranks != tr->ranks) {
+    snprintf(err, sizeof err, "%s: holds compressor state of %d ranks, this run has %d", path, meta.ranks, tr->ranks);
+    fail = err;
+  } else if ((size_t)meta.sync_state_bytes != state) {
+    snprintf(err, sizeof err, "%s: sync state of %lld bytes per rank, this run needs %zu (different --bucket?)", path,
+             (long long)meta.sync_state_bytes, state);
+    fail = err;
+  } else if (ckpt_get(&ck, "params", gpt2_params(m), n * sizeof(float), err, sizeof err) != 0 ||
+             ckpt_get(&ck, "adam_m", adam_m, n * sizeof(float), err, sizeof err) != 0 ||
+             ckpt_get(&ck, "adam_v", adam_v, n * sizeof(float), err, sizeof err) != 0) {
+    fail = err;
+  } else if (state) {
+    const ckpt_section *sec = ckpt_find(&ck, "sync_state");
+    if (!sec || sec->bytes != state * (size_t)tr->ranks) {
+      snprintf(err, sizeof err, "%s: sync_state section missing or of the wrong size", path);
+      fail = err;
+    } else {
+      grad_sync_state_load(gs, (const char *)sec->data + state * (size_t)tr->rank);
+    }
+  }
+  ckpt_free(&ck);
+  agree(tr->mpi, tr->rank, fail);
+  if (meta.total_steps != tr->o->steps && tr->rank == 0)
+    cc_warn("--resume: the checkpoint's run had --steps %lld, this one %lld: the learning-rate schedule differs",
+            (long long)meta.total_steps, tr->o->steps);
+  return meta.step;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Training
+
+static double validation_loss(trainer *tr, gpt2 *m, int *inputs, int *targets) {
+  uint64_t nb = data_val_batches(&tr->val, tr->G, tr->T, (uint64_t)tr->o->val_batches);
+  double sum = 0;
+  for (uint64_t b = 0; b < nb; b++) {
+    data_batch(&tr->val, b, tr->G, tr->rank * tr->B, tr->B, tr->T, inputs, targets);
+    sum += gpt2_forward(m, inputs, targets, tr->B, tr->T);
+  }
+  double total;
+  CC_CHECK_MPI(MPI_Allreduce(&sum, &total, 1, MPI_DOUBLE, MPI_SUM, tr->mpi));
+  return total / ((double)nb * tr->ranks);
+}
+
+static const char csv_header[] =
+    "step,strategy,loss,val_loss,lr,grad_norm,tokens_per_s,step_ms,compute_ms,encode_ms,comm_ms,decode_ms,"
+    "optim_ms,wire_bytes,payload_bytes\n";
+
+static void print_table_header(void) {
+  printf("# %6s %8s %8s %9s %8s %10s %8s %8s %7s %7s %7s %7s %10s\n", "step", "loss", "val", "lr", "gnorm",
+         "tok/s", "step_ms", "compute", "encode", "comm", "decode", "optim", "wire_B");
+}
+
+static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path) {
+  const options *o = tr->o;
+  gpt2 *m = gpt2_create(&tr->config, tr->B, tr->T);
+  size_t n = gpt2_param_count(m);
+  float *params = gpt2_params(m), *grads = gpt2_grads(m);
+  if (tr->init_params) memcpy(params, tr->init_params, n * sizeof(float));
+  else gpt2_init_params(m, (uint64_t)o->seed);
+  // Identical start on every rank whatever each computed: rank 0's parameters win.
+  bcast_bytes(params, n * sizeof(float), 0, tr->mpi);
+  float *adam_m = cc_calloc(n, sizeof(float)), *adam_v = cc_calloc(n, sizeof(float));
+  size_t offsets[GPT2_NUM_PARAM_TENSORS], sizes[GPT2_NUM_PARAM_TENSORS];
+  gpt2_param_offsets(&tr->config, offsets);
+  gpt2_param_sizes(&tr->config, sizes);
+
+  grad_sync gs;
+  grad_sync_init(&gs, tr->comm, s, n, o->bucket, cc_hash64((uint64_t)o->seed, 0x9ad5));
+  long long start = 0;
+  if (o->resume) start = read_checkpoint(tr, o->resume, m, adam_m, adam_v, &gs, s);
+  long long end = o->stop_at ? o->stop_at : o->steps;
+  if (start >= end) cc_input_error("--resume: the checkpoint is at step %lld, nothing left before step %lld", start, end);
+
+  // Outputs open only after every input was checked: bad input overwrites nothing.
+  cc_afile csv = {0};
+  if (tr->rank == 0 && csv_path) {
+    if (cc_afile_open(&csv, csv_path) != 0) CC_FATAL("cannot write %s.partial", csv_path);
+    fputs(csv_header, csv.f);
+  }
+  int *inputs = cc_malloc((size_t)tr->B * tr->T * sizeof(int)), *targets = cc_malloc((size_t)tr->B * tr->T * sizeof(int));
+  long long log_every = o->log_every ? o->log_every : (end - start + 19) / 20;
+  if (tr->rank == 0) {
+    printf("# strategy %s: %d ranks x %d sequences x %d tokens, %zu parameters in %d bucket(s) of %zu\n", s->name,
+           tr->ranks, tr->B, tr->T, n, gs.nbuckets, gs.bucket_elems);
+    print_table_header();
+    fflush(stdout);
+  }
+  cc_progress bar;
+  cc_progress_start(&bar, (uint64_t)(end - start), tr->rank == 0 && !o->no_progress);
+
+  run_summary sum = {0};
+  double tail_loss = 0;
+  long long tail_steps = 0, tail_from = end - (end - start + 9) / 10;
+  double min_lr = o->lr * o->min_lr_frac;
+  for (long long step = start; step < end; step++) {
+    double t_step = cc_now_us();
+    double lr = lr_cosine(step, o->warmup, o->steps, o->lr, min_lr);
+
+    double t0 = cc_now_us();
+    data_batch(&tr->train, (uint64_t)step, tr->G, tr->rank * tr->B, tr->B, tr->T, inputs, targets);
+    gpt2_zero_grads(m);
+    double my_loss = gpt2_forward(m, inputs, targets, tr->B, tr->T);
+    gpt2_backward(m);
+    double compute_us = cc_now_us() - t0;
+
+    sync_timing st;
+    grad_sync_run(&gs, grads, &st);
+
+    t0 = cc_now_us();
+    double norm = grad_norm(grads, n);
+    clip_grad_norm(grads, n, norm, o->clip);
+    adamw_params hp = {.beta1 = o->beta1, .beta2 = o->beta2, .eps = o->eps, .weight_decay = o->weight_decay};
+    for (int t = 0; t < GPT2_NUM_PARAM_TENSORS; t++)
+      adamw_update(params + offsets[t], grads + offsets[t], adam_m + offsets[t], adam_v + offsets[t], sizes[t],
+                   step + 1, lr, &hp, tensor_decays(t));
+    double optim_us = cc_now_us() - t0;
+    double step_us = cc_now_us() - t_step;
+
+    // The global batch's loss: the mean of the ranks' means (equal batch sizes).
+    double loss;
+    CC_CHECK_MPI(MPI_Allreduce(&my_loss, &loss, 1, MPI_DOUBLE, MPI_SUM, tr->mpi));
+    loss /= tr->ranks;
+    if (!isfinite(loss)) CC_FATAL("step %lld: loss is %g with --sync %s; lower --lr or check the data", step, loss, s->name);
+
+    bool last = step == end - 1;
+    double val = NAN;
+    if ((step + 1) % o->val_every == 0 || last) val = validation_loss(tr, m, inputs, targets);
+    if ((step + 1) % o->check_every == 0 || last) check_ranks_agree(tr, params, n, step);
+    if (o->checkpoint && ((o->checkpoint_every && (step + 1) % o->checkpoint_every == 0) || last))
+      write_checkpoint(tr, o->checkpoint, m, adam_m, adam_v, &gs, step + 1, s);
+
+    double tokens_per_s = (double)tr->G * tr->T / (step_us * 1e-6);
+    sum.steps++;
+    sum.step_ms += step_us / 1e3;
+    sum.compute_ms += compute_us / 1e3;
+    sum.encode_ms += st.encode_us / 1e3;
+    sum.comm_ms += st.comm_us / 1e3;
+    sum.decode_ms += st.decode_us / 1e3;
+    sum.optim_ms += optim_us / 1e3;
+    sum.wire_bytes += (double)st.wire_bytes;
+    sum.payload_bytes += (double)st.payload_bytes;
+    if (step >= tail_from) tail_loss += loss, tail_steps++;
+    if (last) sum.final_val_loss = val;
+
+    if (tr->rank == 0) {
+      if (csv.f) {
+        fprintf(csv.f, "%lld,%s,%.6f,", step, s->name, loss);
+        if (isnan(val)) fputs(",", csv.f);
+        else fprintf(csv.f, "%.6f,", val);
+        fprintf(csv.f, "%.6g,%.6g,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%llu\n", lr, norm, tokens_per_s,
+                step_us / 1e3, compute_us / 1e3, st.encode_us / 1e3, st.comm_us / 1e3, st.decode_us / 1e3,
+                optim_us / 1e3, (unsigned long long)st.wire_bytes, (unsigned long long)st.payload_bytes);
+        fflush(csv.f);  // a crash keeps every finished row
+      }
+      if ((step - start) % log_every == 0 || last || !isnan(val)) {
+        cc_progress_clear(&bar);
+        char vtext[16] = "-";
+        if (!isnan(val)) snprintf(vtext, sizeof vtext, "%.4f", val);
+        printf("  %6lld %8.4f %8s %9.2e %8.3f %10.0f %8.1f %8.1f %7.2f %7.2f %7.2f %7.2f %10llu\n", step, loss,
+               vtext, lr, norm, tokens_per_s, step_us / 1e3, compute_us / 1e3, st.encode_us / 1e3,
+               st.comm_us / 1e3, st.decode_us / 1e3, optim_us / 1e3, (unsigned long long)st.wire_bytes);
+        fflush(stdout);
+      }
+      char label[160];
+      snprintf(label, sizeof label, "%s loss %.3f", s->name, loss);
+      cc_progress_update(&bar, (uint64_t)(step - start + 1), label);
+    }
+  }
+  cc_progress_finish(&bar);
+  if (csv.f && cc_afile_commit(&csv) != 0) CC_FATAL("cannot finish %s", csv_path);
+
+  if (o->save_model) {
+    char err[1024];
+    const char *fail = NULL;
+    if (tr->rank == 0 && gpt2_model_file_write(o->save_model, &tr->config, params, err, sizeof err) != 0) fail = err;
+    agree(tr->mpi, tr->rank, fail);
+  }
+
+  sum.final_loss = tail_loss / (double)(tail_steps ? tail_steps : 1);
+  double k = (double)sum.steps;
+  sum.step_ms /= k, sum.compute_ms /= k, sum.encode_ms /= k, sum.comm_ms /= k, sum.decode_ms /= k;
+  sum.optim_ms /= k, sum.wire_bytes /= k, sum.payload_bytes /= k;
+  free(inputs), free(targets), free(adam_m), free(adam_v);
+  grad_sync_free(&gs);
+  gpt2_free(m);
+  return sum;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Comparison: one run per strategy, then a summary
+
+// "ring+topk:0.01,approx+ef" -> "ring+topk_0.01_approx+ef": a file name without ':', '/' or ','.
+static void file_safe(char *dst, size_t len, const char *name) {
+  size_t i = 0;
+  for (; name[i] && i + 1 < len; i++) {
+    char ch = name[i];
+    dst[i] = (ch == ':' || ch == '/' || ch == ',') ? '_' : ch;
+  }
+  dst[i] = '\0';
+}
+
+static void write_sidecar(trainer *tr, const char *csv_path) {
+  if (tr->rank != 0) return;
+  cc_meta meta;
+  cc_meta_init(&meta);
+  cc_meta_standard(&meta, "cctrain", tr->argc, tr->argv);
+  cc_meta_int(&meta, "ranks", tr->ranks);
+  cc_meta_str(&meta, "data", tr->train.name);
+  if (!isnan(tr->train.loss_floor)) cc_meta_num(&meta, "loss_floor", tr->train.loss_floor);
+  cc_meta_int(&meta, "layers", tr->config.num_layers);
+  cc_meta_int(&meta, "heads", tr->config.num_heads);
+  cc_meta_int(&meta, "channels", tr->config.channels);
+  cc_meta_int(&meta, "seq_len", tr->T);
+  cc_meta_int(&meta, "vocab", tr->config.vocab_size);
+  cc_meta_int(&meta, "global_batch", tr->G);
+  cc_meta_int(&meta, "steps", tr->o->steps);
+  cc_meta_num(&meta, "lr", tr->o->lr);
+  cc_meta_int(&meta, "seed", tr->o->seed);
+  cc_meta_int(&meta, "parameters", (long long)gpt2_num_params(&tr->config));
+  char path[4096];
+  snprintf(path, sizeof path, "%s.meta.json", csv_path);
+  if (cc_meta_write(&meta, path) != 0) cc_warn("cannot write %s", path);
+  cc_meta_free(&meta);
+}
+
+static void compare(trainer *tr) {
+  const options *o = tr->o;
+  run_summary runs[MAX_COMPARE];
+  int reference = -1;  // the first uncompressed strategy: the loss gaps are measured against it
+  for (int i = 0; i < o->nstrategies; i++)
+    if (!o->strategies[i].compressed && reference < 0) reference = i;
+  for (int i = 0; i < o->nstrategies; i++) {
+    char name[128], path[4096];
+    file_safe(name, sizeof name, o->strategies[i].name);
+    snprintf(path, sizeof path, "%s/train_%s.csv", o->out_dir, name);
+    if (tr->rank == 0) printf("# [%d/%d] %s -> %s\n", i + 1, o->nstrategies, o->strategies[i].name, path);
+    runs[i] = train(tr, &o->strategies[i], path);
+    write_sidecar(tr, path);
+  }
+  if (tr->rank != 0) return;
+
+  char path[4096];
+  snprintf(path, sizeof path, "%s/summary.csv", o->out_dir);
+  cc_afile f;
+  if (cc_afile_open(&f, path) != 0) CC_FATAL("cannot write %s.partial", path);
+  fputs("strategy,steps,final_loss,final_val_loss,val_loss_gap,loss_floor,step_ms,compute_ms,encode_ms,comm_ms,"
+        "decode_ms,optim_ms,wire_bytes_per_step,payload_bytes_per_step,payload_ratio\n", f.f);
+  printf("# summary: loss gap = final validation loss - %s's; payload ratio = f32 bytes / compressed bytes\n",
+         reference >= 0 ? o->strategies[reference].name : "(no uncompressed strategy in the list)");
+  printf("# %-28s %9s %9s %8s %9s %9s %9s %8s\n", "strategy", "loss", "val_loss", "gap", "step_ms", "comm_ms",
+         "wire_MB", "ratio");
+  double f32_bytes = 4.0 * (double)gpt2_num_params(&tr->config);
+  for (int i = 0; i < o->nstrategies; i++) {
+    const run_summary *r = &runs[i];
+    double gap = reference >= 0 ? r->final_val_loss - runs[reference].final_val_loss : NAN;
+    double ratio = r->payload_bytes > 0 ? f32_bytes / r->payload_bytes : NAN;
+    fprintf(f.f, "%s,%lld,%.6f,%.6f,", o->strategies[i].name, r->steps, r->final_loss, r->final_val_loss);
+    if (isnan(gap)) fputs(",", f.f);
+    else fprintf(f.f, "%.6f,", gap);
+    if (isnan(tr->train.loss_floor)) fputs(",", f.f);
+    else fprintf(f.f, "%.6f,", tr->train.loss_floor);
+    fprintf(f.f, "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%.2f\n", r->step_ms, r->compute_ms, r->encode_ms,
+            r->comm_ms, r->decode_ms, r->optim_ms, r->wire_bytes, r->payload_bytes, ratio);
+    char gtext[16] = "-";
+    if (!isnan(gap)) snprintf(gtext, sizeof gtext, "%+.4f", gap);
+    printf("  %-28s %9.4f %9.4f %8s %9.1f %9.2f %9.3f %8.1f\n", o->strategies[i].name, r->final_loss,
+           r->final_val_loss, gtext, r->step_ms, r->comm_ms, r->wire_bytes / 1e6, ratio);
+  }
+  if (!isnan(tr->train.loss_floor)) printf("# loss floor of the source: %.4f nats\n", tr->train.loss_floor);
+  if (cc_afile_commit(&f) != 0) CC_FATAL("cannot finish %s", path);
+  write_sidecar(tr, path);
+  printf("# wrote %s\n", path);
+}
+
+int main(int argc, char **argv) {
+  MPI_Init(&argc, &argv);
+  cc_set_progname("cctrain");
+  cc_mpi_install_error_hooks();
+
+  cc_transport *t = cc_transport_mpi_create(MPI_COMM_WORLD);
+  options o;
+  parse_options(&o, argc, argv, t->rank);
+  trainer tr = {.o = &o, .rank = t->rank, .ranks = t->size, .mpi = cc_transport_mpi_comm(t), .argc = argc,
+                .argv = argv};
+  if (o.ranks_per_node && tr.ranks % o.ranks_per_node != 0)
+    cc_input_error("--ranks-per-node: %lld does not divide %d ranks", o.ranks_per_node, tr.ranks);
+  tr.comm = cc_comm_create(t, &cc_host_memops, (int)o.ranks_per_node);
+  for (int i = 0; i < o.nstrategies; i++)
+    if (o.strategies[i].algo == CC_ALGO_HIER && !tr.comm->uniform_nodes)
+      cc_input_error("%s: %s needs the same number of ranks on every node; use --ranks-per-node",
+                     o.compare ? "--compare" : "-s/--sync", o.strategies[i].name);
+  if (o.out_dir && tr.rank == 0 && access(o.out_dir, W_OK) != 0)
+    cc_input_error("--out-dir: '%s' is not a writable directory", o.out_dir);
+  setup_data_and_model(&tr);
+
+  if (tr.rank == 0) {
+    char floor[64] = "";
+    if (!isnan(tr.train.loss_floor)) snprintf(floor, sizeof floor, ", loss floor %.4f nats", tr.train.loss_floor);
+    printf("# cctrain %s (%s): GPT-2 L=%d H=%d C=%d T=%d V=%d (padded %d), %zu parameters, %.3g FLOP/token\n",
+           cc_version(), cc_commit(), tr.config.num_layers, tr.config.num_heads, tr.config.channels, tr.T,
+           tr.config.vocab_size, tr.config.padded_vocab_size, gpt2_num_params(&tr.config),
+           gpt2_flops_per_token(&tr.config, tr.T));
+    printf("# data %s: %zu training tokens, %zu validation%s\n", tr.train.name, tr.train.count, tr.val.count, floor);
+    fflush(stdout);
+  }
+  if (o.compare) {
+    compare(&tr);
+  } else {
+    run_summary r = train(&tr, &o.strategies[0], o.csv);
+    if (o.csv) write_sidecar(&tr, o.csv);
+    if (tr.rank == 0)
+      printf("# done: %lld steps, final loss %.4f, validation %.4f, %.1f ms/step (compute %.1f, sync %.1f)\n",
+             r.steps, r.final_loss, r.final_val_loss, r.step_ms, r.compute_ms, r.encode_ms + r.comm_ms + r.decode_ms);
+  }
+  token_stream_free(&tr.train);
+  token_stream_free(&tr.val);
+  free(tr.init_params);
+  cc_comm_destroy(tr.comm);
+  t->destroy(t);
+  MPI_Finalize();
+  return 0;
+}

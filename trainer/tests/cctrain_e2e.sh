@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# cctrain end to end, one property per mode:
+#   cctrain_e2e.sh MPIEXEC CCTRAIN CMP_MODELS MODE
+#   dp        P ranks with global batch G end with the parameters 1 rank with batch G ends with
+#   resume    10 steps == 5 steps, checkpoint, resume for 5 (bit-identical), with and without compression
+#   converge  the Markov source's loss falls to within 0.1 nats of its exact floor
+#   bad_input every bad input: non-zero exit, one line naming the flag or file, nothing overwritten
+set -uo pipefail
+mpiexec=$1 cctrain=$2 cmp_models=$3 mode=$4
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+failures=0
+fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
+run() {  # run NP ARGS...: cctrain on NP ranks, output in $tmp/log
+  local np=$1
+  shift
+  "$mpiexec" -q -np "$np" --bind-to none "$cctrain" --no-progress "$@" > "$tmp/log" 2>&1
+}
+tiny=(-L 2 -C 32 --heads 2 -T 16 --markov-vocab 16 --warmup 1)
+
+case "$mode" in
+dp)
+  run 1 "${tiny[@]}" -b 12 --steps 5 --save-model "$tmp/p1.bin" || { cat "$tmp/log"; fail "1 rank"; }
+  for spec in "4 ring" "4 rabenseifner" "3 rd" "3 tree" "2 mpi" "4 hier:ring/ring"; do
+    set -- $spec
+    extra=()
+    [ "$2" = "hier:ring/ring" ] && extra=(--ranks-per-node 2)
+    if ! run "$1" "${tiny[@]}" -b 12 --steps 5 --sync "$2" "${extra[@]}" --save-model "$tmp/p$1.bin"; then
+      cat "$tmp/log"; fail "$2 on $1 ranks did not run"; continue
+    fi
+    # f32 rounding: the ranks' partial sums add in another order than one rank's single sum.
+    if "$cmp_models" "$tmp/p1.bin" "$tmp/p$1.bin" 5e-6; then echo "ok   $2 on $1 ranks == 1 rank"
+    else fail "$2 on $1 ranks differs from 1 rank"; fi
+  done
+  ;;
+resume)
+  for spec in "1 ring" "2 ring+topk:0.1+ef" "2 rabenseifner+powersgd:2+ef" "2 ring+int8"; do
+    set -- $spec
+    args=("${tiny[@]}" -b 8 --steps 10 --sync "$2")
+    run "$1" "${args[@]}" --save-model "$tmp/whole.bin" || { cat "$tmp/log"; fail "$2: 10 steps"; continue; }
+    run "$1" "${args[@]}" --stop-at 5 --checkpoint "$tmp/run.ckpt" || { cat "$tmp/log"; fail "$2: 5 steps"; continue; }
+    run "$1" "${args[@]}" --resume "$tmp/run.ckpt" --checkpoint "$tmp/run.ckpt" --save-model "$tmp/resumed.bin" \
+      || { cat "$tmp/log"; fail "$2: resume"; continue; }
+    if "$cmp_models" "$tmp/whole.bin" "$tmp/resumed.bin" 0; then echo "ok   $2: 5 + resumed 5 == 10 steps, bit for bit"
+    else fail "$2: resumed run differs"; fi
+  done
+  ;;
+converge)
+  run 1 -L 2 -C 64 --heads 4 -T 32 -b 16 --markov-vocab 16 --markov-order 2 --lr 1e-2 --warmup 20 --steps 1000 \
+    --val-every 1000 --val-batches 32 || { cat "$tmp/log"; fail "training run"; }
+  floor=$(sed -n 's/.*loss floor \([0-9.]*\) nats.*/\1/p' "$tmp/log")
+  val=$(sed -n 's/^# done: .* validation \([0-9.]*\),.*/\1/p' "$tmp/log")
+  first=$(awk '$1 == "0" { print $2 }' "$tmp/log")
+  echo "loss at step 0 $first, final validation loss $val, floor $floor"
+  if [ -z "$floor" ] || [ -z "$val" ]; then fail "no floor or validation loss in the log"; cat "$tmp/log"
+  elif awk -v v="$val" -v f="$floor" 'BEGIN { exit !(v - f < 0.1 && v - f > -0.05) }'; then echo "ok   within 0.1 nats of the floor"
+  else fail "validation loss $val is not within 0.1 nats of the floor $floor"; fi
+  ;;
+bad_input)
+  # expect NP TEXT ARGS...: fails with one line containing TEXT; the CSV that was there is untouched.
+  expect() {
+    local np=$1 want=$2
+    shift 2
+    echo "keep me" > "$tmp/out.csv"
+    "$mpiexec" -q -np "$np" --bind-to none "$cctrain" --no-progress "${tiny[@]}" --steps 3 -b 4 --csv "$tmp/out.csv" \
+      "$@" > "$tmp/stdout" 2> "$tmp/stderr"
+    local rc=$? lines
+    lines=$(grep -c . "$tmp/stderr")
+    if [ "$rc" -eq 0 ]; then fail "($*): exit status 0"
+    elif [ "$lines" -ne 1 ] || ! grep -qF -- "$want" "$tmp/stderr"; then
+      fail "($*): expected one line naming '$want', got:"; cat "$tmp/stderr"
+    elif [ "$(cat "$tmp/out.csv")" != "keep me" ] || ls "$tmp"/out.csv.partial >/dev/null 2>&1; then
+      fail "($*): the CSV was touched"
+    else echo "ok   ($*): $(cat "$tmp/stderr")"; fi
+  }
+  printf 'hello world, this is a small text file for the trainer\n%.0s' $(seq 20) > "$tmp/text.txt"
+  printf 'XXXX' > "$tmp/bad.bin"; head -c 2000 /dev/zero >> "$tmp/bad.bin"
+  run 1 "${tiny[@]}" -b 4 --steps 4 --checkpoint "$tmp/good.ckpt" || fail "checkpoint for the truncation case"
+  head -c 1000 "$tmp/good.ckpt" > "$tmp/short.ckpt"
+  expect 1 "missing.txt" --data "$tmp/missing.txt"
+  expect 2 "missing.txt" --data "$tmp/missing.txt"
+  expect 1 "bad.bin" --data "$tmp/bad.bin"
+  expect 1 "short.ckpt" --resume "$tmp/short.ckpt" --steps 8
+  expect 2 "-b/--batch" -b 5
+  expect 1 "-s/--sync" --sync ring+foo
+  expect 1 "-s/--sync" --sync warp
+  expect 1 "-s/--sync" --sync ring+topk:1.5
+  expect 1 "-s/--sync" --sync nccl
+  expect 1 "--compare" --compare ring,ring+int8
+  expect 1 "nonexistent.bin" --init "$tmp/nonexistent.bin"
+  expect 1 "model shape" --heads 3
+  expect 1 "--stop-at" --stop-at 9
+  expect 1 "-T/--seq-len" -T 0
+  expect 1 "text.txt" --data "$tmp/text.txt" -T 2000
+  ;;
+*) echo "cctrain_e2e.sh: unknown mode '$mode'"; exit 2 ;;
+esac
+[ "$failures" -eq 0 ] && echo "cctrain_e2e $mode: all passed" || { echo "cctrain_e2e $mode: $failures failure(s)"; exit 1; }
