@@ -25,7 +25,13 @@ static size_t padded_words(size_t bytes) { return (bytes + sizeof(float) - 1) / 
 
 void cc_compress_state_init(cc_compress_state *st, const cc_strategy *s, size_t count, uint64_t seed, int rank,
                             int ranks) {
+  cc_compress_state_init_matrix(st, s, count, 0, seed, rank, ranks);
+}
+
+void cc_compress_state_init_matrix(cc_compress_state *st, const cc_strategy *s, size_t count, size_t cols,
+                                   uint64_t seed, int rank, int ranks) {
   memset(st, 0, sizeof *st);
+  if (cols && count % cols != 0) CC_FATAL("%zu elements are not a matrix of %zu columns", count, cols);
   if (!s->compressed) CC_FATAL("strategy %s has no compressor", s->name);
   st->z = s->compressor;
   st->base = *s;
@@ -39,7 +45,8 @@ void cc_compress_state_init(cc_compress_state *st, const cc_strategy *s, size_t 
 
   size_t payload_bytes = cc_compressed_bytes(&st->z, count);
   if (st->z.kind == CC_COMP_POWERSGD) {
-    matrix_shape(count, &st->rows, &st->cols);
+    if (cols) st->rows = count / cols, st->cols = cols;
+    else matrix_shape(count, &st->rows, &st->cols);
     cc_powersgd_init(&st->psgd, st->rows, st->cols, st->z.rank, seed);
     st->matrix = cc_calloc(st->rows * st->cols, sizeof(float));
     payload_bytes = 0;

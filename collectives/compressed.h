@@ -41,6 +41,10 @@ typedef struct {
 // `seed` must be the same on every rank; `rank` makes the per-rank stream differ.
 void cc_compress_state_init(cc_compress_state *st, const cc_strategy *s, size_t count, uint64_t seed, int rank,
                             int ranks);
+// The same for a tensor with a 2-D shape (count = rows x cols): PowerSGD factors that matrix instead of
+// a near-square view of the vector. cols 0: no shape.
+void cc_compress_state_init_matrix(cc_compress_state *st, const cc_strategy *s, size_t count, size_t cols,
+                                   uint64_t seed, int rank, int ranks);
 void cc_compress_state_free(cc_compress_state *st);
 
 // recv = sum (or average) over ranks of the compressed send vectors. send and recv hold count f32 and

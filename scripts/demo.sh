@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The main job: build, sweep the allreduce strategies against MPI_Allreduce, calibrate the cost model on
-# the sweep and predict the same strategies (here and on a published-figure H100 cluster profile).
+# the sweep and predict the same strategies (here and on a published-figure H100 cluster profile), then
+# train a small GPT-2 on the Markov source once per gradient compressor and compare.
 #
 #   scripts/demo.sh [--quick] [--np N] [--out DIR]
 #
@@ -54,4 +55,14 @@ if [ -f profiles/h100-ib-cluster.profile ]; then
   build/bin/ccsim step -p profiles/h100-ib-cluster.profile -s ring,hier:ring/ring,nccl --params 124e6 \
     --grad-dtype bf16 --compute-ms 140 --ranks 8..4096 | tee "$out/step_h100_cluster.txt"
 fi
+# Compression in a real training run: same model, seed and data, one run per strategy.
+steps=400
+if [ "$quick" -eq 1 ]; then steps=40; fi
+echo "demo: GPT-2 on the Markov source, $np ranks, $steps steps per strategy -> $out/compare"
+mkdir -p "$out/compare"
+mpirun -q -np "$np" --bind-to none build/bin/cctrain --no-progress -L 2 -C 64 --heads 4 -T 32 -b $((4 * np)) \
+  --markov-vocab 16 --lr 1e-2 --warmup 20 --steps "$steps" --val-every 100 --val-batches 16 \
+  --compare ring,ring+int8,ring+topk:0.01+ef,ring+topk:0.01,ring+powersgd:4+ef --out-dir "$out/compare" \
+  | grep -E '^#|^  [a-z]' | tee "$out/compare.txt"
 echo "demo: done. Measured: $out/allreduce_np${np}.{txt,csv}  predicted: $out/predicted_*.csv  profile: $out/host.profile"
+echo "      training comparison: $out/compare/summary.csv (one train_<strategy>.csv per strategy)"

@@ -171,7 +171,7 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"log-every", 0, CC_OPT_INT, &o->log_every, "N", "table row every N steps (0: about 20 rows)", 0, 1LL << 40},
       {"check-every", 0, CC_OPT_INT, &o->check_every, "N", "compare the ranks' parameter hashes every N steps", 1, 1LL << 40},
       {"csv", 'o', CC_OPT_STRING, &o->csv, "FILE", "per-step rows as CSV", 0, 0},
-      {"out-dir", 0, CC_OPT_STRING, &o->out_dir, "DIR", "--compare: one CSV per strategy and summary.{csv,txt}", 0, 0},
+      {"out-dir", 0, CC_OPT_STRING, &o->out_dir, "DIR", "--compare: one CSV per strategy and summary.csv", 0, 0},
       {"checkpoint", 0, CC_OPT_STRING, &o->checkpoint, "FILE", "write a checkpoint here (atomically)", 0, 0},
       {"checkpoint-every", 0, CC_OPT_INT, &o->checkpoint_every, "N", "checkpoint every N steps (0: at the end only)", 0, 1LL << 40},
       {"resume", 0, CC_OPT_STRING, &o->resume, "FILE", "continue a run from its checkpoint (same flags)", 0, 0},
@@ -476,8 +476,21 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   gpt2_param_offsets(&tr->config, offsets);
   gpt2_param_sizes(&tr->config, sizes);
 
+  // The weight matrices, one per layer, for shape-aware compressors (PowerSGD): (out, in) as stored.
+  int L = tr->config.num_layers, C = tr->config.channels;
+  grad_matrix *mats = cc_malloc((size_t)(2 + 4 * L) * sizeof *mats);
+  int nmats = 0;
+  mats[nmats++] = (grad_matrix){offsets[GPT2_WTE], (size_t)tr->config.padded_vocab_size, (size_t)C};
+  mats[nmats++] = (grad_matrix){offsets[GPT2_WPE], (size_t)tr->config.max_seq_len, (size_t)C};
+  const int weight[4] = {GPT2_QKVW, GPT2_ATTPROJW, GPT2_FCW, GPT2_FCPROJW};
+  for (int w = 0; w < 4; w++) {
+    size_t per_layer = sizes[weight[w]] / (size_t)L, cols = weight[w] == GPT2_FCPROJW ? 4 * (size_t)C : (size_t)C;
+    for (int l = 0; l < L; l++)
+      mats[nmats++] = (grad_matrix){offsets[weight[w]] + (size_t)l * per_layer, per_layer / cols, cols};
+  }
   grad_sync gs;
-  grad_sync_init(&gs, tr->comm, s, n, o->bucket, cc_hash64((uint64_t)o->seed, 0x9ad5));
+  grad_sync_init(&gs, tr->comm, s, n, o->bucket, mats, nmats, cc_hash64((uint64_t)o->seed, 0x9ad5));
+  free(mats);
   long long start = 0;
   if (o->resume) start = read_checkpoint(tr, o->resume, m, adam_m, adam_v, &gs, s);
   long long end = o->stop_at ? o->stop_at : o->steps;
@@ -492,8 +505,8 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   int *inputs = cc_malloc((size_t)tr->B * tr->T * sizeof(int)), *targets = cc_malloc((size_t)tr->B * tr->T * sizeof(int));
   long long log_every = o->log_every ? o->log_every : (end - start + 19) / 20;
   if (tr->rank == 0) {
-    printf("# strategy %s: %d ranks x %d sequences x %d tokens, %zu parameters in %d bucket(s) of %zu\n", s->name,
-           tr->ranks, tr->B, tr->T, n, gs.nbuckets, gs.bucket_elems);
+    printf("# strategy %s: %d ranks x %d sequences x %d tokens, %zu parameters in %d collective(s) per step\n",
+           s->name, tr->ranks, tr->B, tr->T, n, gs.nunits);
     print_table_header();
     fflush(stdout);
   }
