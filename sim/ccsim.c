@@ -154,13 +154,13 @@ static void parse_or_exit(const cc_cli *cli, int argc, char **argv) {
 // --- error summaries (calibrate and validate) -----------------------------------------------------
 
 static void print_error_table(const cc_check *checks, size_t n, double min_bytes) {
-  char strategies[MAX_LIST][64];
+  char strategies[MAX_LIST][sizeof((cc_strategy){0}.name)];
   int ns = 0;
   for (size_t i = 0; i < n; i++) {
     const char *name = checks[i].obs.strategy.name;
     bool seen = false;
     for (int k = 0; k < ns; k++) seen |= strcmp(strategies[k], name) == 0;
-    if (!seen && ns < MAX_LIST) snprintf(strategies[ns++], 64, "%s", name);
+    if (!seen && ns < MAX_LIST) snprintf(strategies[ns++], sizeof strategies[0], "%s", name);
   }
   char minb[32];
   cc_format_size((uint64_t)min_bytes, minb, sizeof minb);
@@ -258,8 +258,9 @@ static int cmd_calibrate(int argc, char **argv) {
   char files_joined[1024] = "";
   for (int i = 0; i < nfiles; i++)
     snprintf(files_joined + strlen(files_joined), sizeof files_joined - strlen(files_joined), "%s%s", i ? ", " : "", files[i]);
-  snprintf(prof.source, sizeof prof.source, "ccsim calibrate (%s) from %s: %zu rows, rms relative error %.1f%%",
-           cc_commit(), files_joined, rep.rows_fit, 100 * rep.rms_rel_error);
+  int len = snprintf(prof.source, sizeof prof.source, "ccsim calibrate (%s) from %s: %zu rows, rms relative error %.1f%%",
+                     cc_commit(), files_joined, rep.rows_fit, 100 * rep.rms_rel_error);
+  if (len >= (int)sizeof prof.source) memcpy(prof.source + sizeof prof.source - 4, "...", 4);  // many files
   if (cc_profile_write(&prof, out, "Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.") != 0)
     cc_input_error("-o/--output: cannot write '%s': %s", out, strerror(errno));
 
