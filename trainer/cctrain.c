@@ -192,14 +192,8 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       .opts = opts,
       .nopts = (int)(sizeof opts / sizeof opts[0]),
   };
+  cc_mpi_cli_parse(&cli, argc, argv, rank);
   char err[512];
-  cc_cli_result r = cc_cli_parse(&cli, argc, argv, NULL, NULL, err, sizeof err);
-  if (r == CC_CLI_HELP) {
-    if (rank == 0) cc_cli_print_help(&cli, stdout);
-    MPI_Finalize();
-    exit(0);
-  }
-  if (r != CC_CLI_OK) cc_input_error("%s", err);
 
   const char *list = o->compare ? o->compare : o->sync;
   const char *flag = o->compare ? "--compare" : "-s/--sync";

@@ -105,3 +105,14 @@ static inline void remove_test_dir(const char *dir) {
   closedir(d);
   rmdir(dir);
 }
+
+// Writes n bytes to path (a test fixture); exits the test on failure.
+static inline void write_test_file(const char *path, const void *data, size_t n) {
+  FILE *f = fopen(path, "wb");
+  if (!f) {
+    perror(path);
+    exit(1);
+  }
+  if (n) fwrite(data, 1, n, f);
+  fclose(f);
+}

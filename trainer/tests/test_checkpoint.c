@@ -30,15 +30,6 @@ static unsigned char *read_bytes(const char *path, size_t *size) {
   return data;
 }
 
-static void write_bytes(const char *path, const void *data, size_t n) {
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    perror(path);
-    exit(1);
-  }
-  if (n) fwrite(data, 1, n, f);
-  fclose(f);
-}
 
 static int starts_with(const char *s, const char *prefix) { return strncmp(s, prefix, strlen(prefix)) == 0; }
 
@@ -96,34 +87,34 @@ static void test_model_file(void) {
   int32_t v;
   v = 20240520;  // a token shard's magic
   memcpy(copy, &v, 4);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_model_error(bad, "magic 20240520 at byte 0");
   memcpy(copy, raw, size);
   v = 5;
   memcpy(copy + 4, &v, 4);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_model_error(bad, "version 5");
   expect_model_error(bad, "bf16");
   v = 1;
   memcpy(copy + 4, &v, 4);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_model_error(bad, "version 1");
   memcpy(copy, raw, size);
-  write_bytes(bad, copy, size - 4);
+  write_test_file(bad, copy, size - 4);
   expect_model_error(bad, "truncated");
   memset(copy + size, 0, 4);
-  write_bytes(bad, copy, size + 4);
+  write_test_file(bad, copy, size + 4);
   expect_model_error(bad, "extra bytes");
-  write_bytes(bad, copy, 1000);
+  write_test_file(bad, copy, 1000);
   expect_model_error(bad, "shorter than the 1024-byte");
   v = 5;  // 48 channels, 5 heads
   memcpy(copy + 20, &v, 4);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_model_error(bad, "heads");
   memcpy(copy, raw, size);
   v = -7;  // maxT
   memcpy(copy + 8, &v, 4);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_model_error(bad, "context length");
   char *missing = path_in_dir("no_such_model.bin");
   expect_model_error(missing, "No such file");
@@ -233,10 +224,10 @@ static void test_checkpoint_damage(const char *path) {
   // Truncated anywhere, on a word boundary or not.
   const size_t cuts[] = {0, 7, 16, 23, 24, 100, size / 2, size - 16, size - 9, size - 8, size - 1};
   for (size_t i = 0; i < sizeof cuts / sizeof cuts[0]; i++) {
-    write_bytes(bad, raw, cuts[i]);
+    write_test_file(bad, raw, cuts[i]);
     expect_ckpt_error(bad, ":");
   }
-  write_bytes(bad, raw, size - 8);
+  write_test_file(bad, raw, size - 8);
   expect_ckpt_error(bad, "checksum mismatch");
 
   // A flipped bit in any byte is caught (bit i mod 8 of byte i, so every bit position is tried).
@@ -245,7 +236,7 @@ static void test_checkpoint_damage(const char *path) {
   for (size_t i = 0; i < size; i++) {
     memcpy(copy, raw, size);
     copy[i] ^= (unsigned char)(1u << (i % 8));
-    write_bytes(bad, copy, size);
+    write_test_file(bad, copy, size);
     ckpt ck;
     char err[512] = "";
     if (ckpt_read(&ck, bad, err, sizeof err) == 0)
@@ -261,7 +252,7 @@ static void test_checkpoint_damage(const char *path) {
   copy[8] = 2;  // version 2
   uint64_t sum = ckpt_checksum(copy, size - 8);
   memcpy(copy + size - 8, &sum, 8);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_ckpt_error(bad, "version 2 (at byte 8)");
 
   memcpy(copy, raw, size);
@@ -269,7 +260,7 @@ static void test_checkpoint_damage(const char *path) {
   memcpy(copy + 12, &count, 4);
   sum = ckpt_checksum(copy, size - 8);
   memcpy(copy + size - 8, &sum, 8);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_ckpt_error(bad, "section count 1000000 (at byte 12)");
 
   memcpy(copy, raw, size);
@@ -277,7 +268,7 @@ static void test_checkpoint_damage(const char *path) {
   memcpy(copy + 16 + 64, &huge, 8);
   sum = ckpt_checksum(copy, size - 8);
   memcpy(copy + size - 8, &sum, 8);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_ckpt_error(bad, "section 'params' (at byte 16) claims");
 
   memcpy(copy, raw, size);
@@ -285,33 +276,33 @@ static void test_checkpoint_damage(const char *path) {
   memcpy(copy + 12, &count, 4);
   sum = ckpt_checksum(copy, size - 8);
   memcpy(copy + size - 8, &sum, 8);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_ckpt_error(bad, "unexpected bytes after the last section");
 
   memcpy(copy, raw, size);
   memcpy(copy + 16 + 72 + 4008, "params", 7);  // second section renamed to the first's name
   sum = ckpt_checksum(copy, size - 8);
   memcpy(copy + size - 8, &sum, 8);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_ckpt_error(bad, "duplicate section 'params'");
 
   memcpy(copy, raw, size);
   memset(copy + 16, 'x', 64);  // a name without its NUL
   sum = ckpt_checksum(copy, size - 8);
   memcpy(copy + size - 8, &sum, 8);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_ckpt_error(bad, "not NUL-terminated");
 
   memcpy(copy, raw, size);
   copy[16 + 72 + 4004] = 1;  // the padding after "params"
   sum = ckpt_checksum(copy, size - 8);
   memcpy(copy + size - 8, &sum, 8);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_ckpt_error(bad, "nonzero padding");
 
   memcpy(copy, raw, size);
   memcpy(copy, "CCTRAIN2", 8);
-  write_bytes(bad, copy, size);
+  write_test_file(bad, copy, size);
   expect_ckpt_error(bad, "not a cctrain checkpoint");
 
   free(copy);

@@ -41,15 +41,6 @@ static void write_shard(const char *path, int32_t magic, int32_t version, int32_
   fclose(f);
 }
 
-static void write_bytes(const char *path, const void *data, size_t n) {
-  FILE *f = fopen(path, "wb");
-  if (!f) {
-    perror(path);
-    exit(1);
-  }
-  if (n) fwrite(data, 1, n, f);
-  fclose(f);
-}
 
 // Expects a failure whose message names the path and contains `what`.
 static void expect_shard_error(const char *const *paths, int n, int vocab, const char *named,
@@ -103,7 +94,7 @@ static void test_shards(void) {
   write_shard(p, 20240520, 1, -5, a, 0);
   expect_shard_error(&p, 1, VOCAB, p, "negative token count");
   p = path_in_dir("short.bin");
-  write_bytes(p, a, 100);
+  write_test_file(p, a, 100);
   expect_shard_error(&p, 1, VOCAB, p, "shorter than the 1024-byte");
   p = path_in_dir("missing.bin");
   expect_shard_error(&p, 1, VOCAB, p, "No such file");
@@ -135,7 +126,7 @@ static void test_shards(void) {
 static void test_text(void) {
   const char *p = path_in_dir("text.txt");
   const unsigned char bytes[8] = {'h', 'e', 'l', 'l', 'o', '\n', 0, 255};
-  write_bytes(p, bytes, sizeof bytes);
+  write_test_file(p, bytes, sizeof bytes);
   token_stream s;
   char err[512] = "";
   CHECKF(data_text_file(&s, p, err, sizeof err) == 0, "text: %s", err);
@@ -146,7 +137,7 @@ static void test_text(void) {
   token_stream_free(&s);
 
   p = path_in_dir("empty.txt");
-  write_bytes(p, NULL, 0);
+  write_test_file(p, NULL, 0);
   CHECK(data_text_file(&s, p, err, sizeof err) == -1);
   CHECKF(strncmp(err, p, strlen(p)) == 0 && strstr(err, "empty"), "empty text: %s", err);
   p = path_in_dir("absent.txt");
