@@ -34,9 +34,7 @@ void cc_compress_state_init_matrix(cc_compress_state *st, const cc_strategy *s, 
   if (cols && count % cols != 0) CC_FATAL("%zu elements are not a matrix of %zu columns", count, cols);
   if (!s->compressed) CC_FATAL("strategy %s has no compressor", s->name);
   st->z = s->compressor;
-  st->base = *s;
-  st->base.compressed = false;
-  snprintf(st->base.name, sizeof st->base.name, "%s", s->algo_name);
+  st->base = cc_strategy_uncompressed(s);
   st->count = count;
   st->seed = seed;
   cc_rng_seed(&st->rng, cc_hash64(seed, 0x5eed0000u + (uint64_t)rank));

@@ -130,6 +130,14 @@ double cc_busbw_factor(cc_coll c, int ranks) {
   return c == CC_ALLREDUCE ? 2.0 * (n - 1) / n : (n - 1) / n;
 }
 
+cc_strategy cc_strategy_uncompressed(const cc_strategy *s) {
+  cc_strategy base = *s;
+  base.compressed = false;
+  snprintf(base.name, sizeof base.name, "%s", s->algo_name);
+  snprintf(base.compress, sizeof base.compress, "none");
+  return base;
+}
+
 int cc_strategy_parse_list(const char *list, cc_strategy *out, int max, char *err, size_t errlen) {
   int n = 0;
   char text[sizeof out->name];  // the current entry as written, to append a split-off option to

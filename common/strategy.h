@@ -47,6 +47,10 @@ int cc_coll_parse(const char *s, cc_coll *out);
 // nccl-tests' bus bandwidth factor: allreduce 2(n-1)/n, allgather and reduce-scatter (n-1)/n.
 double cc_busbw_factor(cc_coll c, int ranks);
 
+// The same algorithm without the compressor: what moves a compressed strategy's payloads, or its
+// uncompressed tensors.
+cc_strategy cc_strategy_uncompressed(const cc_strategy *s);
+
 // A comma-separated list of strategies into out[0..max). A compressor's own options contain commas
 // ("topk:0.01,approx"), so an item that is not a strategy continues the previous compressed one:
 // "ring+topk:0.01,approx,rd" is two strategies. Returns the count, or -1 with a one-line reason.

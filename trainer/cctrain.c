@@ -36,6 +36,7 @@
 #include "trainer/train_sync.h"
 
 #define MAX_COMPARE 32
+#define CHECKPOINT_TAG 0x7c7  // compressor states sent to rank 0; no collective is in flight then
 
 typedef struct {
   // model
@@ -107,20 +108,6 @@ static void bcast_bytes(void *buf, size_t bytes, int root, MPI_Comm comm) {
   for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
     size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : (size_t)1 << 30;
     CC_CHECK_MPI(MPI_Bcast((char *)buf + off, (int)n, MPI_BYTE, root, comm));
-  }
-}
-
-static void send_bytes(const void *buf, size_t bytes, int peer, MPI_Comm comm) {
-  for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
-    size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : (size_t)1 << 30;
-    CC_CHECK_MPI(MPI_Send((const char *)buf + off, (int)n, MPI_BYTE, peer, 77, comm));
-  }
-}
-
-static void recv_bytes(void *buf, size_t bytes, int peer, MPI_Comm comm) {
-  for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
-    size_t n = bytes - off < ((size_t)1 << 30) ? bytes - off : (size_t)1 << 30;
-    CC_CHECK_MPI(MPI_Recv((char *)buf + off, (int)n, MPI_BYTE, peer, 77, comm, MPI_STATUS_IGNORE));
   }
 }
 
@@ -307,17 +294,14 @@ static bool tensor_decays(int t) {
          t == GPT2_FCPROJW;
 }
 
-static uint64_t params_hash(const float *p, size_t n) {
-  uint64_t h = 1469598103934665603ULL;  // FNV-1a over the bits: any difference shows
-  const unsigned char *b = (const unsigned char *)p;
-  for (size_t i = 0; i < n * sizeof(float); i++) h = (h ^ b[i]) * 1099511628211ULL;
-  return h;
-}
-
 // Every rank must hold the same parameters; a sync that gives ranks different bits is a bug worth
 // stopping for, not a curiosity to discover in the loss curve later.
 static void check_ranks_agree(trainer *tr, const float *params, size_t n, long long step) {
-  uint64_t mine = params_hash(params, n);
+  // The checkpoint checksum covers whole 64-bit words; an odd last float is folded in on its own.
+  size_t bytes = n * sizeof(float), whole = bytes / 8 * 8;
+  uint64_t tail = 0;
+  memcpy(&tail, (const char *)params + whole, bytes - whole);
+  uint64_t mine = ckpt_checksum(params, whole) ^ tail;
   uint64_t *all = cc_malloc((size_t)tr->ranks * sizeof *all);
   CC_CHECK_MPI(MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, tr->mpi));
   for (int r = 1; r < tr->ranks; r++)
@@ -345,15 +329,18 @@ static void write_checkpoint(trainer *tr, const char *path, gpt2 *m, const float
   size_t n = gpt2_param_count(m);
   size_t state = grad_sync_state_bytes(gs);
   char *states = NULL;
+  cc_transport *t = tr->comm->t;  // moves the compressor states to rank 0, in MPI-sized pieces
   if (state) {
     if (tr->rank == 0) {
       states = cc_malloc(state * (size_t)tr->ranks);
       grad_sync_state_save(gs, states);
-      for (int r = 1; r < tr->ranks; r++) recv_bytes(states + state * (size_t)r, state, r, tr->mpi);
+      for (int r = 1; r < tr->ranks; r++) t->recv(t, states + state * (size_t)r, state, r, CHECKPOINT_TAG);
+      t->wait(t);
     } else {
       char *mine = cc_malloc(state);
       grad_sync_state_save(gs, mine);
-      send_bytes(mine, state, 0, tr->mpi);
+      t->send(t, mine, state, 0, CHECKPOINT_TAG);
+      t->wait(t);
       free(mine);
     }
   }
@@ -511,6 +498,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   double tail_loss = 0;
   long long tail_steps = 0, tail_from = end - (end - start + 9) / 10;
   double min_lr = o->lr * o->min_lr_frac;
+  adamw_params hp = {.beta1 = o->beta1, .beta2 = o->beta2, .eps = o->eps, .weight_decay = o->weight_decay};
   for (long long step = start; step < end; step++) {
     double t_step = cc_now_us();
     double lr = lr_cosine(step, o->warmup, o->steps, o->lr, min_lr);
@@ -528,7 +516,6 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     t0 = cc_now_us();
     double norm = grad_norm(grads, n);
     clip_grad_norm(grads, n, norm, o->clip);
-    adamw_params hp = {.beta1 = o->beta1, .beta2 = o->beta2, .eps = o->eps, .weight_decay = o->weight_decay};
     for (int t = 0; t < GPT2_NUM_PARAM_TENSORS; t++)
       adamw_update(params + offsets[t], grads + offsets[t], adam_m + offsets[t], adam_v + offsets[t], sizes[t],
                    step + 1, lr, &hp, tensor_decays(t));

@@ -30,9 +30,7 @@ void grad_sync_init(grad_sync *gs, cc_comm *comm, const cc_strategy *s, size_t c
   memset(gs, 0, sizeof *gs);
   gs->comm = comm;
   gs->strategy = *s;
-  gs->plain = *s;
-  gs->plain.compressed = false;
-  snprintf(gs->plain.name, sizeof gs->plain.name, "%s", s->algo_name);
+  gs->plain = cc_strategy_uncompressed(s);
   gs->count = count;
   gs->bucket_elems = bucket_bytes / sizeof(float);
   if (gs->bucket_elems == 0) gs->bucket_elems = 1;
