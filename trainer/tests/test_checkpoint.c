@@ -159,6 +159,20 @@ static void expect_ckpt_error(const char *path, const char *what) {
   ckpt_free(&ck);
 }
 
+// Writes raw with `len` bytes at `offset` replaced and the checksum recomputed, so only the structure
+// checks can catch it (a file written by something else), then expects ckpt_read to name `want`.
+static void expect_resealed_error(const unsigned char *raw, size_t size, size_t offset, const void *patch,
+                                  size_t len, const char *bad, const char *want) {
+  unsigned char *copy = malloc(size);
+  memcpy(copy, raw, size);
+  memcpy(copy + offset, patch, len);
+  uint64_t sum = ckpt_checksum(copy, size - 8);
+  memcpy(copy + size - 8, &sum, 8);
+  write_test_file(bad, copy, size);
+  expect_ckpt_error(bad, want);
+  free(copy);
+}
+
 enum { NPARAMS = 1001 };
 static float ck_params[NPARAMS];
 static const uint64_t ck_step = 123456789012345ULL;
@@ -248,57 +262,19 @@ static void test_checkpoint_damage(const char *path) {
   CHECKF(undetected == 0, "%d single-bit flips were not detected", undetected);
 
   // Structure errors behind a valid checksum (a file written by something else).
-  memcpy(copy, raw, size);
-  copy[8] = 2;  // version 2
-  uint64_t sum = ckpt_checksum(copy, size - 8);
-  memcpy(copy + size - 8, &sum, 8);
-  write_test_file(bad, copy, size);
-  expect_ckpt_error(bad, "version 2 (at byte 8)");
-
-  memcpy(copy, raw, size);
-  uint32_t count = 1000000;
-  memcpy(copy + 12, &count, 4);
-  sum = ckpt_checksum(copy, size - 8);
-  memcpy(copy + size - 8, &sum, 8);
-  write_test_file(bad, copy, size);
-  expect_ckpt_error(bad, "section count 1000000 (at byte 12)");
-
-  memcpy(copy, raw, size);
-  uint64_t huge = UINT64_MAX - 3;  // first section's byte count
-  memcpy(copy + 16 + 64, &huge, 8);
-  sum = ckpt_checksum(copy, size - 8);
-  memcpy(copy + size - 8, &sum, 8);
-  write_test_file(bad, copy, size);
-  expect_ckpt_error(bad, "section 'params' (at byte 16) claims");
-
-  memcpy(copy, raw, size);
-  count = 3;  // one section left over at the end
-  memcpy(copy + 12, &count, 4);
-  sum = ckpt_checksum(copy, size - 8);
-  memcpy(copy + size - 8, &sum, 8);
-  write_test_file(bad, copy, size);
-  expect_ckpt_error(bad, "unexpected bytes after the last section");
-
-  memcpy(copy, raw, size);
-  memcpy(copy + 16 + 72 + 4008, "params", 7);  // second section renamed to the first's name
-  sum = ckpt_checksum(copy, size - 8);
-  memcpy(copy + size - 8, &sum, 8);
-  write_test_file(bad, copy, size);
-  expect_ckpt_error(bad, "duplicate section 'params'");
-
-  memcpy(copy, raw, size);
-  memset(copy + 16, 'x', 64);  // a name without its NUL
-  sum = ckpt_checksum(copy, size - 8);
-  memcpy(copy + size - 8, &sum, 8);
-  write_test_file(bad, copy, size);
-  expect_ckpt_error(bad, "not NUL-terminated");
-
-  memcpy(copy, raw, size);
-  copy[16 + 72 + 4004] = 1;  // the padding after "params"
-  sum = ckpt_checksum(copy, size - 8);
-  memcpy(copy + size - 8, &sum, 8);
-  write_test_file(bad, copy, size);
-  expect_ckpt_error(bad, "nonzero padding");
+  uint8_t version2 = 2, one = 1;
+  uint32_t count = 1000000, three = 3;  // three: one section left over at the end
+  uint64_t huge = UINT64_MAX - 3;       // the first section's byte count
+  char no_nul[64];                      // a name without its NUL
+  memset(no_nul, 'x', sizeof no_nul);
+  expect_resealed_error(raw, size, 8, &version2, 1, bad, "version 2 (at byte 8)");
+  expect_resealed_error(raw, size, 12, &count, 4, bad, "section count 1000000 (at byte 12)");
+  expect_resealed_error(raw, size, 16 + 64, &huge, 8, bad, "section 'params' (at byte 16) claims");
+  expect_resealed_error(raw, size, 12, &three, 4, bad, "unexpected bytes after the last section");
+  // The second section renamed to the first's name.
+  expect_resealed_error(raw, size, 16 + 72 + 4008, "params", 7, bad, "duplicate section 'params'");
+  expect_resealed_error(raw, size, 16, no_nul, sizeof no_nul, bad, "not NUL-terminated");
+  expect_resealed_error(raw, size, 16 + 72 + 4004, &one, 1, bad, "nonzero padding");  // after "params"
 
   memcpy(copy, raw, size);
   memcpy(copy, "CCTRAIN2", 8);
