@@ -13,9 +13,16 @@ if(CCBENCH_ENABLE_CUDA)
     set(CMAKE_CUDA_RUNTIME_LIBRARY Shared)
     enable_language(CUDA)
     set(CMAKE_CUDA_STANDARD 17)
+    set(CMAKE_CUDA_STANDARD_REQUIRED ON)
     find_package(CUDAToolkit)
     if(CUDAToolkit_FOUND)
       set(CCBENCH_HAVE_CUDA ON)
+      # CUDA's warnings: nvcc's own and the host compiler's on the host half of every .cu file.
+      # Targets that need bit-identical float results add --fmad=false themselves (kernels/).
+      add_compile_options("$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>")
+      if(CCBENCH_WERROR)
+        add_compile_options("$<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings;-Xcompiler=-Werror>")
+      endif()
       # NCCL ships neither a CMake config nor a pkg-config file.
       find_path(NCCL_INCLUDE_DIR nccl.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
       find_library(NCCL_LIBRARY nccl HINTS ${CUDAToolkit_LIBRARY_DIR})
