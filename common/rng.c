@@ -1,16 +1,9 @@
-// xoshiro256** seeded through splitmix64 (Blackman & Vigna), plus a stateless hash (see rng.h).
+// xoshiro256** seeded through splitmix64 (Blackman & Vigna). The stateless hashes are inline in rng.h.
 #include "common/rng.h"
 
 #include <math.h>
 
 static const uint64_t GOLDEN = 0x9e3779b97f4a7c15ULL;  // 2^64 / golden ratio, odd
-
-// The splitmix64 output function: a bijection on 64-bit words with good avalanche.
-static uint64_t mix64(uint64_t z) {
-  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-  z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-  return z ^ (z >> 31);
-}
 
 static uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
@@ -18,7 +11,7 @@ void cc_rng_seed(cc_rng *r, uint64_t seed) {
   // Consecutive splitmix64 outputs: never all zero, and nearby seeds give unrelated states.
   for (int i = 0; i < 4; i++) {
     seed += GOLDEN;
-    r->s[i] = mix64(seed);
+    r->s[i] = cc_mix64(seed);
   }
 }
 
@@ -50,12 +43,4 @@ double cc_rng_normal(cc_rng *r) {
   double u1 = 1.0 - cc_rng_uniform(r);  // (0, 1]: log is finite
   double u2 = cc_rng_uniform(r);
   return sqrt(-2.0 * log(u1)) * cos(2.0 * 3.14159265358979323846 * u2);
-}
-
-uint64_t cc_hash64(uint64_t seed, uint64_t index) {
-  // For each seed a bijection of index, so distinct indices never collide. The two rounds take keys
-  // derived independently from the seed, so different seeds give unrelated sequences rather than
-  // shifted copies of one (and no small index maps to a fixed value for every seed).
-  uint64_t key1 = mix64(seed), key2 = mix64(seed ^ 0x6a09e667f3bcc909ULL);  // fraction bits of sqrt(2)
-  return mix64(mix64(index * GOLDEN + key1) + key2);
 }
