@@ -18,13 +18,20 @@
 //
 // Rounding. int8, int4 and qsgd round stochastically: v (the element in units of one level) becomes
 // floor(v) + [u < v - floor(v)] with u uniform in [0, 1), so E[level] = v and the decode is unbiased.
-// Each element takes exactly one draw from the rng, in element order, whatever its value (zero and
-// non-finite blocks included): an element's draw depends only on its index and the rng's state. The
-// level is computed in double from quantities that put the block's largest element exactly on the top
+// The draws are counter-based: an encode call takes ONE cc_rng_next from the rng (its seed, even for
+// n = 0), and element i's u is the top 53 bits of cc_hash64(seed, i), i counted from the start of the
+// tensor, whatever the element's value (zero and non-finite blocks included). An element's draw
+// depends only on its index and the rng's state, and any order of evaluation (a GPU's) gets the same
+// draws: the CUDA twin given `seed` writes the same bytes (kernels/quantize_cuda.cu). The level is computed in double from quantities that put the block's largest element exactly on the top
 // level (127 * x / absmax is exactly +-127 there), so codes never need clamping. That element then
 // decodes to 127 * fl(absmax / 127), which is absmax or a neighbouring f32 (off by one ulp for about 0.8%
 // of int8 blocks and 11% of int4 blocks): the f32 scale, not the rounding, sets that last bit. sign is
 // deterministic and draws nothing.
+//
+// Sums. qsgd's norm and sign's mean |x| add the block's terms (x^2 or |x|, exact in double) in one fixed
+// order that a GPU warp reproduces, so the stored f32 is the same bits there: 32 partial sums in
+// double, partial l over elements 4l..4l+3 then 128+4l..128+4l+3 (those present, in that order), then
+// halved pairwise, partial l += partial l+w for w = 16, 8, 4, 2, 1 (block_sum below).
 //
 // Non-finite input. A block holding a NaN or an infinity (or, for qsgd, whose norm overflows f32)
 // stores a NaN scale and zero codes, so every element of that block decodes to NaN: the damage shows
@@ -69,20 +76,40 @@ static float block_absmax(const float *x, size_t len) {
   return m;
 }
 
-// floor(v) + [u < frac(v)]: an integer next to v whose expectation is v.
-static int stochastic_round(double v, cc_rng *rng) {
-  double lo = floor(v);
-  return (int)lo + (cc_rng_uniform(rng) < v - lo);
+// The block sum in the fixed order described at the top: x^2 (squares) or |x| per element.
+_Static_assert(CC_COMP_BLOCK == 256, "block_sum's order is 32 lanes of 2 x 4 elements");
+static double block_sum(const float *x, size_t len, bool squares) {
+  double partial[32];
+  for (size_t l = 0; l < 32; l++) {
+    partial[l] = 0;
+    for (size_t k = 0; k < 8; k++) {
+      size_t i = (k < 4 ? 4 * l : 128 + 4 * l) + k % 4;
+      if (i < len) partial[l] += squares ? (double)x[i] * x[i] : fabs((double)x[i]);
+    }
+  }
+  for (size_t w = 16; w >= 1; w /= 2)
+    for (size_t l = 0; l < w; l++) partial[l] += partial[l + w];
+  return partial[0];
 }
 
-// Codes of the levels-per-side scheme (int8: 127, int4: 7) for one block, into q. Scale stored: absmax / levels.
-static float absmax_block_codes(const float *x, size_t len, int levels, signed char *q, cc_rng *rng) {
+// Element i's uniform in [0, 1): 53 bits of the stateless hash of (seed, i), as cc_rng_uniform makes them.
+static double draw(uint64_t seed, size_t i) { return (double)(cc_hash64(seed, i) >> 11) * 0x1p-53; }
+
+// floor(v) + [u < frac(v)]: an integer next to v whose expectation is v.
+static int stochastic_round(double v, double u) {
+  double lo = floor(v);
+  return (int)lo + (u < v - lo);
+}
+
+// Codes of the levels-per-side scheme (int8: 127, int4: 7) for one block starting at element `start`
+// of the tensor, into q. Scale stored: absmax / levels.
+static float absmax_block_codes(const float *x, size_t start, size_t len, int levels, signed char *q,
+                                uint64_t seed) {
   float absmax = block_absmax(x, len);
   bool usable = isfinite(absmax) && absmax > 0;
   for (size_t i = 0; i < len; i++) {
-    // Draw even when unused, so the rng's position stays tied to the element index.
     double v = usable ? (double)x[i] * levels / absmax : 0.0;
-    q[i] = (signed char)stochastic_round(v, rng);
+    q[i] = (signed char)stochastic_round(v, draw(seed, start + i));
   }
   if (!isfinite(absmax)) return NAN;
   return absmax / (float)levels;
@@ -90,12 +117,12 @@ static float absmax_block_codes(const float *x, size_t len, int levels, signed c
 
 // --- int8 ----------------------------------------------------------------------------------------
 
-static void int8_encode(const float *in, size_t n, unsigned char *out, cc_rng *rng) {
+static void int8_encode(const float *in, size_t n, unsigned char *out, uint64_t seed) {
   size_t nb = cc_comp_blocks(n);
   signed char *codes = (signed char *)(out + 4 * nb);  // char: no alignment needed
   for (size_t b = 0; b < nb; b++) {
     size_t start = b * CC_COMP_BLOCK;
-    put_f32(out + 4 * b, absmax_block_codes(in + start, block_len(n, b), 127, codes + start, rng));
+    put_f32(out + 4 * b, absmax_block_codes(in + start, start, block_len(n, b), 127, codes + start, seed));
   }
 }
 
@@ -115,13 +142,13 @@ static void int8_decode_add(const unsigned char *payload, size_t n, float *acc) 
 static unsigned char nibble(int q) { return (unsigned char)(q & 0xf); }
 static int from_nibble(unsigned v) { return (int)((v & 0xf) ^ 8) - 8; }
 
-static void int4_encode(const float *in, size_t n, unsigned char *out, cc_rng *rng) {
+static void int4_encode(const float *in, size_t n, unsigned char *out, uint64_t seed) {
   size_t nb = cc_comp_blocks(n);
   unsigned char *codes = out + 4 * nb;
   signed char q[CC_COMP_BLOCK];
   for (size_t b = 0; b < nb; b++) {
     size_t start = b * CC_COMP_BLOCK, len = block_len(n, b);
-    put_f32(out + 4 * b, absmax_block_codes(in + start, len, 7, q, rng));
+    put_f32(out + 4 * b, absmax_block_codes(in + start, start, len, 7, q, seed));
     // CC_COMP_BLOCK is even, so every block starts on a byte; only the very last one can be odd.
     for (size_t i = 0; i < len; i += 2) {
       unsigned char hi = i + 1 < len ? nibble(q[i + 1]) : 0;
@@ -154,12 +181,11 @@ static void int4_decode_add(const unsigned char *payload, size_t n, float *acc) 
 // bounded). Feedback theory (Karimireddy et al.) assumes a contraction; unbiased schemes need scaling.
 
 static float bucket_norm(const float *x, size_t len) {
-  double sum = 0;  // double: no overflow or cancellation worth speaking of for f32 inputs
-  for (size_t i = 0; i < len; i++) sum += (double)x[i] * x[i];
+  double sum = block_sum(x, len, true);  // double: no overflow or cancellation worth speaking of
   return (float)sqrt(sum);  // NaN or inf propagate; a finite sum above FLT_MAX^2 becomes inf
 }
 
-static void qsgd_encode(const float *in, size_t n, int s, unsigned char *out, cc_rng *rng) {
+static void qsgd_encode(const float *in, size_t n, int s, unsigned char *out, uint64_t seed) {
   size_t nb = cc_comp_blocks(n);
   signed char *codes = (signed char *)(out + 4 * nb);
   for (size_t b = 0; b < nb; b++) {
@@ -169,7 +195,7 @@ static void qsgd_encode(const float *in, size_t n, int s, unsigned char *out, cc
     bool usable = isfinite(norm) && norm > 0;
     for (size_t i = 0; i < len; i++) {
       double v = usable ? s * fabs((double)x[i]) / norm : 0.0;
-      int l = stochastic_round(v, rng);  // drawn even when unused, as for int8
+      int l = stochastic_round(v, draw(seed, start + i));
       codes[start + i] = (signed char)(x[i] < 0 ? -l : l);
     }
     put_f32(out + 4 * b, isfinite(norm) ? norm : NAN);
@@ -197,8 +223,7 @@ static void sign_encode(const float *in, size_t n, unsigned char *out) {
   for (size_t b = 0; b < nb; b++) {
     size_t start = b * CC_COMP_BLOCK, len = block_len(n, b);
     const float *x = in + start;
-    double sum = 0;
-    for (size_t i = 0; i < len; i++) sum += fabs((double)x[i]);
+    double sum = block_sum(x, len, false);
     float scale = (float)(sum / (double)len);
     put_f32(out + 4 * b, isfinite(scale) ? scale : NAN);
     // CC_COMP_BLOCK is a multiple of 8, so every block starts on a byte.
@@ -235,12 +260,12 @@ size_t cc_quant_bytes(const cc_compressor *c, size_t n) {
 
 void cc_quant_encode(const cc_compressor *c, const float *in, size_t n, void *out, cc_rng *rng) {
   switch (c->kind) {
-    case CC_COMP_INT8: int8_encode(in, n, out, rng); return;
-    case CC_COMP_INT4: int4_encode(in, n, out, rng); return;
+    case CC_COMP_INT8: int8_encode(in, n, out, cc_rng_next(rng)); return;
+    case CC_COMP_INT4: int4_encode(in, n, out, cc_rng_next(rng)); return;
     case CC_COMP_QSGD:
       // Levels travel as signed bytes; the parser allows 1..127, a hand-built compressor might not.
       if (c->levels < 1 || c->levels > 127) CC_FATAL("qsgd: %d levels, want 1..127", c->levels);
-      qsgd_encode(in, n, c->levels, out, rng);
+      qsgd_encode(in, n, c->levels, out, cc_rng_next(rng));
       return;
     case CC_COMP_SIGN: sign_encode(in, n, out); return;
     default: CC_FATAL("cc_quant_encode: %s is not a quantizer", cc_comp_kind_name(c->kind));

@@ -367,6 +367,57 @@ static void nonfinite(const char *name) {
          "%s: block 0 encodes differently next to non-finite blocks", name);
 }
 
+// --- counter-based draws and the fixed summation order ---------------------------------------------
+
+// The documented contract a GPU twin reproduces: one cc_rng_next per encode call (the seed; sign none),
+// element i's u = top 53 bits of cc_hash64(seed, i), level = floor(v) + [u < frac(v)]; qsgd's norm and
+// sign's scale summed as 32 lane partials (elements 4l..4l+3, 128+4l..128+4l+3) halved pairwise.
+static double lane_order_sum(const float *y, size_t len, bool squares) {
+  double p[32];
+  for (int l = 0; l < 32; l++) {
+    p[l] = 0;
+    const size_t idx[8] = {4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3, 128 + 4 * l, 129 + 4 * l, 130 + 4 * l, 131 + 4 * l};
+    for (int k = 0; k < 8; k++)
+      if (idx[k] < len) p[l] += squares ? (double)y[idx[k]] * y[idx[k]] : fabs((double)y[idx[k]]);
+  }
+  for (int w = 16; w >= 1; w /= 2)
+    for (int l = 0; l < w; l++) p[l] += p[l + w];
+  return p[0];
+}
+
+static void counter_based(const char *name) {
+  cc_compressor c = parse(name);
+  cc_rng data, rng, twin;
+  cc_rng_seed(&data, 16), cc_rng_seed(&rng, 17);
+  fill(x, N, &data);
+  twin = rng;
+  uint64_t seed = c.kind == CC_COMP_SIGN ? 0 : cc_rng_next(&twin);
+  cc_compress_encode(&c, x, N, payload, &rng, 0);
+  CHECKF(memcmp(&rng, &twin, sizeof rng) == 0, "%s: the encode did not take exactly %d draw(s) from the rng", name,
+         c.kind != CC_COMP_SIGN);
+  size_t bad = 0;
+  for (size_t b = 0; b < nblocks(N); b++) {
+    size_t start = b * B, len = block_len(N, b);
+    const float *y = x + start;
+    float absmax = block_absmax(y, len), scale = scale_at(payload, b), want_scale;
+    if (c.kind == CC_COMP_QSGD) want_scale = (float)sqrt(lane_order_sum(y, len, true));
+    else if (c.kind == CC_COMP_SIGN) want_scale = (float)(lane_order_sum(y, len, false) / (double)len);
+    else want_scale = absmax / (float)(c.kind == CC_COMP_INT8 ? 127 : 7);
+    CHECKF(memcmp(&scale, &want_scale, 4) == 0, "%s block %zu: scale %.9g, the documented order gives %.9g", name, b,
+           scale, want_scale);
+    if (c.kind == CC_COMP_SIGN) continue;
+    for (size_t i = start; i < start + len; i++) {
+      double v, u = (double)(cc_hash64(seed, i) >> 11) * 0x1p-53;
+      if (c.kind == CC_COMP_QSGD) v = want_scale > 0 ? c.levels * fabs((double)x[i]) / want_scale : 0;
+      else v = absmax > 0 ? (double)x[i] * (c.kind == CC_COMP_INT8 ? 127 : 7) / absmax : 0;
+      int level = (int)floor(v) + (u < v - floor(v));
+      if (c.kind == CC_COMP_QSGD && x[i] < 0) level = -level;
+      bad += code_at(c.kind, payload, N, i) != level;
+    }
+  }
+  CHECKF(bad == 0, "%s: %zu codes differ from the counter-based draws cc_hash64(seed, i)", name, bad);
+}
+
 int main(void) {
   const char *all[] = {"int8", "int4", "qsgd:4", "sign", "qsgd:1", "qsgd:127"};
   for (size_t k = 0; k < sizeof all / sizeof all[0]; k++) {
@@ -374,6 +425,7 @@ int main(void) {
     reproducible(all[k]);
     accumulates(all[k]);
     nonfinite(all[k]);
+    counter_based(all[k]);
   }
   absmax_bounds("int8", 127);
   absmax_bounds("int4", 7);
