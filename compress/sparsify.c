@@ -9,9 +9,10 @@
 //          length for the allgather, and the unused tail is zeroed so a payload is a pure function of
 //          its inputs.
 //   randk  k x f32 value, value j = x[i_j] * n / k, where i_0 < i_1 < ... are the k positions drawn
-//          from shared_seed. No indices travel: every rank regenerates them from the seed, which is why
-//          randk payloads add up inside an allreduce. The n / k scaling makes decode unbiased: each
-//          position is kept with probability k / n, so E[decode(encode(x))] = x. With error feedback
+//          from shared_seed (a systematic sample, see randk_position). No indices travel: every rank
+//          regenerates them from the seed, which is why randk payloads add up inside an allreduce. The
+//          n / k scaling makes decode unbiased: each position is kept with probability k / n, so
+//          E[decode(encode(x))] = x. With error feedback
 //          (randk:r+ef) the values go unscaled: feedback needs a contractive compressor (Stich et al.
 //          2018), and the scaled one leaves a residual of (1 - n/k) x at every kept position, which
 //          grows without bound step after step.
@@ -111,20 +112,21 @@ static void select_topk(const float *x, const uint32_t *idx, size_t m, size_t k,
 // Sample size for the approximate threshold: about 1% of the tensor (Deep Gradient Compression samples
 // 0.1-1%), at least 1024, and at least 64 / ratio so that some 64 sampled elements lie above the
 // threshold and the count it lets through is within roughly +-12% (one standard deviation) of k.
-static size_t approx_sample_size(double ratio, size_t n) {
+size_t cc_topk_sample_size(double ratio, size_t n) {
   double m = fmax(fmax(1024.0, 0.01 * (double)n), ceil(64.0 / ratio));
   return m >= (double)n ? n : (size_t)m;
 }
 
 // Deep Gradient Compression's threshold (Lin et al., 2018): the (1 - ratio) quantile of the magnitudes
-// of m elements drawn (with replacement) by `rng`, i.e. the j-th largest sampled key, j = ceil(ratio m).
+// of m elements drawn with replacement, i.e. the j-th largest sampled key, j = ceil(ratio m). Draw j is
+// element cc_hash_below(seed, j, n): counter-based, so GPU threads draw the same sample independently.
 // When the sample would be the whole tensor it is the whole tensor, and the threshold is exact.
-static uint32_t sampled_threshold(const float *x, size_t n, double ratio, cc_rng *rng) {
-  size_t m = approx_sample_size(ratio, n);
+static uint32_t sampled_threshold(const float *x, size_t n, double ratio, uint64_t seed) {
+  size_t m = cc_topk_sample_size(ratio, n);
   uint32_t *sample = NULL;
   if (m < n) {
     sample = cc_malloc(m * sizeof *sample);
-    for (size_t j = 0; j < m; j++) sample[j] = (uint32_t)cc_rng_below(rng, n);
+    for (size_t j = 0; j < m; j++) sample[j] = (uint32_t)cc_hash_below(seed, j, n);
   }
   uint32_t *hist = cc_malloc(65536 * sizeof *hist);
   size_t above;
@@ -137,9 +139,9 @@ static uint32_t sampled_threshold(const float *x, size_t n, double ratio, cc_rng
 // Approximate topk: every element at or above the sampled threshold, trimmed to the k largest when
 // more than k pass (exact selection over the candidates only). Fewer than k may pass: count < k is
 // allowed and decode reads the count. Returns the count.
-static size_t approx_topk(const float *x, size_t n, double ratio, size_t k, cc_rng *rng, uint32_t *out_idx,
+static size_t approx_topk(const float *x, size_t n, double ratio, size_t k, uint64_t seed, uint32_t *out_idx,
                           float **out_val) {
-  uint32_t t = sampled_threshold(x, n, ratio, rng);
+  uint32_t t = sampled_threshold(x, n, ratio, seed);
   size_t passed = 0;
   for (size_t i = 0; i < n; i++) passed += mag_key(x[i]) >= t;
   if (passed <= k) {
@@ -156,13 +158,17 @@ static size_t approx_topk(const float *x, size_t n, double ratio, size_t k, cc_r
   return k;
 }
 
+// Approximate topk takes exactly one draw from rng per encode (whatever n), the seed of its sample, so
+// the device encoder given that draw (kernels/sparse_cuda.h) sends the same payload. Exact topk draws
+// nothing.
 static void topk_encode(const cc_compressor *c, const float *in, size_t n, void *out, cc_rng *rng) {
   if (n > UINT32_MAX) CC_FATAL("topk: %zu elements do not fit the payload's 32-bit indices", n);
+  uint64_t seed = c->approx ? cc_rng_next(rng) : 0;
   size_t k = cc_sparse_k(c->ratio, n);
   uint32_t *words = out, *idx = words + 1;
   float *val = (float *)(idx + k);
   size_t count = k;
-  if (c->approx && k > 0) count = approx_topk(in, n, c->ratio, k, rng, idx, &val);
+  if (c->approx && k > 0) count = approx_topk(in, n, c->ratio, k, seed, idx, &val);
   else select_topk(in, NULL, n, k, idx, val);
   words[0] = (uint32_t)count;
   memset(val + count, 0, (k - count) * 2 * sizeof(float));  // the unused tail: 2(k - count) words
@@ -181,52 +187,38 @@ static void topk_decode_add(const cc_compressor *c, const void *payload, size_t 
 
 // --- randk ---------------------------------------------------------------------------------------------
 
-// The k positions of a shared seed, as a bitmap of n bits (caller frees). Floyd's algorithm draws a
-// uniform k-subset with exactly k random numbers; the bitmap both tests membership and, read in word
-// order, lists the positions ascending, which is the order the values travel in.
-static uint64_t *randk_positions(uint64_t shared_seed, size_t n, size_t k) {
-  uint64_t *bits = cc_calloc(n / 64 + 1, sizeof *bits);
-  cc_rng r;
-  cc_rng_seed(&r, shared_seed);
-  for (size_t j = n - k; j < n; j++) {
-    size_t t = (size_t)cc_rng_below(&r, (uint64_t)j + 1);
-    if (bits[t / 64] >> (t % 64) & 1) t = j;  // t taken: j itself is new, since only < j were drawn so far
-    bits[t / 64] |= (uint64_t)1 << (t % 64);
-  }
-  return bits;
-}
-
-// The position of the lowest set bit of a nonzero word (the loops below then clear it with m &= m - 1).
-static inline int lowest_bit(uint64_t w) {
-#if defined(__GNUC__)
-  return __builtin_ctzll(w);
-#else
-  int b = 0;
-  while (!(w >> b & 1)) b++;
-  return b;
-#endif
+// The k positions of a shared seed (cc_randk_offset and cc_randk_position in schemes.h) form a
+// systematic sample: one offset r = cc_hash_below(shared_seed, 0, n), uniform in [0, n), and position
+// j = floor((j n + r) / k) for j = 0..k-1, one position in each stretch [j n/k, (j+1) n/k). Position i
+// is kept when j n + r lands in [i k, (i+1) k) for some j: k consecutive values of j n + r, i.e. k
+// distinct values of r, so every position is kept with probability exactly k / n, as with a uniform
+// k-subset (cc_hash_below's bias is < 2^-32), and the n / k scaling stays unbiased with the same
+// per-element variance (n/k - 1) x_i^2. Consecutive positions are n / k >= 1 apart: k distinct
+// positions, ascending, each computed on its own (a GPU thread per j: no sequential draws, no bitmap).
+// Unlike a uniform subset, the positions of one step are not independent: they sit about n / k apart.
+// j n + r < k n <= n^2 fits 64 bits for n < 2^32.
+static void randk_check_size(size_t n) {
+  if (n > UINT32_MAX) CC_FATAL("randk: %zu elements, at most 2^32 - 1 supported", n);
 }
 
 static void randk_encode(const cc_compressor *c, const float *in, size_t n, void *out, uint64_t shared_seed) {
-  size_t k = cc_sparse_k(c->ratio, n), j = 0;
+  randk_check_size(n);
+  size_t k = cc_sparse_k(c->ratio, n);
   if (k == 0) return;
   double scale = c->ef ? 1.0 : (double)n / (double)k;
-  uint64_t *bits = randk_positions(shared_seed, n, k);
+  uint64_t offset = cc_randk_offset(shared_seed, n);
   float *val = out;
-  for (size_t w = 0; w <= n / 64; w++)
-    for (uint64_t m = bits[w]; m; m &= m - 1) val[j++] = (float)(in[w * 64 + lowest_bit(m)] * scale);
-  free(bits);
+  for (size_t j = 0; j < k; j++) val[j] = (float)(in[cc_randk_position(j, n, k, offset)] * scale);
 }
 
 static void randk_decode_add(const cc_compressor *c, const void *payload, size_t n, float *acc,
                              uint64_t shared_seed) {
-  size_t k = cc_sparse_k(c->ratio, n), j = 0;
+  randk_check_size(n);
+  size_t k = cc_sparse_k(c->ratio, n);
   if (k == 0) return;
-  uint64_t *bits = randk_positions(shared_seed, n, k);
+  uint64_t offset = cc_randk_offset(shared_seed, n);
   const float *val = payload;
-  for (size_t w = 0; w <= n / 64; w++)  // ascending positions, as encode wrote them
-    for (uint64_t m = bits[w]; m; m &= m - 1) acc[w * 64 + lowest_bit(m)] += val[j++];
-  free(bits);
+  for (size_t j = 0; j < k; j++) acc[cc_randk_position(j, n, k, offset)] += val[j];
 }
 
 // --- dispatch ------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 // topk and randk against references computed here. Exact topk keeps the same index set as a full sort
 // by (|x| descending, index ascending); approximate topk keeps a prefix of that order, of a length near
-// k; randk's positions depend only on the shared seed and its decode is unbiased; no payload outgrows
+// k, and takes exactly one draw from the rng; randk's positions depend only on the shared seed, form
+// the documented systematic sample, and its decode is unbiased; no payload outgrows
 // cc_compressed_bytes.
 #include <math.h>
 #include <stdint.h>
@@ -280,6 +281,56 @@ static void approx_small_is_exact(void) {
   }
 }
 
+// The approximate encoder takes exactly one draw per call, whatever n (the GPU encoder is handed that
+// draw as its seed), and exact topk and randk take none.
+static void rng_draws(void) {
+  const char *names[] = {"topk:0.01,approx", "topk:0.01", "randk:0.01"};
+  const size_t ns[] = {0, 1, 1000, 100003};
+  float *x = calloc(100003, sizeof *x);
+  for (size_t i = 0; i < 100003; i++) x[i] = (float)(i % 101) - 50;
+  for (int t = 0; t < 3; t++)
+    for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++) {
+      cc_compressor c = parse(names[t]);
+      unsigned char *p = payload_alloc(cc_compressed_bytes(&c, ns[a]));
+      cc_rng rng, want;
+      cc_rng_seed(&rng, 5 + a);
+      want = rng;
+      if (c.approx) cc_rng_next(&want);
+      cc_compress_encode(&c, x, ns[a], p, &rng, 9);
+      CHECKF(memcmp(&rng, &want, sizeof rng) == 0, "%s n=%zu: took %s draws than %d", names[t], ns[a],
+             c.approx ? "other" : "more", c.approx ? 1 : 0);
+      free(p);
+    }
+  free(x);
+}
+
+// cc_hash_below(seed, j, n) lies in [0, n) and hits each value about equally often (chi-square over
+// n = 10 and 97 buckets, 5 sigma), is a pure function of its arguments, and n = 1 always gives 0.
+static void hash_below(void) {
+  const uint64_t ns[] = {10, 97};
+  for (int t = 0; t < 2; t++) {
+    enum { D = 200000 };
+    uint64_t n = ns[t], out = 0;
+    long counts[97] = {0};
+    for (uint64_t j = 0; j < D; j++) {
+      uint64_t v = cc_hash_below(123 + t, j, n);
+      if (v >= n) out++;
+      else counts[v]++;
+    }
+    CHECKF(out == 0, "cc_hash_below(., ., %llu): %llu draws out of range", (unsigned long long)n,
+           (unsigned long long)out);
+    double expect = (double)D / (double)n, chi2 = 0;
+    for (uint64_t v = 0; v < n; v++) chi2 += pow((double)counts[v] - expect, 2) / expect;
+    double dof = (double)n - 1;
+    CHECKF(chi2 < dof + 5 * sqrt(2 * dof), "cc_hash_below over %llu buckets: chi-square %.1f, %g dof",
+           (unsigned long long)n, chi2, dof);
+  }
+  CHECK(cc_hash_below(7, 3, 1000) == cc_hash_below(7, 3, 1000));
+  CHECK(cc_hash_below(7, 3, 1) == 0 && cc_hash_below(~0ULL, ~0ULL, 1) == 0);
+  uint64_t h = cc_hash64(7, 3);
+  CHECK(cc_hash_below(7, 3, UINT64_MAX) == (h ? h - 1 : 0));  // floor(h (2^64 - 1) / 2^64)
+}
+
 // --- randk -----------------------------------------------------------------------------------------
 
 // Decodes a randk payload into zeros (caller frees).
@@ -291,7 +342,8 @@ static float *decode(const cc_compressor *c, const void *payload, size_t n, uint
 
 // Two ranks with different data and different per-rank rngs but the same shared seed keep the same k
 // positions, scaled by n / k; the elementwise sum of their payloads (what the allreduce computes)
-// decodes to the sum of their decodes; another shared seed picks other positions.
+// decodes to the sum of their decodes; the positions are the systematic sample of sparsify.c, one per
+// stretch of n / k elements; other shared seeds pick other positions.
 static void randk_shared_positions(void) {
   enum { N = 100003 };
   cc_compressor c = parse("randk:0.01");
@@ -321,43 +373,65 @@ static void randk_shared_positions(void) {
   for (size_t i = 0; i < N; i++) bad += dsum[i] != da[i] + db[i];
   CHECKF(bad == 0, "randk: decode(payload a + payload b) != decode a + decode b at %zu elements", bad);
 
-  unsigned char *other = encode(&c, a, N, 1, 78);
-  float *dother = decode(&c, other, N, 78);
-  size_t same = 0;
-  for (size_t i = 0; i < N; i++) same += da[i] != 0 && dother[i] != 0;
-  CHECKF(same < k / 4, "randk: shared seeds 77 and 78 share %zu of %zu positions (expect ~k^2/n = %zu)", same, k,
-         k * k / N);
-  free(a), free(b), free(pa), free(pb), free(pa2), free(da), free(db), free(sum), free(dsum), free(other), free(dother);
+  // The kept positions, ascending, are p_j with k p_j <= j n + r < k (p_j + 1), r = cc_hash_below(77, 0, N).
+  uint64_t r = cc_hash_below(77, 0, N);
+  size_t j = 0, misplaced = 0;
+  for (size_t i = 0; i < N; i++) {
+    if (da[i] == 0) continue;
+    misplaced += !((uint64_t)k * i <= (uint64_t)j * N + r && (uint64_t)j * N + r < (uint64_t)k * (i + 1));
+    j++;
+  }
+  CHECKF(misplaced == 0, "randk: %zu of %zu positions are not floor((j n + r) / k)", misplaced, k);
+
+  // Another seed moves the whole sample: positions of seeds s and s + 1 coincide only when their offsets
+  // lie within k of each other (mod n), probability ~2k/n = 2%; more than k/4 shared positions may
+  // happen for ~1.5% of seed pairs, so at most 5% of 400 (expect 6 +- 2.4).
+  int close_pairs = 0;
+  for (uint64_t seed = 1000; seed < 1400; seed++) {
+    unsigned char *p1 = encode(&c, a, N, 1, seed), *p2 = encode(&c, a, N, 1, seed + 1);
+    float *d1 = decode(&c, p1, N, seed), *d2 = decode(&c, p2, N, seed + 1);
+    size_t same = 0;
+    for (size_t i = 0; i < N; i++) same += d1[i] != 0 && d2[i] != 0;
+    close_pairs += same > k / 4;
+    free(p1), free(p2), free(d1), free(d2);
+  }
+  CHECKF(close_pairs <= 20, "randk: %d of 400 neighbouring shared seeds share more than k/4 positions", close_pairs);
+  free(a), free(b), free(pa), free(pb), free(pa2), free(da), free(db), free(sum), free(dsum);
 }
 
 // Over D shared seeds the mean decode converges to x. Each element's decode is x n/k with probability
 // k/n and 0 otherwise: mean x, standard deviation |x| sqrt(n/k - 1). The mean of D draws must lie
 // within 5 standard errors of x everywhere, and each position must be kept k/n of the time within 5
-// binomial standard deviations (Floyd's subsets are uniform).
-static void randk_unbiased(void) {
-  enum { N = 64, D = 4000 };
-  cc_compressor c = parse("randk:0.25");
-  size_t k = cc_sparse_k(0.25, N);
-  float x[N];
-  double mean[N] = {0};
-  int times[N] = {0};
-  for (int i = 0; i < N; i++) x[i] = (float)(i - 31.5) / 8;
+// binomial standard deviations: also when k does not divide n (67 and 1000 elements), where the
+// stretches n/k are not whole and a plain "one position per block" scaled by n/k would be biased.
+static void randk_unbiased(const char *name, int n) {
+  enum { D = 4000, MAXN = 1000 };
+  cc_compressor c = parse(name);
+  size_t k = cc_sparse_k(c.ratio, (size_t)n);
+  static float x[MAXN];
+  static double mean[MAXN];
+  static int times[MAXN];
+  for (int i = 0; i < n; i++) x[i] = (float)(i - n / 2.0 + 0.25) / 8, mean[i] = 0, times[i] = 0;  // none zero
   for (uint64_t s = 0; s < D; s++) {
-    unsigned char *p = encode(&c, x, N, 1, 1000003 * s + 17);
-    float *d = decode(&c, p, N, 1000003 * s + 17);
+    unsigned char *p = encode(&c, x, (size_t)n, 1, 1000003 * s + 17);
+    float *d = decode(&c, p, (size_t)n, 1000003 * s + 17);
     int kept = 0;
-    for (int i = 0; i < N; i++) mean[i] += d[i] / (double)D, times[i] += d[i] != 0, kept += d[i] != 0;
-    CHECKF(kept == (int)k, "randk seed %llu: %d positions, k = %zu", (unsigned long long)s, kept, k);
+    for (int i = 0; i < n; i++) mean[i] += d[i] / (double)D, times[i] += d[i] != 0, kept += d[i] != 0;
+    CHECKF(kept == (int)k, "%s n=%d seed %llu: %d positions, k = %zu", name, n, (unsigned long long)s, kept, k);
     free(p), free(d);
   }
-  double p = (double)k / N, sd_times = sqrt(D * p * (1 - p));
-  for (int i = 0; i < N; i++) {
-    double se = fabs(x[i]) * sqrt((double)N / k - 1) / sqrt(D);
-    CHECKF(fabs(mean[i] - x[i]) <= 5 * se, "randk: mean decode of x[%d] = %g is %.4g, %.1f standard errors off", i,
-           x[i], mean[i], fabs(mean[i] - x[i]) / se);
-    CHECKF(fabs(times[i] - D * p) <= 5 * sd_times, "randk: position %d kept %d of %d times, expect %.0f", i,
-           times[i], D, D * p);
+  double p = (double)k / n, sd_times = sqrt(D * p * (1 - p));
+  int worst = 0;
+  double worst_sigmas = 0;
+  for (int i = 0; i < n; i++) {
+    double se = fabs(x[i]) * sqrt((double)n / k - 1) / sqrt(D);
+    CHECKF(fabs(mean[i] - x[i]) <= 5 * se, "%s n=%d: mean decode of x[%d] = %g is %.4g, %.1f standard errors off",
+           name, n, i, x[i], mean[i], fabs(mean[i] - x[i]) / se);
+    double sigmas = fabs(times[i] - D * p) / sd_times;
+    if (sigmas > worst_sigmas) worst_sigmas = sigmas, worst = i;
   }
+  CHECKF(worst_sigmas <= 5, "%s n=%d: position %d kept %d of %d times, expect %.0f", name, n, worst, times[worst], D,
+         D * p);
 }
 
 // --- edge cases ------------------------------------------------------------------------------------
@@ -403,8 +477,12 @@ int main(void) {
   approx_is_prefix(0.001);
   approx_sorted_data();
   approx_small_is_exact();
+  rng_draws();
+  hash_below();
   randk_shared_positions();
-  randk_unbiased();
+  randk_unbiased("randk:0.25", 64);
+  randk_unbiased("randk:0.25", 67);
+  randk_unbiased("randk:0.03", 1000);
   edges();
   return check_done("test_compress_sparsify");
 }
