@@ -17,9 +17,10 @@ if(CCBENCH_ENABLE_CUDA)
     find_package(CUDAToolkit)
     if(CUDAToolkit_FOUND)
       set(CCBENCH_HAVE_CUDA ON)
-      # CUDA's warnings: nvcc's own and the host compiler's on the host half of every .cu file.
+      # CUDA's warnings: nvcc's own and the host compiler's on the host half of every .cu file
+      # (unused parameters allowed, as for C).
       # Targets that need bit-identical float results add --fmad=false themselves (kernels/).
-      add_compile_options("$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra>")
+      add_compile_options("$<$<COMPILE_LANGUAGE:CUDA>:-Xcompiler=-Wall,-Wextra,-Wno-unused-parameter>")
       if(CCBENCH_WERROR)
         add_compile_options("$<$<COMPILE_LANGUAGE:CUDA>:-Werror=all-warnings;-Xcompiler=-Werror>")
       endif()

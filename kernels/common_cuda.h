@@ -1,4 +1,4 @@
-// The C headers a .cu file needs (common/ and kernels/), seen from CUDA C++: C linkage, and C11's
+// The C headers .cu files need (common/ and kernels/), seen from CUDA C++: C linkage, and C11's
 // _Noreturn spelled so nvcc's C++ front end accepts it. Include it first in every .cu file.
 #pragma once
 #include <stdarg.h>
@@ -11,7 +11,9 @@
 extern "C" {
 #endif
 
+#include "common/compressor_spec.h"
 #include "common/error.h"
+#include "common/rng.h"
 #include "kernels/dtype.h"
 
 #ifdef __cplusplus

@@ -12,7 +12,7 @@ extern "C" {
 int cc_cuda_device_count(void);
 // Multiprocessors of the current device (cached per device). Aborts if there is no device.
 int cc_cuda_sm_count(void);
-// Blocks for a grid-stride loop over `items` work items, `threads` per block: enough to cover them, at
+// Blocks for a grid-stride loop over `items` work items, `threads` items per block: enough to cover them, at
 // most `blocks_per_sm` per multiprocessor (the loop does the rest), at least 1.
 unsigned cc_cuda_grid_blocks(size_t items, unsigned threads, unsigned blocks_per_sm);
 // For GPU tests: with no GPU visible, prints "<test>: skipped: no GPU visible (<reason>)" and exits 77,
