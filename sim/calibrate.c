@@ -12,9 +12,11 @@
 #include "sim/observe.h"
 
 // Parameter vector: base_us, then alpha_us, beta_ns_per_byte, gamma_ns_per_byte per level, then the
-// host memory terms mem_ns_per_byte and fault_ns_per_byte, the rendezvous cost rndv_us, and
-// mem_reduce_ns_per_byte.
-enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8, RNDV = 9, MEM_REDUCE = 10 };
+// host memory terms mem_ns_per_byte and fault_ns_per_byte, the rendezvous cost rndv_us,
+// mem_reduce_ns_per_byte, and the MPI library's overheads.
+enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8, RNDV = 9, MEM_REDUCE = 10, MPI_BASE = 11, MPI_GAMMA = 12 };
+// The parameters only `mpi` rows depend on.
+static const unsigned library_params = 1u << MPI_BASE | 1u << MPI_GAMMA | 1u << FAULT;
 
 static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
   x[0] = p->base_us;
@@ -27,6 +29,8 @@ static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
   x[MEM_REDUCE] = p->mem_reduce_ns_per_byte;
   x[FAULT] = p->fault_ns_per_byte;
   x[RNDV] = p->rndv_us;
+  x[MPI_BASE] = p->mpi_base_us;
+  x[MPI_GAMMA] = p->mpi_gamma_ns_per_byte;
 }
 
 static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
@@ -37,6 +41,8 @@ static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
   p->mem_reduce_ns_per_byte = x[MEM_REDUCE];
   p->fault_ns_per_byte = x[FAULT];
   p->rndv_us = x[RNDV];
+  p->mpi_base_us = x[MPI_BASE];
+  p->mpi_gamma_ns_per_byte = x[MPI_GAMMA];
 }
 
 // The row of the design matrix: time_us = a . x. One level: inter steps load the intra columns.
@@ -51,6 +57,8 @@ static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
   a[MEM_REDUCE] = c->spilled_reduced * 1e-3;
   a[FAULT] = c->faulted * 1e-3;
   a[RNDV] = c->rndv_msgs;
+  a[MPI_BASE] = c->lib_calls;
+  a[MPI_GAMMA] = c->lib_reduced * 1e-3;
   if (levels == 1)
     for (int j = 1; j <= 3; j++) a[j] += a[j + 3], a[j + 3] = 0;
 }
@@ -136,34 +144,68 @@ static bool in_list(const char *list, const cc_strategy *s) {
   return m.found;
 }
 
-// --- the mpi baseline's switch point --------------------------------------------------------------
-// Chooses the size from which `mpi` rows are best explained as ring rather than recursive doubling.
-static void fit_mpi_switch(const cc_obs *obs, size_t n, cc_profile *p) {
-  uint64_t candidates[256];
-  int ncand = 0;
-  candidates[ncand++] = 0;
-  candidates[ncand++] = UINT64_MAX;
-  for (size_t i = 0; i < n && ncand < 256; i++)
-    if (obs[i].strategy.algo == CC_ALGO_MPI && obs[i].op == CC_ALLREDUCE) candidates[ncand++] = (uint64_t)obs[i].bytes;
-  if (ncand == 2) return;
-  double best = INFINITY;
-  uint64_t best_switch = p->mpi_rd_max_bytes;
-  for (int k = 0; k < ncand; k++) {
-    p->mpi_rd_max_bytes = candidates[k];
-    double sum = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (obs[i].strategy.algo != CC_ALGO_MPI || obs[i].op != CC_ALLREDUCE) continue;
-      double e = cc_model_time_us(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes) / obs[i].time_us - 1;
-      sum += e * e;
-    }
-    if (sum < best) best = sum, best_switch = candidates[k];
+// --- the mpi baseline's algorithm choice ----------------------------------------------------------
+static double mpi_sq_error(const cc_obs *obs, size_t n, const cc_profile *p) {
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (obs[i].strategy.algo != CC_ALGO_MPI) continue;
+    double e = cc_model_time_us(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes) / obs[i].time_us - 1;
+    sum += e * e;
   }
-  p->mpi_rd_max_bytes = best_switch;
+  return sum;
+}
+
+// The decisions worth trying: Open MPI's table, MPICH's, and a switch from recursive doubling to ring
+// at no size, at every size, or at one of the sizes the mpi rows measured (each size once). Only
+// `decision` when it is >= 0. The caller frees the list.
+typedef struct {
+  cc_mpi_decision decision;
+  uint64_t rd_max_bytes;
+} mpi_candidate;
+
+static size_t mpi_candidates(const cc_obs *obs, size_t n, int decision, mpi_candidate **out) {
+  mpi_candidate *c = cc_calloc(n + 4, sizeof *c);
+  size_t k = 0;
+  for (int d = 0; d < CC_MPI_NDECISIONS; d++) {
+    if (decision >= 0 && d != decision) continue;
+    if (d != CC_MPI_SWITCH) {
+      c[k++] = (mpi_candidate){(cc_mpi_decision)d, 0};
+      continue;
+    }
+    c[k++] = (mpi_candidate){CC_MPI_SWITCH, 0};
+    c[k++] = (mpi_candidate){CC_MPI_SWITCH, UINT64_MAX};
+    for (size_t i = 0; i < n; i++) {
+      if (obs[i].strategy.algo != CC_ALGO_MPI) continue;
+      bool seen = false;
+      for (size_t j = 0; j < k && !seen; j++) seen = c[j].decision == CC_MPI_SWITCH && c[j].rd_max_bytes == (uint64_t)obs[i].bytes;
+      if (!seen) c[k++] = (mpi_candidate){CC_MPI_SWITCH, (uint64_t)obs[i].bytes};
+    }
+  }
+  *out = c;
+  return k;
+}
+
+// Chooses the decision that best explains the `mpi` rows: Open MPI's table, MPICH's, or a single
+// switch from recursive doubling to ring at one of the measured sizes.
+static void fit_mpi_decision(const cc_obs *obs, size_t n, int decision, cc_profile *p) {
+  bool any = false;
+  for (size_t i = 0; i < n; i++) any |= obs[i].strategy.algo == CC_ALGO_MPI;
+  if (!any) return;
+  mpi_candidate *cand;
+  size_t ncand = mpi_candidates(obs, n, decision, &cand);
+  cc_profile trial = *p;
+  double best_err = INFINITY;
+  for (size_t k = 0; k < ncand; k++) {
+    trial.mpi_decision = cand[k].decision, trial.mpi_rd_max_bytes = cand[k].rd_max_bytes;
+    double e = mpi_sq_error(obs, n, &trial);
+    if (e < best_err) best_err = e, p->mpi_decision = trial.mpi_decision, p->mpi_rd_max_bytes = trial.mpi_rd_max_bytes;
+  }
+  free(cand);
 }
 
 // One fit at the profile's cache size: NNLS over the parameters, refitted while the baselines' choices
 // (which depend on the parameters) change. Returns the rms relative error over the fitted rows.
-static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_t rows_fit, int levels,
+static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_t rows_fit, int levels, int decision,
                              cc_profile *prof, cc_calib_report *rep) {
   double x[NPARAMS], (*A)[NPARAMS] = cc_calloc(n, sizeof *A), (*prevA)[NPARAMS] = cc_calloc(n, sizeof *A);
   params_from_profile(prof, x);
@@ -181,7 +223,7 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
       if (!fit[i]) continue;
       double w = 1.0 / obs[i].time_us;  // relative error: divide the row by its time
       for (int j = 0; j < NPARAMS; j++) {
-        if (A[i][j] != 0) usable |= 1u << j;
+        if (A[i][j] != 0 && j != MPI_BASE && j != MPI_GAMMA) usable |= 1u << j;
         h[j] += A[i][j] * w;  // b = time * w = 1
         for (int k = 0; k < NPARAMS; k++) G[j][k] += A[i][j] * A[i][k] * w * w;
       }
@@ -192,7 +234,7 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
     if (levels == 1)
       for (int j = 1; j <= 3; j++) x[j + 3] = x[j];
     params_to_profile(x, prof);
-    fit_mpi_switch(obs, n, prof);
+    fit_mpi_decision(obs, n, decision, prof);
     memcpy(prevA, A, n * sizeof *A);
   }
   for (int j = 0; j < NPARAMS; j++) rep->identified[j] = usable & (1u << j);
@@ -241,31 +283,67 @@ static double largest_row(const cc_obs *obs, size_t n) {
   return largest;
 }
 
-// The page-fault cost of MPI's temporaries shows only in `mpi` rows, which usually stay out of the
-// main fit: with the links fixed, the one-parameter least squares on the relative error of those rows,
-// alternated with the choice of the mpi switch point (each depends on the other).
-static void fit_mpi_faults(const cc_obs *obs, size_t n, cc_profile *p) {
-  for (int round = 0; round < 3; round++) {
-    double num = 0, den = 0;
-    for (size_t i = 0; i < n; i++) {
-      if (obs[i].strategy.algo != CC_ALGO_MPI || obs[i].op != CC_ALLREDUCE) continue;
-      cc_cost c;
-      char e[160];
-      if (cc_model_cost(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &c, e, sizeof e) != 0) continue;
-      double rest = cc_cost_time_us(p, &c) - c.faulted * p->fault_ns_per_byte * 1e-3;
-      double f = c.faulted * 1e-3 / obs[i].time_us;  // d(relative prediction) / d(fault_ns_per_byte)
-      num += f * (1 - rest / obs[i].time_us);
-      den += f * f;
+// The MPI library's own costs (per call, per reduced byte, page faults of its temporaries) show only in
+// `mpi` rows, which stay out of the main fit when rows of our own algorithms exist. With the links
+// fixed: non-negative least squares on the relative error of those rows over the library's parameters
+// (`params`), under the decision the profile names.
+static void fit_library_terms(const cc_obs *obs, size_t n, unsigned params, cc_profile *p, bool identified[NPARAMS]) {
+  double x[NPARAMS];
+  params_from_profile(p, x);
+  for (int j = 0; j < NPARAMS; j++)
+    if (params & (1u << j)) x[j] = 0;
+  params_to_profile(x, p);
+  double G[NPARAMS][NPARAMS] = {{0}}, h[NPARAMS] = {0}, bb = 0;
+  unsigned usable = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (obs[i].strategy.algo != CC_ALGO_MPI) continue;
+    cc_cost c;
+    char e[160];
+    if (cc_model_cost(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &c, e, sizeof e) != 0) continue;
+    double a[NPARAMS], w = 1.0 / obs[i].time_us, b = 1 - cc_cost_time_us(p, &c) * w;  // what the library's terms explain
+    design_row(&c, 2, a);
+    for (int j = 0; j < NPARAMS; j++) {
+      if (!(params & (1u << j)) || a[j] == 0) continue;
+      usable |= 1u << j;
+      h[j] += a[j] * w * b;
+      for (int k = 0; k < NPARAMS; k++)
+        if (params & (1u << k)) G[j][k] += a[j] * a[k] * w * w;
     }
-    p->fault_ns_per_byte = den > 0 && num > 0 ? num / den : 0;
-    fit_mpi_switch(obs, n, p);
+    bb += b * b;
   }
+  double y[NPARAMS];
+  nnls(G, h, bb, usable, y);
+  for (int j = 0; j < NPARAMS; j++)
+    if (params & (1u << j)) x[j] = y[j], identified[j] = usable & (1u << j);
+  params_to_profile(x, p);
+}
+
+// The decision (Open MPI's table, MPICH's, or one switch from recursive doubling to ring at a measured
+// size) whose fitted library terms explain the `mpi` rows best.
+static void fit_mpi_library(const cc_obs *obs, size_t n, unsigned params, int decision, cc_profile *p,
+                            cc_calib_report *rep) {
+  mpi_candidate *cand;
+  size_t ncand = mpi_candidates(obs, n, decision, &cand);
+  cc_profile best = *p, trial = *p;
+  bool best_identified[NPARAMS] = {false}, identified[NPARAMS] = {false};
+  double best_err = INFINITY;
+  for (size_t k = 0; k < ncand; k++) {
+    trial.mpi_decision = cand[k].decision, trial.mpi_rd_max_bytes = cand[k].rd_max_bytes;
+    fit_library_terms(obs, n, params, &trial, identified);
+    double e = mpi_sq_error(obs, n, &trial);
+    if (e < best_err) best_err = e, best = trial, memcpy(best_identified, identified, sizeof identified);
+  }
+  free(cand);
+  *p = best;
+  for (int j = 0; j < NPARAMS; j++)
+    if (params & (1u << j)) rep->identified[j] = best_identified[j];
 }
 
 int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof, cc_calib_report *rep,
                  char *err, size_t errlen) {
   memset(rep, 0, sizeof(*rep));
   int levels = o->levels == 1 ? 1 : 2;
+  int decision = o->fix_mpi_decision ? (int)o->mpi_decision : -1;  // -1: choose
   cc_obs *obs = NULL;
   size_t n = cc_observations(rows, prof, &obs, &rep->rows_skipped, rep->skip_reason, sizeof rep->skip_reason);
   bool any_own = false;
@@ -309,8 +387,9 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
       cc_profile p = start;
       p.cache_bytes = cache_pass ? caches[k] : cache;
       p.eager_bytes = cache_pass ? eager : eagers[k];
-      double rms = fit_parameters(obs, n, fit, rep->rows_fit, levels, &p, &trial);
-      if (!trial.identified[FAULT]) fit_mpi_faults(obs, n, &p);
+      double rms = fit_parameters(obs, n, fit, rep->rows_fit, levels, decision, &p, &trial);
+      unsigned library = library_params & ~(trial.identified[FAULT] ? 1u << FAULT : 0u);
+      if (any_own) fit_mpi_library(obs, n, library, decision, &p, &trial);
       trial.rms_rel_error = rms;
       double score = rms * (1 + 0.1 * ((p.cache_bytes != 0 && !o->cache_bytes) + (p.eager_bytes != 0 && !o->eager_bytes)));
       if (score < best_score) best = p, best_score = score, *rep = trial;

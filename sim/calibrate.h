@@ -2,7 +2,7 @@
 //
 // Each measured row gives the model's terms (model.h) and a time; the fit minimises the sum of squared
 // *relative* errors (a 8 B row and a 256 MiB row count alike) with every parameter >= 0, solved exactly
-// by trying every subset of free parameters (at most 11, so 2047 small least-squares problems). The
+// by trying every subset of free parameters (at most 13, so 8191 small least-squares problems). The
 // cache size and eager limit, which enter non-linearly, are searched over powers of two.
 #pragma once
 #include <stdbool.h>
@@ -13,8 +13,9 @@
 #include "sim/profile.h"
 
 // Fitted parameters: base, alpha/beta/gamma per level, mem_ns_per_byte, fault_ns_per_byte, rndv_us,
-// mem_reduce_ns_per_byte.
-#define CC_CALIB_NPARAMS 11
+// mem_reduce_ns_per_byte, and the MPI library's own mpi_base_us and mpi_gamma_ns_per_byte (fitted on
+// the `mpi` rows after the links, which our own algorithms' rows determine).
+#define CC_CALIB_NPARAMS 13
 
 typedef struct {
   int levels;              // 1: one link for every step; 2: intra- and inter-node links apart
@@ -23,6 +24,8 @@ typedef struct {
   double min_bytes;        // ignore rows smaller than this (0: all)
   uint64_t cache_bytes;    // 0: search for the cache size that fits best; UINT64_MAX: no cache term
   uint64_t eager_bytes;    // the same for the eager limit (UINT64_MAX: no rendezvous term)
+  bool fix_mpi_decision;   // keep mpi_decision; false: choose the one that explains the mpi rows best
+  cc_mpi_decision mpi_decision;
 } cc_calib_opts;
 
 typedef struct {
@@ -30,13 +33,14 @@ typedef struct {
   size_t rows_skipped;     // unusable rows (not measured, no model, no time)
   char skip_reason[200];   // why the first unusable row was skipped
   int iterations;          // refits while mpi/nccl rows changed their algorithm choice
-  bool identified[CC_CALIB_NPARAMS];  // per parameter (base, intra a/b/g, inter a/b/g, mem, fault, rndv, mem_reduce):
+  bool identified[CC_CALIB_NPARAMS];  // per parameter (base, intra a/b/g, inter a/b/g, mem, fault, rndv, mem_reduce,
+                                     // mpi_base, mpi_gamma):
                                      // did any row depend on it
   double rms_rel_error;    // over the rows that drove the fit
 } cc_calib_report;
 
 // `prof` carries in the shape and the implementation's segment sizes (cc_profile_init defaults are
-// fine) and receives the fitted base_us, links and mpi_rd_max_bytes. 0, or -1 with one line in err
+// fine) and receives the fitted base_us, links, memory and protocol terms, and the mpi model (decision, overheads). 0, or -1 with one line in err
 // (e.g. no usable rows).
 int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *opts, cc_profile *prof, cc_calib_report *rep,
                  char *err, size_t errlen);

@@ -187,7 +187,8 @@ static void print_error_table(const cc_check *checks, size_t n, double min_bytes
 // --- calibrate ------------------------------------------------------------------------------------
 
 static int cmd_calibrate(int argc, char **argv) {
-  const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL, *cache = "auto", *eager = "auto";
+  const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL, *cache = "auto", *eager = "auto",
+             *mpi = "openmpi";
   long long levels = 0, ranks = 0, per_node = 0, nodes = 0;
   uint64_t min_bytes = 0, report_min = 64 << 10, segment = 1 << 20, chunk = 256 << 10;
   cc_option opts[] = {
@@ -212,6 +213,10 @@ static int cmd_calibrate(int argc, char **argv) {
       {"eager", 0, CC_OPT_STRING, &eager, "SIZE|auto|none",
        "largest message sent eagerly; larger ones pay a rendezvous: auto searches powers of two "
        "(default: auto)", 0, 0},
+      {"mpi", 0, CC_OPT_STRING, &mpi, "openmpi|mpich|switch|auto",
+       "how the mpi rows' library picks its allreduce algorithm: Open MPI 4.1's table, MPICH's, one "
+       "switch from recursive doubling to ring, or auto: whichever explains the rows best (default: "
+       "openmpi, the MPI ccbench runs on)", 0, 0},
   };
   cc_cli cli = {.prog = "ccsim calibrate", .usage = "ccsim calibrate --from FILE [--from FILE...] -o OUT.profile",
                 .summary = "Fits base, alpha, beta and gamma (per link level), the host memory terms (cache "
@@ -251,6 +256,10 @@ static int cmd_calibrate(int argc, char **argv) {
   if (strcmp(eager, "none") == 0) co.eager_bytes = UINT64_MAX;
   else if (strcmp(eager, "auto") != 0 && (cc_parse_size(eager, &co.eager_bytes) != 0 || co.eager_bytes == 0))
     cc_input_error("--eager: '%s' is not a size, 'auto' or 'none'", eager);
+  for (int d = 0; d < CC_MPI_NDECISIONS; d++)
+    if (strcmp(mpi, cc_mpi_decision_name((cc_mpi_decision)d)) == 0) co.fix_mpi_decision = true, co.mpi_decision = (cc_mpi_decision)d;
+  if (!co.fix_mpi_decision && strcmp(mpi, "auto") != 0)
+    cc_input_error("--mpi: '%s' is not openmpi, mpich, switch or auto", mpi);
   cc_calib_report rep;
   char err[512];
   if (cc_calibrate(&rs, &co, &prof, &rep, err, sizeof err) != 0) cc_input_error("--from: %s", err);
@@ -287,8 +296,11 @@ static int cmd_calibrate(int argc, char **argv) {
   if (prof.fault_ns_per_byte > 0)
     printf("# mpi temporaries >= %.0f MiB: %.5f ns/B page faults\n", prof.mmap_threshold_bytes / 1048576.0,
            prof.fault_ns_per_byte);
-  if (prof.mpi_rd_max_bytes == UINT64_MAX) printf("# mpi: best explained as recursive doubling at every size\n");
-  else printf("# mpi: recursive doubling below %llu B, ring above\n", (unsigned long long)prof.mpi_rd_max_bytes);
+  if (prof.mpi_decision != CC_MPI_SWITCH) printf("# mpi: %s's algorithm choice", prof.mpi_decision == CC_MPI_MPICH ? "MPICH" : "Open MPI 4.1");
+  else if (prof.mpi_rd_max_bytes == UINT64_MAX) printf("# mpi: recursive doubling at every size");
+  else printf("# mpi: recursive doubling below %llu B, ring above", (unsigned long long)prof.mpi_rd_max_bytes);
+  printf("; library overhead %.3f us per call, %.5f ns/B more per reduced byte\n", prof.mpi_base_us,
+         prof.mpi_gamma_ns_per_byte);
   printf("# wrote %s\n", out);
 
   cc_check *checks;

@@ -149,22 +149,85 @@ static int allreduce_cost(const cc_profile *p, cc_algo a, group g, double n, cc_
   }
 }
 
+// --- the MPI library's allreduce -------------------------------------------------------------------
+typedef enum { LIB_RING, LIB_RD, LIB_RABENSEIFNER, LIB_REDUCE_BCAST } lib_algo;
+
+// Open MPI 4.1's fixed decision for commutative operations (coll/tuned, coll_tuned_decision_fixed.c):
+// for communicators below `below_ranks`, the algorithm for sizes below each bound in turn. Its
+// segmented ring with the default segment size runs as the plain ring; "nonoverlapping" is a reduce
+// followed by a broadcast.
+#define LIB_STEPS 4
+static const struct {
+  int below_ranks;
+  double below_bytes[LIB_STEPS + 2];
+  lib_algo algo[LIB_STEPS + 2];
+} openmpi_allreduce[] = {
+    {4, {8, 4096, 8192, 16384, 262144, INFINITY}, {LIB_RING, LIB_RD, LIB_RING, LIB_RD, LIB_RING, LIB_RABENSEIFNER}},
+    {8, {16, 8192, INFINITY}, {LIB_RING, LIB_RD, LIB_RABENSEIFNER}},
+    {16, {8192, INFINITY}, {LIB_RD, LIB_RABENSEIFNER}},
+    {32, {64, 4096, INFINITY}, {LIB_RING, LIB_RD, LIB_RABENSEIFNER}},
+    {64, {128, INFINITY}, {LIB_RING, LIB_RABENSEIFNER}},
+    {128, {262144, INFINITY}, {LIB_RD, LIB_RABENSEIFNER}},
+    {256, {131072, 262144, INFINITY}, {LIB_REDUCE_BCAST, LIB_RD, LIB_RABENSEIFNER}},
+    {512, {4096, INFINITY}, {LIB_REDUCE_BCAST, LIB_RABENSEIFNER}},
+    {2048, {2048, 16384, INFINITY}, {LIB_REDUCE_BCAST, LIB_RD, LIB_RABENSEIFNER}},
+    {4096, {2048, 4096, 16384, INFINITY}, {LIB_REDUCE_BCAST, LIB_RING, LIB_RD, LIB_RABENSEIFNER}},
+    {1 << 30, {2048, 16384, 32768, INFINITY}, {LIB_REDUCE_BCAST, LIB_RING, LIB_RD, LIB_RABENSEIFNER}},
+};
+
+static lib_algo openmpi_choice(int P, double n) {
+  int row = 0;
+  while (P >= openmpi_allreduce[row].below_ranks) row++;
+  int k = 0;
+  while (n >= openmpi_allreduce[row].below_bytes[k]) k++;
+  return openmpi_allreduce[row].algo[k];
+}
+
+static lib_algo mpi_choice(const cc_profile *p, int P, double n) {
+  switch (p->mpi_decision) {
+    case CC_MPI_MPICH: return n <= 2048 ? LIB_RD : LIB_RABENSEIFNER;  // MPIR_CVAR_ALLREDUCE_SHORT_MSG_SIZE
+    case CC_MPI_SWITCH: return n < (double)p->mpi_rd_max_bytes ? LIB_RD : LIB_RING;
+    default: {
+      // Open MPI's rings hand vectors of fewer elements than ranks to recursive doubling. The model
+      // sees bytes, not elements: it counts 4-byte elements (f32, the common case).
+      lib_algo a = openmpi_choice(P, n);
+      return a == LIB_RING && n < 4.0 * P ? LIB_RD : a;
+    }
+  }
+}
+
+// Binomial reduce to a root, then binomial broadcast: ceil(log2 P) steps of the whole vector each way.
+static void reduce_bcast_cost(cc_cost *c, group g, double n) {
+  double steps = ceil(log2((double)g.size));
+  cc_level l = one_node(g) ? CC_INTRA : CC_INTER;
+  add(c, l, steps, steps * n, steps * n);
+  add(c, l, steps, steps * n, 0);
+}
+
 // Open MPI allocates its temporaries on every call and frees them after; at or above glibc's mmap
 // threshold they come back as fresh pages that fault in as they are written.
 static void fresh_temporary(const cc_profile *p, cc_cost *c, double bytes) {
   if (bytes >= (double)p->mmap_threshold_bytes) c->faulted += bytes;
 }
 
-// The library baselines pick an algorithm by size. Their rings are not segmented by us: S = 1.
-// Temporaries: recursive doubling one vector; the ring one block, two when P > 2.
+// The library's rings are not segmented by us (S = 1). Temporaries: recursive doubling and
+// Rabenseifner one vector, the ring one block (two when P > 2).
 static void mpi_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *c) {
   if (g.size == 1) return;
-  if (n < (double)p->mpi_rd_max_bytes) {
-    rd_cost(c, g, n);
-    fresh_temporary(p, c, n);
-  } else {
-    ring_cost(c, g, n, INFINITY, true, true);
-    for (int k = 0; k < (g.size > 2 ? 2 : 1); k++) fresh_temporary(p, c, ceil(n / g.size));
+  switch (mpi_choice(p, g.size, n)) {
+    case LIB_RD:
+      rd_cost(c, g, n);
+      fresh_temporary(p, c, n);
+      return;
+    case LIB_RABENSEIFNER:
+      rabenseifner_allreduce_cost(c, g, n);
+      fresh_temporary(p, c, n);
+      return;
+    case LIB_REDUCE_BCAST: reduce_bcast_cost(c, g, n); return;
+    case LIB_RING:
+      ring_cost(c, g, n, INFINITY, true, true);
+      for (int k = 0; k < (g.size > 2 ? 2 : 1); k++) fresh_temporary(p, c, ceil(n / g.size));
+      return;
   }
 }
 
@@ -252,6 +315,13 @@ static void memory_cost(const cc_profile *p, cc_topology t, double bytes, cc_cos
 static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
                           cc_cost *out, char *err, size_t errlen);
 
+// MPI_Allreduce by the library's decision; its allgather and reduce-scatter as unsegmented rings.
+static int library_cost(const cc_profile *p, group g, cc_coll op, double n, cc_cost *c) {
+  if (op == CC_ALLREDUCE) mpi_allreduce_cost(p, g, n, c);
+  else ring_cost(c, g, n, INFINITY, op == CC_REDUCE_SCATTER, op == CC_ALLGATHER);
+  return 0;
+}
+
 int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
                   cc_cost *out, char *err, size_t errlen) {
   if (algorithm_cost(p, s, op, t, bytes, out, err, errlen) != 0) return -1;
@@ -273,10 +343,16 @@ static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op,
   }
   group g = {.size = t.ranks, .per_node = t.ranks_per_node};
   double n = bytes;
+  if (s->algo == CC_ALGO_MPI) {
+    // The library's own overheads ride on whatever algorithm it runs.
+    int rc = library_cost(p, g, op, n, out);
+    out->lib_calls = 1;
+    out->lib_reduced = out->reduced[CC_INTRA] + out->reduced[CC_INTER];
+    return rc;
+  }
   if (op == CC_ALLREDUCE) {
     switch (s->algo) {
       case CC_ALGO_HIER: return hier_cost(p, s, t, n, out, err, errlen);
-      case CC_ALGO_MPI: mpi_allreduce_cost(p, g, n, out); return 0;
       case CC_ALGO_NCCL: nccl_allreduce_cost(p, g, n, out); return 0;
       default: return allreduce_cost(p, s->algo, g, n, out);
     }
@@ -284,7 +360,6 @@ static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op,
   bool rs = op == CC_REDUCE_SCATTER;
   switch (s->algo) {
     case CC_ALGO_RING: ring_cost(out, g, n, (double)p->ring_segment_bytes, rs, !rs); return 0;
-    case CC_ALGO_MPI:
     case CC_ALGO_NCCL: ring_cost(out, g, n, INFINITY, rs, !rs); return 0;
     case CC_ALGO_RD:  // rd's allgather is the recursive doubling half of Rabenseifner
     case CC_ALGO_RABENSEIFNER:
@@ -303,7 +378,7 @@ double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
     const cc_link *k = &p->link[l];
     t += c->msgs[l] * k->alpha_us + (c->bytes[l] * k->beta_ns_per_byte + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
   }
-  t += c->rndv_msgs * p->rndv_us;
+  t += c->rndv_msgs * p->rndv_us + c->lib_calls * p->mpi_base_us + c->lib_reduced * p->mpi_gamma_ns_per_byte * 1e-3;
   return t + (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte +
               c->faulted * p->fault_ns_per_byte) * 1e-3;
 }

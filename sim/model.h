@@ -19,6 +19,8 @@ typedef struct {
   double spilled_reduced;      // bytes reduced that miss the cache: pays mem_reduce_ns_per_byte
   double faulted;              // bytes of fresh temporary pages (the MPI library's): fault_ns_per_byte
   double rndv_msgs;            // messages larger than eager_bytes: pay rndv_us each
+  double lib_calls;            // calls into the MPI library: pay mpi_base_us each
+  double lib_reduced;          // bytes the MPI library reduces: pay mpi_gamma_ns_per_byte more
 } cc_cost;
 
 // Ranks and how many share a node (ranks_per_node >= ranks: one node).

@@ -15,8 +15,15 @@ void cc_profile_init(cc_profile *p) {
   p->nodes = 1;
   p->ring_segment_bytes = 1 << 20;  // ccbench --ring-segment default
   p->tree_chunk_bytes = 256 << 10;  // ccbench --tree-chunk default
+  p->mpi_decision = CC_MPI_OPENMPI; // the project's MPI
   p->mpi_rd_max_bytes = 10000;      // Open MPI's classic allreduce switch from recursive doubling to ring
   p->mmap_threshold_bytes = 32u << 20;  // glibc's largest dynamic mmap threshold (64-bit)
+}
+
+static const char *const mpi_decision_names[CC_MPI_NDECISIONS] = {"openmpi", "mpich", "switch"};
+
+const char *cc_mpi_decision_name(cc_mpi_decision d) {
+  return (unsigned)d < CC_MPI_NDECISIONS ? mpi_decision_names[d] : "?";
 }
 
 const char *cc_level_name(cc_level l) { return l == CC_INTRA ? "intra" : l == CC_INTER ? "inter" : "?"; }
@@ -52,6 +59,15 @@ static int number(parse_ctx *c, const char *key, const char *val, double *out) {
 static int size_value(parse_ctx *c, const char *key, const char *val, uint64_t *out) {
   if (cc_parse_size(val, out) != 0) return fail(c, "'%s': '%s' is not a size (e.g. 1M, 65536)", key, val);
   return 0;
+}
+
+static int mpi_decision_value(parse_ctx *c, const char *key, const char *val, cc_mpi_decision *out) {
+  for (int d = 0; d < CC_MPI_NDECISIONS; d++)
+    if (strcmp(val, mpi_decision_names[d]) == 0) {
+      *out = (cc_mpi_decision)d;
+      return 0;
+    }
+  return fail(c, "'%s': '%s' is not one of openmpi, mpich, switch", key, val);
 }
 
 static int count_value(parse_ctx *c, const char *key, const char *val, int *out) {
@@ -116,7 +132,10 @@ static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val
   if (strcmp(key, "base_us") == 0) return number(c, key, val, &p->base_us);
   if (strcmp(key, "ring_segment_bytes") == 0) return size_value(c, key, val, &p->ring_segment_bytes);
   if (strcmp(key, "tree_chunk_bytes") == 0) return size_value(c, key, val, &p->tree_chunk_bytes);
+  if (strcmp(key, "mpi_decision") == 0) return mpi_decision_value(c, key, val, &p->mpi_decision);
   if (strcmp(key, "mpi_rd_max_bytes") == 0) return size_value(c, key, val, &p->mpi_rd_max_bytes);
+  if (strcmp(key, "mpi_base_us") == 0) return number(c, key, val, &p->mpi_base_us);
+  if (strcmp(key, "mpi_gamma_ns_per_byte") == 0) return number(c, key, val, &p->mpi_gamma_ns_per_byte);
   if (strcmp(key, "eager_bytes") == 0) return size_value(c, key, val, &p->eager_bytes);
   if (strcmp(key, "rndv_us") == 0) return number(c, key, val, &p->rndv_us);
   if (strcmp(key, "cache_bytes") == 0) return size_value(c, key, val, &p->cache_bytes);
@@ -238,7 +257,10 @@ int cc_profile_write(const cc_profile *p, const char *path, const char *comment)
   if (!p->single_level) write_link(f, "inter", &p->link[CC_INTER]);
   fprintf(f, "ring_segment_bytes = %llu\n", (unsigned long long)p->ring_segment_bytes);
   fprintf(f, "tree_chunk_bytes = %llu\n", (unsigned long long)p->tree_chunk_bytes);
-  fprintf(f, "mpi_rd_max_bytes = %llu\n", (unsigned long long)p->mpi_rd_max_bytes);
+  fprintf(f, "mpi_decision = %s\n", cc_mpi_decision_name(p->mpi_decision));
+  if (p->mpi_decision == CC_MPI_SWITCH) fprintf(f, "mpi_rd_max_bytes = %llu\n", (unsigned long long)p->mpi_rd_max_bytes);
+  if (p->mpi_base_us > 0) fprintf(f, "mpi_base_us = %.6g\n", p->mpi_base_us);
+  if (p->mpi_gamma_ns_per_byte > 0) fprintf(f, "mpi_gamma_ns_per_byte = %.6g\n", p->mpi_gamma_ns_per_byte);
   if (p->eager_bytes || p->rndv_us > 0) {
     fprintf(f, "eager_bytes = %llu\n", (unsigned long long)p->eager_bytes);
     fprintf(f, "rndv_us = %.6g\n", p->rndv_us);

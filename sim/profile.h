@@ -23,6 +23,10 @@ typedef struct {
 
 #define CC_PROFILE_MAX_COMPRESS 16
 
+typedef enum { CC_MPI_OPENMPI, CC_MPI_MPICH, CC_MPI_SWITCH, CC_MPI_NDECISIONS } cc_mpi_decision;
+const char *cc_mpi_decision_name(cc_mpi_decision d);  // "openmpi", "mpich", "switch"
+
+
 typedef struct {
   char name[64];
   char source[512];          // where the numbers come from (free text, one line)
@@ -32,8 +36,13 @@ typedef struct {
   bool single_level;         // inter copies intra (no inter.* keys, or a one-level fit)
   // How the implementation cuts messages (ccbench's defaults): the model counts the messages.
   uint64_t ring_segment_bytes, tree_chunk_bytes;
-  // The `mpi` baseline model: recursive doubling below this size, ring from it on.
+  // The `mpi` baseline model: which algorithm the MPI library picks per size and ranks (openmpi: Open
+  // MPI 4.1's fixed decision table; mpich: MPICH's; switch: recursive doubling below mpi_rd_max_bytes,
+  // ring from it on), and what the library costs beyond our own kernels: mpi_base_us per call and
+  // mpi_gamma_ns_per_byte per byte it reduces (its reduction loop may be slower than ours).
+  cc_mpi_decision mpi_decision;
   uint64_t mpi_rd_max_bytes;
+  double mpi_base_us, mpi_gamma_ns_per_byte;
   // Host memory (0 where it does not matter, e.g. GPUs): when a node's working set (send + receive
   // buffer of every rank on it) outgrows cache_bytes, the missing fraction 1 - cache/W of the bytes
   // moved pays mem_ns_per_byte more and of the bytes reduced mem_reduce_ns_per_byte more (a reduction

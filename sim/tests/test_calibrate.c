@@ -103,6 +103,7 @@ static void baselines(void) {
   cc_profile_init(&truth);
   truth.base_us = 6;
   truth.link[CC_INTRA] = truth.link[CC_INTER] = (cc_link){.alpha_us = 0.7, .beta_ns_per_byte = 0.003, .gamma_ns_per_byte = 0.0005};
+  truth.mpi_decision = CC_MPI_SWITCH;
   truth.mpi_rd_max_bytes = 65536;
   cc_rowset rs;
   cc_rowset_init(&rs);
@@ -130,6 +131,43 @@ static void baselines(void) {
   cc_rowset_free(&rs);
 }
 
+// The MPI library's own terms (per call, per reduced byte, page faults) under Open MPI's decision table,
+// fitted on the mpi rows after the links; the decision is recognised among the candidates, and a fixed
+// decision is kept.
+static void mpi_library(void) {
+  cc_profile truth;
+  cc_profile_init(&truth);
+  truth.base_us = 1;
+  truth.link[CC_INTRA] = truth.link[CC_INTER] = (cc_link){.alpha_us = 0.8, .beta_ns_per_byte = 0.1, .gamma_ns_per_byte = 0.05};
+  truth.mpi_decision = CC_MPI_OPENMPI;
+  truth.mpi_base_us = 4;
+  truth.mpi_gamma_ns_per_byte = 0.2;
+  truth.fault_ns_per_byte = 0.6;
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  add_rows(&rs, &truth, (const char *const[]){"ring", "rd", "rabenseifner", "mpi"}, 4, (const int[]){2, 3, 4, 6, 8, 12},
+           6, 0, 0.05);
+  cc_profile fit;
+  cc_profile_init(&fit);
+  cc_calib_report rep;
+  char err[256];
+  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 1}, &fit, &rep, err, sizeof err) == 0);
+  CHECKF(fit.mpi_decision == CC_MPI_OPENMPI, "mpi decision fitted as %s, true openmpi", cc_mpi_decision_name(fit.mpi_decision));
+  expect_link("link", &fit.link[CC_INTRA], &truth.link[CC_INTRA]);
+  expect_close("mpi base", fit.mpi_base_us, truth.mpi_base_us);
+  expect_close("mpi gamma", fit.mpi_gamma_ns_per_byte, truth.mpi_gamma_ns_per_byte);
+  expect_close("fault", fit.fault_ns_per_byte, truth.fault_ns_per_byte);
+  CHECK(rep.identified[11] && rep.identified[12]);
+
+  // Told the library is MPICH, the fit keeps that decision and explains the rows worse.
+  cc_profile forced;
+  cc_profile_init(&forced);
+  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 1, .fix_mpi_decision = true, .mpi_decision = CC_MPI_MPICH}, &forced,
+                     &rep, err, sizeof err) == 0);
+  CHECK(forced.mpi_decision == CC_MPI_MPICH);
+  cc_rowset_free(&rs);
+}
+
 // Host terms: the eager limit and rendezvous cost, a cache size found by search, the extra cost of bytes that miss it, and the page
 // faults of MPI's temporaries (seen only in mpi rows, which stay out of the main fit).
 static void host_memory(void) {
@@ -141,6 +179,7 @@ static void host_memory(void) {
   truth.mem_ns_per_byte = 0.12;
   truth.mem_reduce_ns_per_byte = 0.3;
   truth.fault_ns_per_byte = 0.8;
+  truth.mpi_decision = CC_MPI_SWITCH;
   truth.mpi_rd_max_bytes = UINT64_MAX;
   truth.eager_bytes = 4096;
   truth.rndv_us = 5;
@@ -162,7 +201,8 @@ static void host_memory(void) {
   CHECKF(fit.eager_bytes == truth.eager_bytes, "eager limit fitted %llu B, true %llu B",
          (unsigned long long)fit.eager_bytes, (unsigned long long)truth.eager_bytes);
   expect_close("rndv", fit.rndv_us, truth.rndv_us);
-  CHECKF(fit.mpi_rd_max_bytes > 256.0 * 1048576, "mpi switch fitted at %llu B: rows are rd at every size",
+  CHECKF(fit.mpi_decision == CC_MPI_SWITCH && fit.mpi_rd_max_bytes > 256.0 * 1048576,
+         "mpi fitted as %s switching at %llu B: rows are rd at every size", cc_mpi_decision_name(fit.mpi_decision),
          (unsigned long long)fit.mpi_rd_max_bytes);
 
   // Told there is no cache, the fit has no memory term to use.
@@ -204,6 +244,7 @@ int main(void) {
   two_levels();
   baselines();
   host_memory();
+  mpi_library();
   rejects_unusable_input();
   return check_done("test_sim_calibrate");
 }

@@ -71,9 +71,34 @@ int main(void) {
   EXPECT_TIME("hier:rabenseifner/rd", CC_ALLREDUCE, 8, 4, 4096,
               1 + 4 * 2 + 6144 * 0.5e-3 + 3072 * 0.25e-3 + 10 + 1024 * 2e-3 + 1024 * 0.25e-3);
 
-  // mpi: recursive doubling below 10000 B, unsegmented ring above.
+  // mpi, one switch: recursive doubling below 10000 B, unsegmented ring above.
+  p.mpi_decision = CC_MPI_SWITCH;
   EXPECT_TIME("mpi", CC_ALLREDUCE, 4, 4, 512, 1 + 2 * 2 + 1024 * 0.5e-3 + 1024 * 0.25e-3);
   EXPECT_TIME("mpi", CC_ALLREDUCE, 4, 4, MiB, 1 + 6 * 2 + 1.5 * MiB * 0.5e-3 + 0.75 * MiB * 0.25e-3);
+  // mpi as Open MPI 4.1 decides (commutative ops). P=3, 6000 B: ring (4096 <= n < 8192), 4 steps of 2000 B.
+  p.mpi_decision = CC_MPI_OPENMPI;
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 3, 3, 6000, 1 + 4 * 2 + 8000 * 0.5e-3 + 4000 * 0.25e-3);
+  // P=3, 1 MiB: Rabenseifner; fold in (n), halving (n/2), doubling (n/2), fold out (n); reduces 1.5n.
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 3, 3, MiB, 1 + 4 * 2 + 3 * MiB * 0.5e-3 + 1.5 * MiB * 0.25e-3);
+  // P=6, 4096 B: recursive doubling (16 <= n < 8192), as rd above.
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 6, 6, 4096, 1 + 4 * 2 + 4 * 4096 * 0.5e-3 + 3 * 4096 * 0.25e-3);
+  // P=12, 8000 B: recursive doubling below 8192; 1 MiB: Rabenseifner (3.75n in, 1.875n reduced, 8 steps).
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 12, 12, 8000, 1 + 5 * 2 + 5 * 8000 * 0.5e-3 + 4 * 8000 * 0.25e-3);
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 12, 12, MiB, 1 + 8 * 2 + 3.75 * MiB * 0.5e-3 + 1.875 * MiB * 0.25e-3);
+  // P=16, 8 B: the ring of the table (below 64 B), but two f32 elements for 16 ranks: recursive doubling.
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 16, 16, 8, 1 + 4 * 2 + 4 * 8 * 0.5e-3 + 4 * 8 * 0.25e-3);
+  // P=300, 1000 B: reduce then broadcast, ceil(log2 300) = 9 binomial steps each way.
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 300, 300, 1000, 1 + 18 * 2 + 18000 * 0.5e-3 + 9000 * 0.25e-3);
+  // The library's own costs: 3 us per call and 0.5 ns per byte it reduces, on top of the links.
+  p.mpi_base_us = 3, p.mpi_gamma_ns_per_byte = 0.5;
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 6, 6, 4096, 1 + 3 + 4 * 2 + 4 * 4096 * 0.5e-3 + 3 * 4096 * (0.25e-3 + 0.5e-3));
+  p.mpi_base_us = 0, p.mpi_gamma_ns_per_byte = 0;
+  // MPICH: recursive doubling up to 2048 B, Rabenseifner above. P=6, 1 MiB: fold in (n), halving n/2 +
+  // n/4, doubling n/4 + n/2, fold out (n): 6 steps, 3.5n received, 1.75n reduced.
+  p.mpi_decision = CC_MPI_MPICH;
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 6, 6, 2048, 1 + 4 * 2 + 4 * 2048 * 0.5e-3 + 3 * 2048 * 0.25e-3);
+  EXPECT_TIME("mpi", CC_ALLREDUCE, 6, 6, MiB, 1 + 6 * 2 + 3.5 * MiB * 0.5e-3 + 1.75 * MiB * 0.25e-3);
+  p.mpi_decision = CC_MPI_SWITCH;
   // nccl: the faster of an unsegmented ring and a one-chunk double tree. P=8, 8 B: the tree's 6 rounds
   // beat the ring's 14 steps; at 64 MiB the ring's 1.75n beats the tree's 2n.
   EXPECT_TIME("nccl", CC_ALLREDUCE, 8, 8, 8, 1 + 6 * 2 + 16 * 0.5e-3 + 8 * 0.25e-3);

@@ -138,6 +138,7 @@ static void errors(void) {
   EXPECT_ERROR("name = x\n" INTRA "intra.alpha_us = 2\n", "t.profile:5:", "'intra.alpha_us'", "twice");
   EXPECT_ERROR("name = x\nname = y\n" INTRA, "t.profile:2:", "'name'", "twice");
   EXPECT_ERROR("name = x\nintra.beta_ns_per_byte = -0.3\n", "t.profile:2:", "'intra.beta_ns_per_byte'", "negative");
+  EXPECT_ERROR("name = x\nmpi_decision = intel\n" INTRA, "t.profile:2:", "'mpi_decision'", "openmpi, mpich, switch");
   EXPECT_ERROR("name = x\nbase_us = -1\n" INTRA, "t.profile:2:", "'base_us'", "negative");
   EXPECT_ERROR("name = x\n" INTRA "inter.gamma_ns_per_byte = -1e-3\n", "t.profile:5:", "'inter.gamma_ns_per_byte'",
                "negative");
@@ -197,7 +198,10 @@ static void round_trip(void) {
   p.link[CC_INTER].beta_ns_per_byte = 1.0 / 47;
   p.link[CC_INTER].alpha_us = 2.0 / 3;
   p.base_us = 1234567.891;
+  p.mpi_decision = CC_MPI_SWITCH;
   p.mpi_rd_max_bytes = UINT64_MAX;
+  p.mpi_base_us = 1.0 / 3;
+  p.mpi_gamma_ns_per_byte = 0.125;
   p.cache_bytes = 24u << 20;
   p.mem_ns_per_byte = 1.0 / 7;
   p.fault_ns_per_byte = 0.85;
@@ -232,6 +236,9 @@ static void round_trip(void) {
   CHECKF(q.ring_segment_bytes == p.ring_segment_bytes && q.tree_chunk_bytes == p.tree_chunk_bytes &&
              q.mpi_rd_max_bytes == p.mpi_rd_max_bytes,
          "sizes");
+  CHECKF(q.mpi_decision == p.mpi_decision && same6(q.mpi_base_us, p.mpi_base_us) &&
+             same6(q.mpi_gamma_ns_per_byte, p.mpi_gamma_ns_per_byte),
+         "mpi model: %s %.9g %.9g", cc_mpi_decision_name(q.mpi_decision), q.mpi_base_us, q.mpi_gamma_ns_per_byte);
   CHECKF(q.ncompress == p.ncompress, "%d compressors back, %d written", q.ncompress, p.ncompress);
   for (int i = 0; i < p.ncompress && i < q.ncompress; i++) {
     const cc_compress_cost *c = cc_profile_compress(&q, p.compress[i].name);

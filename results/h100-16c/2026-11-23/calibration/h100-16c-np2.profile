@@ -1,6 +1,6 @@
 # Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.
-name = h100-16c
-source = ccsim calibrate (a31e276b8774-dirty) from results/h100-16c/2026-11-23/calibration/sweep-a/allreduce_np2.csv: 144 rows, rms relative error 19.6%
+name = h100-16c-np2
+source = ccsim calibrate (1e004b4c372b-dirty) from results/h100-16c/2026-11-23/calibration/sweep-a/allreduce_np2.csv: 144 rows, rms relative error 19.6%
 ranks_per_node = 2
 nodes = 1
 base_us = 0.320191
@@ -9,11 +9,12 @@ intra.beta_ns_per_byte = 0.111217  # 8.991 GB/s
 intra.gamma_ns_per_byte = 0.201493
 ring_segment_bytes = 1048576
 tree_chunk_bytes = 262144
-mpi_rd_max_bytes = 18446744073709551615
+mpi_decision = openmpi
+mpi_gamma_ns_per_byte = 0.134916
 eager_bytes = 1024
 rndv_us = 1.02855
 cache_bytes = 8388608
 mem_ns_per_byte = 0.0777921
 mem_reduce_ns_per_byte = 0.153579
 mmap_threshold_bytes = 33554432
-fault_ns_per_byte = 0.555666
+fault_ns_per_byte = 0.658136

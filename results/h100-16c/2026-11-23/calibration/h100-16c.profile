@@ -1,6 +1,6 @@
 # Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.
 name = h100-16c
-source = ccsim calibrate (a31e276b8774-dirty) from results/h100-16c/2026-11-23/calibration/sweep-a/allreduce_np2.csv, results/h100-16c/2026-11-23/calibration/sweep-a/allreduce_np16.csv: 288 rows, rms relative error 27.4%
+source = ccsim calibrate (1e004b4c372b-dirty) from results/h100-16c/2026-11-23/calibration/sweep-a/allreduce_np2.csv, results/h100-16c/2026-11-23/calibration/sweep-a/allreduce_np16.csv: 288 rows, rms relative error 27.4%
 ranks_per_node = 16
 nodes = 1
 base_us = 0
@@ -9,11 +9,13 @@ intra.beta_ns_per_byte = 0.115669  # 8.645 GB/s
 intra.gamma_ns_per_byte = 0.226273
 ring_segment_bytes = 1048576
 tree_chunk_bytes = 262144
-mpi_rd_max_bytes = 131072
+mpi_decision = openmpi
+mpi_base_us = 0.0766914
+mpi_gamma_ns_per_byte = 0.181195
 eager_bytes = 2048
 rndv_us = 2.20216
 cache_bytes = 16777216
 mem_ns_per_byte = 0.163889
 mem_reduce_ns_per_byte = 0.218228
 mmap_threshold_bytes = 33554432
-fault_ns_per_byte = 1.4139
+fault_ns_per_byte = 0.663924
