@@ -1,0 +1,21 @@
+# Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.
+name = c-kernels-2c
+source = ccsim calibrate (1e004b4c372b-dirty) from results/c-kernels-2c/2026-11-23/calibration/sweep-a/allreduce_np2.csv: 144 rows, rms relative error 22.5%
+ranks_per_node = 2
+nodes = 1
+base_us = 0.181252
+intra.alpha_us = 0.784222
+intra.beta_ns_per_byte = 0.0772527  # 12.94 GB/s
+intra.gamma_ns_per_byte = 0.164405
+ring_segment_bytes = 1048576
+tree_chunk_bytes = 262144
+mpi_decision = openmpi
+mpi_base_us = 0.063873
+mpi_gamma_ns_per_byte = 0.175559
+eager_bytes = 2048
+rndv_us = 6.38659
+cache_bytes = 2097152
+mem_ns_per_byte = 0.0878037
+mem_reduce_ns_per_byte = 0.120334
+mmap_threshold_bytes = 33554432
+fault_ns_per_byte = 0.41032
