@@ -6,8 +6,8 @@
 #include "kernels/quantize_cuda.h"
 #include "kernels/reduce_cuda.h"
 
-// top-k and rand-k: kernels/sparse_cuda.h, written in parallel (kernels/CMakeLists.txt defines
-// CCBENCH_HAVE_SPARSE_CUDA once sparse_cuda.cu is in the tree). Without it they stop with a clear
+// top-k and rand-k: kernels/sparse_cuda.h, written in parallel; kernels/CMakeLists.txt defines
+// CCBENCH_HAVE_SPARSE_CUDA once its sources are listed there. Until then they stop with a clear
 // message instead of a link error.
 #ifdef CCBENCH_HAVE_SPARSE_CUDA
 #include "kernels/sparse_cuda.h"
