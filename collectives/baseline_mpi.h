@@ -1,6 +1,8 @@
 // Baselines through the MPI library's own collectives (MPI_Allreduce, MPI_Allgather,
 // MPI_Reduce_scatter_block) on the world group. f16/bf16 use a user-defined MPI op that adds in f32,
-// like the custom algorithms; avg is the MPI sum divided afterwards.
+// like the custom algorithms; avg is the MPI sum divided afterwards. The MPI library here is not
+// CUDA-aware, so on device buffers the data goes through one host staging buffer (cc_staging): copied
+// down, reduced there by MPI, copied back up.
 #pragma once
 #include "collectives/comm.h"
 

@@ -4,6 +4,18 @@
 #include "collectives/algorithms.h"
 #include "collectives/baseline_mpi.h"
 #include "common/error.h"
+#ifdef CCBENCH_HAVE_NCCL
+#include "collectives/baseline_nccl.h"
+#else
+// Without NCCL compiled in the nccl strategy cannot run; tools reject it before calling.
+static void no_nccl(void) { CC_FATAL("the nccl strategy needs NCCL, which this build lacks"); }
+static void nccl_baseline_allreduce(cc_comm *c, const void *send, void *recv, size_t count, cc_dtype t,
+                                    cc_redop op) { no_nccl(); }
+static void nccl_baseline_allgather(cc_comm *c, const void *send, void *recv, size_t count_per_rank,
+                                    cc_dtype t) { no_nccl(); }
+static void nccl_baseline_reduce_scatter(cc_comm *c, const void *send, void *recv, size_t count_per_rank,
+                                         cc_dtype t, cc_redop op) { no_nccl(); }
+#endif
 
 typedef struct {
   cc_allreduce_fn *allreduce;
@@ -11,7 +23,7 @@ typedef struct {
   cc_allgather_fn *allgather;
 } algo_fns;
 
-// The custom algorithms (hier and mpi are handled separately).
+// The custom algorithms (hier and the mpi and nccl baselines are handled separately).
 static const algo_fns fns[CC_NALGOS] = {
     [CC_ALGO_RING] = {ring_allreduce, ring_reduce_scatter, ring_allgather},
     [CC_ALGO_TREE] = {double_tree_allreduce, NULL, NULL},
@@ -48,6 +60,7 @@ void cc_allreduce(cc_comm *c, const cc_strategy *s, const void *send, void *recv
                   cc_redop op) {
   switch (s->algo) {
     case CC_ALGO_MPI: mpi_baseline_allreduce(c, send, recv, count, t, op); return;
+    case CC_ALGO_NCCL: nccl_baseline_allreduce(c, send, recv, count, t, op); return;
     case CC_ALGO_HIER: hier_allreduce(c, s, send, recv, count, t, op); return;
     default: lookup(s->algo, CC_ALLREDUCE)->allreduce(&c->world, send, recv, count, t, op);
   }
@@ -55,8 +68,9 @@ void cc_allreduce(cc_comm *c, const cc_strategy *s, const void *send, void *recv
 
 void cc_allgather(cc_comm *c, const cc_strategy *s, const void *send, void *recv, size_t count_per_rank,
                   cc_dtype t) {
-  if (s->algo == CC_ALGO_MPI) {
-    mpi_baseline_allgather(c, send, recv, count_per_rank, t);
+  if (s->algo == CC_ALGO_MPI || s->algo == CC_ALGO_NCCL) {
+    if (s->algo == CC_ALGO_MPI) mpi_baseline_allgather(c, send, recv, count_per_rank, t);
+    else nccl_baseline_allgather(c, send, recv, count_per_rank, t);
     return;
   }
   const algo_fns *f = lookup(s->algo, CC_ALLGATHER);
@@ -67,8 +81,9 @@ void cc_allgather(cc_comm *c, const cc_strategy *s, const void *send, void *recv
 
 void cc_reduce_scatter(cc_comm *c, const cc_strategy *s, const void *send, void *recv, size_t count_per_rank,
                        cc_dtype t, cc_redop op) {
-  if (s->algo == CC_ALGO_MPI) {
-    mpi_baseline_reduce_scatter(c, send, recv, count_per_rank, t, op);
+  if (s->algo == CC_ALGO_MPI || s->algo == CC_ALGO_NCCL) {
+    if (s->algo == CC_ALGO_MPI) mpi_baseline_reduce_scatter(c, send, recv, count_per_rank, t, op);
+    else nccl_baseline_reduce_scatter(c, send, recv, count_per_rank, t, op);
     return;
   }
   const algo_fns *f = lookup(s->algo, CC_REDUCE_SCATTER);

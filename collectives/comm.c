@@ -3,6 +3,7 @@
 
 #include <stdlib.h>
 
+#include "collectives/transport_device.h"
 #include "common/error.h"
 
 // Local index of rank r among the ranks of its node (ranks ordered by transport rank).
@@ -25,8 +26,10 @@ static void group_add(cc_group *g, int rank, int my_rank) {
 }
 
 cc_comm *cc_comm_create(cc_transport *t, const cc_memops *mem, int ranks_per_node) {
+  if (mem->kind != t->memkind) CC_FATAL("transport %s and memops of another memory kind", t->name);
   cc_comm *c = cc_calloc(1, sizeof(cc_comm));
   c->t = t;
+  c->mpi = cc_transport_mpi_of(t);
   c->mem = mem;
   c->tuning.ring_segment_bytes = (size_t)1 << 20;
   c->tuning.tree_chunk_bytes = (size_t)256 << 10;
@@ -65,6 +68,8 @@ void cc_comm_destroy(cc_comm *c) {
   if (!c) return;
   for (int s = 0; s < CC_SCRATCH_SLOTS; s++)
     if (c->scratch[s]) c->mem->free(c->scratch[s]);
+  if (c->staging) c->mem->staging_free(c->staging);
+  if (c->nccl) c->nccl_destroy(c->nccl);
   free(c->world.ranks);
   free(c->intra.ranks);
   free(c->inter.ranks);
@@ -81,6 +86,18 @@ void *cc_scratch(cc_comm *c, int slot, size_t bytes) {
     c->scratch[slot] = c->mem->alloc(c->scratch_bytes[slot]);
   }
   return c->scratch[slot];
+}
+
+void cc_comm_sync(cc_comm *c) { c->mem->sync(); }
+
+void *cc_staging(cc_comm *c, size_t bytes) {
+  if (bytes > c->staging_bytes) {
+    if (c->staging) c->mem->staging_free(c->staging);
+    size_t grown = c->staging_bytes * 2;
+    c->staging_bytes = bytes > grown ? bytes : grown;
+    c->staging = c->mem->staging_alloc(c->staging_bytes);
+  }
+  return c->staging;
 }
 
 void cc_send(const cc_group *g, int peer, const void *buf, size_t bytes, int tag) {

@@ -32,7 +32,8 @@ typedef struct {
 
 struct cc_comm {
   cc_transport *t;
-  const cc_memops *mem;
+  cc_transport *mpi;     // the MPI transport under t (t itself on the host): baselines, barriers
+  const cc_memops *mem;  // of t's memory kind
   cc_tuning tuning;
   // Node layout: every node holds ranks_per_node ranks when `uniform_nodes`.
   int nodes, node, local_rank, local_size;
@@ -41,12 +42,27 @@ struct cc_comm {
   void *scratch[CC_SCRATCH_SLOTS];
   size_t scratch_bytes[CC_SCRATCH_SLOTS];
   uint64_t bytes_sent;  // payload bytes this rank has posted, for the wire_bytes column
+  void *staging;        // host staging buffer (mem->staging_alloc), for baselines through host memory
+  size_t staging_bytes;
+  // The nccl baseline's communicator when t is not the nccl transport: created on first use by
+  // baseline_nccl.c, destroyed with this communicator.
+  void *nccl;
+  void (*nccl_destroy)(void *nccl);
 };
 
 // Builds the groups. ranks_per_node > 0 overrides the transport's node detection: node = rank / n
 // (so hierarchical code runs on one host); it must divide the world size (checked by the caller).
+// mem must be of the transport's memory kind. Destroy the communicator before its transport.
 cc_comm *cc_comm_create(cc_transport *t, const cc_memops *mem, int ranks_per_node);
 void cc_comm_destroy(cc_comm *c);
+
+// Returns when every collective called so far has finished. On device buffers a collective may
+// return with work queued on the stream (memops.h); call this before the host reads a result.
+void cc_comm_sync(cc_comm *c);
+
+// A host buffer of at least `bytes` that copies fast to and from mem's kind (pinned for a GPU),
+// reused across calls; for code that must pass through host memory (the MPI baseline on a GPU).
+void *cc_staging(cc_comm *c, size_t bytes);
 
 // A scratch buffer of at least `bytes` for slot `slot`, reused across calls. Different slots may be
 // used at the same time; one slot must not be held across a nested collective call.

@@ -19,6 +19,8 @@ static void host_copy(void *dst, const void *src, size_t bytes) {
   if (dst != src && bytes) memcpy(dst, src, bytes);
 }
 
+static void host_sync(void) {}
+
 const cc_memops cc_host_memops = {
     .kind = CC_MEM_HOST,
     .alloc = host_alloc,
@@ -26,4 +28,9 @@ const cc_memops cc_host_memops = {
     .copy = host_copy,
     .reduce = cc_host_reduce,
     .divide = cc_host_divide,
+    .to_host = host_copy,
+    .from_host = host_copy,
+    .staging_alloc = host_alloc,
+    .staging_free = free,
+    .sync = host_sync,
 };

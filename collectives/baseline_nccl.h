@@ -1,0 +1,11 @@
+// Baselines through NCCL's own collectives (ncclAllReduce, ncclAllGather, ncclReduceScatter) on device
+// buffers, on the collectives stream. f32, f64, f16 and bf16; avg is ncclAvg. The NCCL communicator is
+// the nccl transport's when the communicator runs over it, else one created on the first call (all
+// ranks call together) and kept until cc_comm_destroy. One rank per GPU (transport_nccl.h).
+#pragma once
+#include "collectives/comm.h"
+
+void nccl_baseline_allreduce(cc_comm *c, const void *send, void *recv, size_t count, cc_dtype t, cc_redop op);
+void nccl_baseline_allgather(cc_comm *c, const void *send, void *recv, size_t count_per_rank, cc_dtype t);
+void nccl_baseline_reduce_scatter(cc_comm *c, const void *send, void *recv, size_t count_per_rank, cc_dtype t,
+                                  cc_redop op);
