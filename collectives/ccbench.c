@@ -6,6 +6,10 @@
 // and timed on every rank; an iteration's time is the slowest rank's. Reported: median, min and max
 // over iterations, algbw = bytes / median, busbw = algbw x the nccl-tests factor, and with --check the
 // number of wrong elements against a sum computed independently of any collective.
+//
+// With -g the buffers live on the GPU (one per local rank): the custom algorithms move them with the
+// --transport (mpi-staged, ipc, nccl), the mpi baseline goes through host memory, nccl is NCCL's
+// own allreduce; calls are timed by CUDA events on the collectives stream.
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -18,6 +22,18 @@
 #include "collectives/collectives.h"
 #include "collectives/compressed.h"
 #include "collectives/transport_mpi.h"
+#ifdef CCBENCH_HAVE_CUDA
+#include "collectives/device.h"
+#include "collectives/transport_ipc.h"
+#include "collectives/transport_staged.h"
+#include "kernels/cuda_device.h"
+#endif
+#ifdef CCBENCH_HAVE_NCCL
+#include <nccl.h>
+
+#include "collectives/transport_nccl.h"
+#include "common/check_cuda.h"
+#endif
 #include "common/check_mpi.h"
 #include "common/cli.h"
 #include "common/json.h"
@@ -32,10 +48,10 @@
 
 typedef struct {
   // command line
-  uint64_t minbytes, maxbytes, stepbytes, ring_segment, tree_chunk;
+  uint64_t minbytes, maxbytes, stepbytes, ring_segment, tree_chunk, staging_chunk;
   long long stepfactor, iters, warmup, ranks_per_node;
-  const char *strategies, *dtypes, *redop, *coll, *csv, *json, *profile;
-  bool check, in_place, no_progress;
+  const char *strategies, *dtypes, *redop, *coll, *csv, *json, *profile, *transport;
+  bool check, in_place, no_progress, device;
   // derived
   cc_strategy strategy[MAX_STRATEGIES];
   int nstrategies;
@@ -65,6 +81,14 @@ typedef struct {
   long long total_wrong;
   bool any_checked;
   bool any_compressed;  // extra columns: wire bytes, compression ratio, phase split, rel_err
+  // -g: buf_a/buf_b are device buffers and host_a/host_b their host copies for filling and checking;
+  // on the host host_a == buf_a and host_b == buf_b.
+  void *host_a, *host_b;
+  double started_us;    // host timer
+#ifdef CCBENCH_HAVE_CUDA
+  cc_device_timer timer;
+  cc_device_info gpu;
+#endif
 } bench;
 
 // One measured (size, strategy) point.
@@ -165,18 +189,44 @@ static void build_sizes(options *o) {
   }
 }
 
+#ifdef CCBENCH_HAVE_NCCL
+static const bool have_nccl = true;
+#else
+static const bool have_nccl = false;
+#endif
+
+// -g and --transport against what this build has. Whether a GPU is visible is checked later, by all
+// ranks together (open_device).
+static void check_transport(options *o) {
+#ifndef CCBENCH_HAVE_CUDA
+  if (o->device) cc_input_error("-g/--device: this ccbench was built without CUDA");
+#endif
+  if (!o->transport) o->transport = o->device ? "mpi-staged" : "mpi";
+  bool known = strcmp(o->transport, "mpi") == 0 || strcmp(o->transport, "mpi-staged") == 0 ||
+               strcmp(o->transport, "ipc") == 0 || strcmp(o->transport, "nccl") == 0;
+  if (!known)
+    cc_input_error("--transport: unknown transport '%s' (mpi; with -g/--device: mpi-staged, ipc, nccl)", o->transport);
+  if (!o->device && strcmp(o->transport, "mpi") != 0)
+    cc_input_error("--transport %s moves GPU buffers: add -g/--device", o->transport);
+  if (o->device && strcmp(o->transport, "mpi") == 0)
+    cc_input_error("--transport mpi moves host buffers; with -g/--device choose mpi-staged, ipc or nccl");
+  if (strcmp(o->transport, "nccl") == 0 && !have_nccl)
+    cc_input_error("--transport nccl needs NCCL, which this ccbench was built without");
+}
+
 static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   *o = (options){.minbytes = 8, .maxbytes = 32 << 20, .stepfactor = 2, .iters = 20, .warmup = 5,
                  .strategies = "ring,tree,rd,rabenseifner,hier:ring/ring,mpi", .dtypes = "f32",
-                 .redop = "sum", .coll = "allreduce", .ring_segment = 1 << 20, .tree_chunk = 256 << 10};
+                 .redop = "sum", .coll = "allreduce", .ring_segment = 1 << 20, .tree_chunk = 256 << 10,
+                 .staging_chunk = 1 << 20};
   cc_option opts[] = {
       {"minbytes", 'b', CC_OPT_SIZE, &o->minbytes, "SIZE", "smallest message size in bytes", 0, 0},
       {"maxbytes", 'e', CC_OPT_SIZE, &o->maxbytes, "SIZE", "largest message size in bytes", 0, 0},
       {"stepfactor", 'f', CC_OPT_INT, &o->stepfactor, "N", "multiply the size by N between steps", 1, 1 << 20},
       {"stepbytes", 'i', CC_OPT_SIZE, &o->stepbytes, "SIZE", "add SIZE between steps instead of -f", 0, 0},
       {"strategies", 's', CC_OPT_STRING, &o->strategies, "LIST",
-       "comma-separated strategies: ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi; "
-       "append +<compressor> to compress (ring+int8, ring+topk:0.01,approx+ef)", 0, 0},
+       "comma-separated strategies: ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi, "
+       "nccl (with -g); append +<compressor> to compress (ring+int8, ring+topk:0.01,approx+ef)", 0, 0},
       {"compress", 0, CC_OPT_STRING, &o->compress, "LIST",
        "also run every -s strategy (but mpi) with each of these compressors: fp16, bf16, int8, int4, "
        "qsgd:<s>, sign, topk:<ratio>[,approx], randk:<ratio>, powersgd:<rank>, each optionally +ef", 0, 0},
@@ -189,6 +239,13 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       {"inplace", 0, CC_OPT_FLAG, &o->in_place, NULL, "run in place (default: out of place)", 0, 0},
       {"ranks-per-node", 0, CC_OPT_INT, &o->ranks_per_node, "N",
        "pretend nodes hold N consecutive ranks (for hier on one host); 0 = detect", 0, 1 << 30},
+      {"device", 'g', CC_OPT_FLAG, &o->device, NULL,
+       "buffers on the GPU (device local_rank % GPUs), timed with CUDA events", 0, 0},
+      {"transport", 0, CC_OPT_STRING, &o->transport, "NAME",
+       "how the custom algorithms move bytes: mpi (host buffers); with -g mpi-staged (default), ipc "
+       "(one node) or nccl", 0, 0},
+      {"staging-chunk", 0, CC_OPT_SIZE, &o->staging_chunk, "SIZE",
+       "mpi-staged: pinned host chunk that pipelines device copies with MPI", 1, 1073741824.0},
       {"ring-segment", 0, CC_OPT_SIZE, &o->ring_segment, "SIZE", "ring pipelining segment", 1, 1099511627776.0},
       {"tree-chunk", 0, CC_OPT_SIZE, &o->tree_chunk, "SIZE", "tree pipelining chunk", 1, 1099511627776.0},
       {"csv", 0, CC_OPT_STRING, &o->csv, "FILE", "write rows as CSV (plus FILE.meta.json)", 0, 0},
@@ -205,7 +262,9 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       .epilog = "Sizes take K, M, G suffixes (powers of 1024). Examples:\n"
                 "  mpirun -np 4 ccbench -b 8 -e 256M -f 2 -s ring,tree,rd,rabenseifner,hier:ring/ring,mpi --check\n"
                 "  mpirun -np 4 ccbench -s hier:ring/tree --ranks-per-node 2 -d bf16 -o avg --csv out.csv\n"
-                "  mpirun -np 8 ccbench -C allgather -s ring,rd,mpi -b 1K -e 64M",
+                "  mpirun -np 8 ccbench -C allgather -s ring,rd,mpi -b 1K -e 64M\n"
+                "  mpirun -np 4 ccbench -g --transport ipc -s ring,tree,mpi -e 256M --check\n"
+                "  mpirun -np 1 ccbench -g -s ring,mpi,nccl -d bf16   (NCCL: one rank per GPU)",
       .opts = opts,
       .nopts = (int)(sizeof opts / sizeof opts[0]),
   };
@@ -227,6 +286,7 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
     cc_input_error("--ranks-per-node %lld does not divide the %d ranks", o->ranks_per_node, P);
   if (o->csv && o->json && strcmp(o->csv, o->json) == 0) cc_input_error("--csv and --json name the same file '%s'", o->csv);
 
+  check_transport(o);
   char err2[256];
   for (int i = 0; i < o->nstrategies; i++) {
     if (!cc_strategy_implements(&o->strategy[i], o->op, err2, sizeof err2)) cc_input_error("-s/--strategies: %s", err2);
@@ -236,9 +296,13 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       cc_input_error("-s/--strategies: %s: the MPI baseline cannot carry a compressor", o->strategy[i].name);
     if (o->strategy[i].compressed && (o->ndtypes != 1 || o->dtype[0] != CC_F32))
       cc_input_error("-s/--strategies: %s: compressed strategies take f32 gradients (-d f32)", o->strategy[i].name);
-    if (o->strategy[i].algo == CC_ALGO_NCCL)
-      cc_input_error("-s/--strategies: 'nccl' runs on GPU buffers, which this ccbench does not drive yet "
-                     "(ccsim predicts it)");
+    if (o->strategy[i].algo == CC_ALGO_NCCL && !o->device)
+      cc_input_error("-s/--strategies: 'nccl' runs on GPU buffers: add -g/--device");
+    if (o->strategy[i].algo == CC_ALGO_NCCL && !have_nccl)
+      cc_input_error("-s/--strategies: 'nccl' needs NCCL, which this ccbench was built without");
+    if (o->strategy[i].compressed && o->device)
+      cc_input_error("-s/--strategies: %s: compressed strategies run on host buffers only (drop -g/--device)",
+                     o->strategy[i].name);
     for (int j = 0; j < i; j++)
       if (strcmp(o->strategy[i].name, o->strategy[j].name) == 0)
         cc_input_error("-s/--strategies: '%s' is listed twice", o->strategy[i].name);
@@ -334,13 +398,24 @@ static call setup_call(bench *B, uint64_t size, cc_dtype t) {
   return c;
 }
 
-// Fills this rank's input for the call.
+// The host copy of a point in buf_a or buf_b (the point itself on the host).
+static void *host_view(const bench *B, const void *p) {
+  const char *c = p, *a = B->buf_a, *b = B->buf_b;
+  if (c >= a && c <= a + B->o->maxbytes) return (char *)B->host_a + (c - a);
+  if (c >= b && c <= b + B->o->maxbytes) return (char *)B->host_b + (c - b);
+  CC_FATAL("%p is in neither benchmark buffer", p);
+}
+
+// Fills this rank's input for the call (on the GPU with -g: written on the host, copied up).
 static void fill_input(bench *B, const call *c, cc_dtype t) {
   int m = pattern_m(t, B->P);
-  if (B->o->op == CC_ALLGATHER)
-    fill_pattern((void *)c->send, c->count * (size_t)B->rank, c->count, B->rank, t, m);
-  else
-    fill_pattern((void *)c->send, 0, B->o->op == CC_ALLREDUCE ? c->count : c->count * (size_t)B->P, B->rank, t, m);
+  size_t first = B->o->op == CC_ALLGATHER ? c->count * (size_t)B->rank : 0;
+  size_t n = B->o->op == CC_REDUCE_SCATTER ? c->count * (size_t)B->P : c->count;
+  void *host = host_view(B, c->send);
+  fill_pattern(host, first, n, B->rank, t, m);
+  const cc_memops *mem = B->comm->mem;
+  mem->from_host((void *)c->send, host, n * cc_dtype_size(t));
+  mem->sync();
 }
 
 static void run_once(bench *B, const cc_strategy *s, const call *c, cc_dtype t, cc_compress_state *z,
@@ -378,7 +453,10 @@ static long long check_result(bench *B, const cc_strategy *s, const call *c, cc_
   run_once(B, s, c, t, z, NULL);
   size_t first = o->op == CC_REDUCE_SCATTER ? c->count * (size_t)B->rank : 0;
   size_t n_result = o->op == CC_ALLGATHER ? c->count * (size_t)B->P : c->count;
-  long long wrong = count_wrong(o, t, c->recv, first, n_result, B->P, o->op == CC_ALLGATHER, c->count);
+  // The result as the GPU holds it: to_host waits for everything queued before it.
+  void *result = host_view(B, c->recv);
+  B->comm->mem->to_host(result, c->recv, n_result * cc_dtype_size(t));
+  long long wrong = count_wrong(o, t, result, first, n_result, B->P, o->op == CC_ALLGATHER, c->count);
   CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, &wrong, 1, MPI_LONG_LONG, MPI_SUM, B->mpi));
   return wrong;
 }
@@ -396,6 +474,24 @@ static double relative_error(bench *B, const cc_strategy *s, const call *c, cc_c
   }
   CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sums, 2, MPI_DOUBLE, MPI_SUM, B->mpi));
   return sums[1] > 0 ? sqrt(sums[0] / sums[1]) : sqrt(sums[0]);
+}
+
+// Host clock on the host; CUDA events on the collectives stream with -g (stop waits for the stream).
+static void start_timer(bench *B) {
+#ifdef CCBENCH_HAVE_CUDA
+  if (B->o->device) {
+    cc_device_timer_start(&B->timer);
+    return;
+  }
+#endif
+  B->started_us = cc_now_us();
+}
+
+static double stop_timer_us(bench *B) {
+#ifdef CCBENCH_HAVE_CUDA
+  if (B->o->device) return cc_device_timer_stop_us(&B->timer);
+#endif
+  return cc_now_us() - B->started_us;
 }
 
 static double median_of(double *v, long long n) {
@@ -424,15 +520,16 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, uint64
 
   for (long long i = 0; i < o->warmup; i++)
     for (int k = 0; k < ns; k++) run_once(B, &o->strategy[k], &c, t, &z[k], NULL);
+  cc_comm_sync(B->comm);
   for (long long i = 0; i < n; i++) {
     cc_progress_update(&B->progress, progress_base + (uint64_t)i, label);
     for (int k = 0; k < ns; k++) {
       uint64_t sent_before = B->comm->bytes_sent;
       cc_compress_timing tm = {0};
       CC_CHECK_MPI(MPI_Barrier(B->mpi));
-      double start = cc_now_us();
+      start_timer(B);
       run_once(B, &o->strategy[k], &c, t, &z[k], &tm);
-      double took = cc_now_us() - start;
+      double took = stop_timer_us(B);
       B->times[(size_t)k * (size_t)n + (size_t)i] = took;
       double *ph = phase + 3 * ((size_t)k * (size_t)n + (size_t)i);
       ph[0] = tm.encode_us, ph[1] = o->strategy[k].compressed ? tm.comm_us : took, ph[2] = tm.decode_us;
@@ -483,6 +580,13 @@ static void print_header(bench *B) {
   int *pids = B->rank == 0 ? cc_malloc(sizeof(int) * (size_t)B->P) : NULL, pid = (int)getpid();
   CC_CHECK_MPI(MPI_Gather(B->host, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, hosts, MPI_MAX_PROCESSOR_NAME, MPI_CHAR, 0, B->mpi));
   CC_CHECK_MPI(MPI_Gather(&pid, 1, MPI_INT, pids, 1, MPI_INT, 0, B->mpi));
+  // With -g, each rank's GPU as nccl-tests lists it: ordinal, PCI bus id, name.
+  enum { WHERE = 320 };
+  char where[WHERE] = "", *wheres = B->rank == 0 ? cc_malloc((size_t)B->P * WHERE) : NULL;
+#ifdef CCBENCH_HAVE_CUDA
+  if (o->device) snprintf(where, sizeof where, " device %d [%s] %s", cc_device_ordinal(), B->gpu.bus_id, B->gpu.name);
+#endif
+  CC_CHECK_MPI(MPI_Gather(where, WHERE, MPI_CHAR, wheres, WHERE, MPI_CHAR, 0, B->mpi));
   if (B->rank != 0) return;
 
   char minb[32], maxb[32], seg[32], chunk[32];
@@ -492,8 +596,9 @@ static void print_header(bench *B) {
   cc_format_size(B->comm->tuning.tree_chunk_bytes, chunk, sizeof chunk);
   printf("# ccbench %s (%s): %s, %s, %s\n", cc_version(), cc_commit(), cc_coll_name(o->op),
          o->op == CC_ALLGATHER ? "no reduction" : cc_redop_name(o->red), o->in_place ? "in place" : "out of place");
-  printf("# %d ranks on %d node%s (%d per node%s), %s, host memory\n", B->P, B->comm->nodes,
-         B->comm->nodes == 1 ? "" : "s", B->comm->local_size, o->ranks_per_node ? ", from --ranks-per-node" : "", ver);
+  printf("# %d ranks on %d node%s (%d per node%s), %s, %s memory, transport %s\n", B->P, B->comm->nodes,
+         B->comm->nodes == 1 ? "" : "s", B->comm->local_size, o->ranks_per_node ? ", from --ranks-per-node" : "", ver,
+         o->device ? "device" : "host", B->comm->t->name);
   printf("# minBytes %s maxBytes %s step: ", minb, maxb);
   if (o->stepbytes) printf("%llu(bytes)", (unsigned long long)o->stepbytes);
   else printf("%lld(factor)", o->stepfactor);
@@ -501,8 +606,8 @@ static void print_header(bench *B) {
          o->check ? 1 : 0, seg, chunk);
   printf("#\n");
   for (int r = 0; r < B->P; r++)
-    printf("#  Rank %2d Pid %7d on %s node %d\n", r, pids[r], hosts + (size_t)r * MPI_MAX_PROCESSOR_NAME,
-           o->ranks_per_node ? r / (int)o->ranks_per_node : B->comm->t->node_of[r]);
+    printf("#  Rank %2d Pid %7d on %s node %d%s\n", r, pids[r], hosts + (size_t)r * MPI_MAX_PROCESSOR_NAME,
+           o->ranks_per_node ? r / (int)o->ranks_per_node : B->comm->t->node_of[r], wheres + (size_t)r * WHERE);
   printf("#\n");
   int w = strategy_width(o);
   printf("# %10s %12s %8s %6s %*s %10s %10s %10s %8s %8s %7s %7s", "size", "count", "type", "redop", w, "strategy",
@@ -515,6 +620,7 @@ static void print_header(bench *B) {
   fflush(stdout);
   free(hosts);
   free(pids);
+  free(wheres);
 }
 
 static cc_row make_row(const bench *B, const cc_strategy *s, cc_dtype t, const point *pt) {
@@ -629,8 +735,28 @@ static void write_sidecar(const bench *B, const char *results, int argc, char **
   cc_meta_str(&m, "collective", cc_coll_name(o->op));
   cc_meta_str(&m, "redop", cc_redop_name(o->red));
   cc_meta_str(&m, "placement", o->in_place ? "in-place" : "out-of-place");
-  cc_meta_str(&m, "transport", "mpi");
-  cc_meta_str(&m, "memory", "host");
+  cc_meta_str(&m, "transport", B->comm->t->name);
+  cc_meta_str(&m, "memory", o->device ? "device" : "host");
+  if (strcmp(B->comm->t->name, "mpi-staged") == 0) cc_meta_int(&m, "staging_chunk_bytes", (long long)o->staging_chunk);
+#ifdef CCBENCH_HAVE_CUDA
+  if (o->device) {
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d", B->gpu.runtime_version / 1000, B->gpu.runtime_version % 1000 / 10);
+    cc_meta_str(&m, "cuda_runtime", v);
+    snprintf(v, sizeof v, "%d.%d", B->gpu.driver_version / 1000, B->gpu.driver_version % 1000 / 10);
+    cc_meta_str(&m, "cuda_driver", v);
+    cc_meta_str(&m, "gpu", B->gpu.name);
+  }
+#endif
+#ifdef CCBENCH_HAVE_NCCL
+  if (o->device) {
+    int code = 0;
+    CC_CHECK_NCCL(ncclGetVersion(&code));
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d.%d", code / 10000, code % 10000 / 100, code % 100);
+    cc_meta_str(&m, "nccl", v);
+  }
+#endif
   cc_meta_int(&m, "ranks", B->P);
   cc_meta_int(&m, "nodes", B->comm->nodes);
   cc_meta_int(&m, "ranks_per_node", B->comm->local_size);
@@ -649,23 +775,99 @@ static void write_sidecar(const bench *B, const char *results, int argc, char **
 
 // ---------------------------------------------------------------------------------------------------
 
-static void *alloc_touched(size_t bytes) {
-  void *p = cc_host_memops.alloc(bytes ? bytes : 1);
-  memset(p, 0, bytes);  // fault the pages in now, not inside a timed iteration
+// A zeroed buffer of the communicator's memory kind, and its host copy (itself on the host).
+static void *alloc_buffer(bench *B, void **host) {
+  size_t bytes = B->o->maxbytes;
+  const cc_memops *mem = B->comm->mem;
+  *host = cc_host_memops.alloc(bytes ? bytes : 1);
+  memset(*host, 0, bytes);  // fault the pages in now, not inside a timed iteration
+  if (mem->kind == CC_MEM_HOST) return *host;
+  void *p = mem->alloc(bytes);
+  mem->from_host(p, *host, bytes);
+  mem->sync();
   return p;
 }
+
+static void free_buffer(bench *B, void *p, void *host) {
+  if (p != host) B->comm->mem->free(p);
+  cc_host_memops.free(host);
+}
+
+#ifdef CCBENCH_HAVE_CUDA
+enum { GPU_ID = MPI_MAX_PROCESSOR_NAME + 40 };
+
+// Whether any rank shares its GPU with another (same host, same PCI bus id): NCCL refuses that.
+static bool gpus_shared(const bench *B, int *first, int *second, char which[GPU_ID]) {
+  char mine[GPU_ID];
+  snprintf(mine, sizeof mine, "%s on %s", B->gpu.bus_id, B->host);
+  char *all = cc_malloc((size_t)B->P * GPU_ID);
+  CC_CHECK_MPI(MPI_Allgather(mine, GPU_ID, MPI_CHAR, all, GPU_ID, MPI_CHAR, B->mpi));
+  bool shared = false;
+  for (int r = 0; r < B->P && !shared; r++)
+    for (int q = 0; q < r && !shared; q++)
+      if (strcmp(all + (size_t)r * GPU_ID, all + (size_t)q * GPU_ID) == 0) {
+        *first = q, *second = r, shared = true;
+        memcpy(which, all + (size_t)r * GPU_ID, GPU_ID);
+      }
+  free(all);
+  return shared;
+}
+
+// -g: every rank must see a GPU; device local_rank % GPUs; the transport the algorithms use.
+static cc_transport *open_device(bench *B, cc_transport *mpi) {
+  const options *o = B->o;
+  int count = cc_cuda_device_count(), fewest = 0;
+  CC_CHECK_MPI(MPI_Allreduce(&count, &fewest, 1, MPI_INT, MPI_MIN, B->mpi));
+  if (fewest == 0)
+    cc_input_error("-g/--device: no GPU visible%s (no CUDA device, or no driver)", count ? " on some of the ranks" : "");
+  int local_rank = 0, nodes = 0;
+  for (int r = 0; r < B->P; r++) {
+    local_rank += r < B->rank && mpi->node_of[r] == mpi->node_of[B->rank];
+    if (mpi->node_of[r] + 1 > nodes) nodes = mpi->node_of[r] + 1;
+  }
+  cc_device_open(local_rank);
+  cc_device_describe(&B->gpu);
+  cc_device_timer_init(&B->timer);
+
+  if (strcmp(o->transport, "ipc") == 0 && nodes > 1)
+    cc_input_error("--transport ipc: the ranks span %d nodes; ipc works within one node (use mpi-staged or nccl)", nodes);
+  bool nccl_strategy = false;
+  for (int i = 0; i < o->nstrategies; i++) nccl_strategy |= o->strategy[i].algo == CC_ALGO_NCCL;
+  int q, r;
+  char which[GPU_ID];
+  if ((nccl_strategy || strcmp(o->transport, "nccl") == 0) && gpus_shared(B, &q, &r, which))
+    cc_input_error("%s: ranks %d and %d share one GPU (%s); NCCL needs one GPU per rank",
+                   strcmp(o->transport, "nccl") == 0 ? "--transport nccl" : "-s/--strategies: nccl", q, r, which);
+  if (strcmp(o->transport, "ipc") == 0) return cc_transport_ipc_create(mpi);
+#ifdef CCBENCH_HAVE_NCCL
+  if (strcmp(o->transport, "nccl") == 0) return cc_transport_nccl_create(mpi);
+#endif
+  return cc_transport_staged_create(mpi, o->staging_chunk);
+}
+
+static void close_device(bench *B) {
+  cc_device_timer_free(&B->timer);
+  cc_device_close();
+}
+#endif
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   cc_set_progname("ccbench");
   cc_mpi_install_error_hooks();
 
-  cc_transport *t = cc_transport_mpi_create(MPI_COMM_WORLD);
+  cc_transport *mpi = cc_transport_mpi_create(MPI_COMM_WORLD), *t = mpi;
   options o;
-  parse_options(&o, argc, argv, t->size, t->rank);
+  parse_options(&o, argc, argv, mpi->size, mpi->rank);
 
-  bench B = {.o = &o, .mpi = cc_transport_mpi_comm(t), .P = t->size, .rank = t->rank, .baseline = -1};
-  B.comm = cc_comm_create(t, &cc_host_memops, (int)o.ranks_per_node);
+  bench B = {.o = &o, .mpi = cc_transport_mpi_comm(mpi), .P = mpi->size, .rank = mpi->rank, .baseline = -1};
+  int len;
+  MPI_Get_processor_name(B.host, &len);
+  const cc_memops *mem = &cc_host_memops;
+#ifdef CCBENCH_HAVE_CUDA
+  if (o.device) t = open_device(&B, mpi), mem = &cc_device_memops;
+#endif
+  B.comm = cc_comm_create(t, mem, (int)o.ranks_per_node);
   B.comm->tuning.ring_segment_bytes = o.ring_segment;
   B.comm->tuning.tree_chunk_bytes = o.tree_chunk;
   for (int i = 0; i < o.nstrategies; i++) {
@@ -675,8 +877,6 @@ int main(int argc, char **argv) {
       cc_input_error("-s/--strategies: %s needs the same number of ranks on every node; use --ranks-per-node",
                      o.strategy[i].name);
   }
-  int len;
-  MPI_Get_processor_name(B.host, &len);
   if (!o.profile) {
     static char profile_name[MPI_MAX_PROCESSOR_NAME];
     memcpy(profile_name, B.host, sizeof profile_name);
@@ -686,8 +886,8 @@ int main(int argc, char **argv) {
   open_outputs(&B);
 
   // Buffers for the largest size: the sizes themselves are bytes of the whole vector.
-  B.buf_a = alloc_touched(o.maxbytes);
-  B.buf_b = alloc_touched(o.maxbytes);
+  B.buf_a = alloc_buffer(&B, &B.host_a);
+  B.buf_b = alloc_buffer(&B, &B.host_b);
   B.times = cc_malloc(sizeof(double) * 4 * (size_t)o.iters * (size_t)o.nstrategies);  // times, then phases
   print_header(&B);
 
@@ -743,10 +943,14 @@ int main(int argc, char **argv) {
   free(sum);
   free(pts);
   free(B.times);
-  cc_host_memops.free(B.buf_a);
-  cc_host_memops.free(B.buf_b);
+  free_buffer(&B, B.buf_a, B.host_a);
+  free_buffer(&B, B.buf_b, B.host_b);
   cc_comm_destroy(B.comm);
-  t->destroy(t);
+  if (t != mpi) t->destroy(t);
+#ifdef CCBENCH_HAVE_CUDA
+  if (o.device) close_device(&B);
+#endif
+  mpi->destroy(mpi);
   MPI_Finalize();
   return B.total_wrong ? 1 : 0;
 }
