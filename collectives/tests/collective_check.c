@@ -1,0 +1,265 @@
+// One collective call checked against an independent reference (collective_check.h).
+#include "collectives/tests/collective_check.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <mpi.h>
+
+#include "common/error.h"
+#include "common/rng.h"
+
+static const char *const pattern_names[] = {"exact", "random"};
+#define CANARY 16  // elements past the end of recv that must stay untouched
+
+static int P, me;
+static long long failures, checks;
+
+// Largest |x| for exact inputs: P of them must sum exactly in the dtype's significand.
+static int exact_range(cc_dtype t) {
+  int bits = t == CC_F16 ? 11 : t == CC_BF16 ? 8 : 24;
+  int m = (1 << bits) / (2 * P);
+  return m < 1 ? 1 : m > 64 ? 64 : m;
+}
+
+static double round_to(cc_dtype t, double v) {
+  double cell;
+  cc_store(&cell, 0, t, v);
+  return cc_load(&cell, 0, t);
+}
+
+// Input element i of rank r, representable in t.
+static double input(int r, size_t i, cc_dtype t, int pattern) {
+  uint64_t h = cc_hash64(0x5eed0000ULL + (uint64_t)r * 7919 + (uint64_t)pattern, i);
+  if (pattern == PATTERN_EXACT) {
+    int m = exact_range(t);
+    return (double)(int)(h % (uint64_t)(2 * m + 1)) - m;
+  }
+  return round_to(t, (double)(h >> 11) * 0x1p-52 - 1.0);  // uniform in [-1, 1)
+}
+
+// Cached per (dtype, pattern, length): the big cases are checked by many strategies in a row.
+//   mine: this rank's input, in the dtype;
+//   sum, abs_sum: the reference sum over all ranks (and of magnitudes, for the error bound), in double;
+//   gathered: the allgather result, in the dtype (rank r's block is r's input).
+typedef struct {
+  cc_dtype t;
+  int pattern;
+  size_t n, c;
+  void *mine, *gathered;
+  void *sum_bits;  // the exact sums in the dtype (exact pattern only): compared bytewise
+  double *sum, *abs_sum;
+} reference;
+
+#define NCACHE 4
+
+static void reference_free(reference *ref) {
+  free(ref->mine);
+  free(ref->gathered);
+  free(ref->sum_bits);
+  free(ref->sum);
+  free(ref->abs_sum);
+  memset(ref, 0, sizeof *ref);
+}
+
+// n is the full vector length (allreduce count, or size x count_per_rank); c the per-rank block.
+static reference *get_reference(cc_dtype t, int pattern, size_t n, size_t c) {
+  static reference cache[NCACHE];
+  static int next;
+  for (int k = 0; k < NCACHE; k++)
+    if (cache[k].mine && cache[k].t == t && cache[k].pattern == pattern && cache[k].n == n &&
+        cache[k].c == c)
+      return &cache[k];
+  reference *ref = &cache[next];
+  next = (next + 1) % NCACHE;
+  reference_free(ref);
+  *ref = (reference){.t = t, .pattern = pattern, .n = n, .c = c};
+  size_t es = cc_dtype_size(t);
+  ref->mine = malloc(n * es + 1);
+  ref->gathered = malloc(n * es + 1);
+  ref->sum = calloc(n + 1, sizeof(double));
+  ref->abs_sum = calloc(n + 1, sizeof(double));
+  for (int r = 0; r < P; r++)
+    for (size_t i = 0; i < n; i++) {
+      double x = input(r, i, t, pattern);
+      ref->sum[i] += x;
+      ref->abs_sum[i] += fabs(x);
+      if (r == me) cc_store(ref->mine, i, t, x);
+      if (c && i / c == (size_t)r) cc_store(ref->gathered, i, t, x);
+    }
+  if (pattern == PATTERN_EXACT) {
+    ref->sum_bits = malloc(n * es + 1);
+    for (size_t i = 0; i < n; i++) cc_store(ref->sum_bits, i, t, ref->sum[i]);
+  }
+  return ref;
+}
+
+static void report(const test_case *tc, const char *what) {
+  if (failures++ < 20)
+    fprintf(stderr, "FAIL rank %d/%d rpn=%d %s %s %s %s count=%zu %s %s tuning=%s: %s\n", me, P, tc->rpn,
+            tc->strategy, cc_coll_name(tc->coll), cc_dtype_name(tc->t), cc_redop_name(tc->op), tc->count,
+            tc->in_place ? "in-place" : "out-of-place", pattern_names[tc->pattern], tc->tuning, what);
+}
+
+// |got - want| within the bound for this case; the bound is 0 for exact sums.
+static bool close_enough(const test_case *tc, double got, double want, double abs_sum) {
+  double eps = cc_dtype_eps(tc->t), tol;
+  if (tc->pattern == PATTERN_EXACT) tol = tc->op == CC_SUM ? 0 : 2.01 * eps * fabs(want);
+  else tol = (P - 1) * eps * abs_sum / (tc->op == CC_AVG ? P : 1) + 2.01 * eps * fabs(want);
+  return fabs(got - want) <= tol;
+}
+
+static uint64_t fnv1a(const void *buf, size_t bytes) {
+  const unsigned char *p = buf;
+  uint64_t h = 1469598103934665603ULL, word;
+  size_t i = 0;
+  for (; i + 8 <= bytes; i += 8) memcpy(&word, p + i, 8), h = (h ^ word) * 1099511628211ULL;
+  for (; i < bytes; i++) h = (h ^ p[i]) * 1099511628211ULL;
+  return h;
+}
+
+static void check_identical_across_ranks(const test_case *tc, const void *buf, size_t bytes) {
+  uint64_t mine = fnv1a(buf, bytes), *all = malloc(sizeof(uint64_t) * (size_t)P);
+  MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+  for (int r = 0; r < P; r++)
+    if (all[r] != all[0]) {
+      report(tc, "ranks hold different bits");
+      break;
+    }
+  free(all);
+}
+
+
+void check_setup(int world_size, int my_rank) { P = world_size, me = my_rank; }
+
+void case_buffers_free(case_buffers *bufs) {
+  if (bufs->a != bufs->host_a) bufs->mem->free(bufs->a), bufs->mem->free(bufs->b);
+  free(bufs->host_a), free(bufs->host_b), free(bufs->send_copy);
+  *bufs = (case_buffers){.mem = bufs->mem};
+}
+
+static void reserve(case_buffers *bufs, size_t bytes) {
+  if (bytes <= bufs->capacity) return;
+  const cc_memops *mem = bufs->mem;
+  case_buffers_free(bufs);
+  // Doubling: with the ipc transport an exported buffer is only released at the transport's end.
+  bufs->capacity = bytes * 2;
+  bufs->host_a = malloc(bufs->capacity), bufs->host_b = malloc(bufs->capacity), bufs->send_copy = malloc(bufs->capacity);
+  if (!bufs->host_a || !bufs->host_b || !bufs->send_copy) CC_FATAL("out of memory for %zu-byte test buffers", bufs->capacity);
+  bufs->a = mem->kind == CC_MEM_HOST ? (void *)bufs->host_a : mem->alloc(bufs->capacity);
+  bufs->b = mem->kind == CC_MEM_HOST ? (void *)bufs->host_b : mem->alloc(bufs->capacity);
+}
+
+// The host image of a point in buffer a or b.
+static unsigned char *image(const case_buffers *bufs, const void *p) {
+  const unsigned char *c = p, *a = bufs->a, *b = bufs->b;
+  return c >= a && c < a + bufs->capacity ? bufs->host_a + (c - a) : bufs->host_b + (c - b);
+}
+
+void run_case(cc_comm *comm, case_buffers *bufs, const test_case *tc) {
+  cc_strategy s;
+  char err[256];
+  if (cc_strategy_parse(tc->strategy, &s, err, sizeof err) != 0) CC_FATAL("%s", err);
+  size_t es = cc_dtype_size(tc->t), c = tc->count;
+  // Element counts of send and recv as the collective defines them.
+  size_t send_n = tc->coll == CC_REDUCE_SCATTER ? c * (size_t)P : c;
+  size_t recv_n = tc->coll == CC_ALLGATHER ? c * (size_t)P : c;
+  size_t total = tc->coll == CC_ALLREDUCE ? c : c * (size_t)P;  // elements of the reduced/gathered vector
+
+  reference *ref = get_reference(tc->t, tc->pattern, total, tc->coll == CC_ALLREDUCE ? 0 : c);
+  // One allocation holds both buffers for in-place calls: [full vector | canary].
+  size_t buf_n = (send_n > recv_n ? send_n : recv_n) + CANARY, bytes = buf_n * es;
+  reserve(bufs, bytes);
+  unsigned char *a = bufs->host_a, *b = bufs->host_b;
+  memset(a, 0xA5, bytes);
+  memset(b, 0xA5, bytes);  // poison: unwritten elements are garbage, overruns hit the canary
+  const void *send;
+  void *recv;
+  size_t my_block = c * (size_t)me;
+  if (tc->coll == CC_ALLGATHER) {
+    void *mine = tc->in_place ? (void *)cc_at(bufs->b, my_block, tc->t) : bufs->a;
+    memcpy(image(bufs, mine), cc_at(ref->mine, my_block, tc->t), c * es);
+    send = mine;
+    recv = bufs->b;
+  } else {
+    memcpy(a, ref->mine, send_n * es);
+    send = bufs->a;
+    recv = !tc->in_place ? bufs->b : tc->coll == CC_REDUCE_SCATTER ? (void *)cc_at(bufs->a, my_block, tc->t) : bufs->a;
+  }
+  memcpy(bufs->send_copy, a, bytes);
+  const cc_memops *mem = bufs->mem;
+  mem->from_host(bufs->a, a, bytes);
+  mem->from_host(bufs->b, b, bytes);
+  mem->sync();
+
+  if (tc->coll == CC_ALLREDUCE) cc_allreduce(comm, &s, send, recv, c, tc->t, tc->op);
+  else if (tc->coll == CC_ALLGATHER) cc_allgather(comm, &s, send, recv, c, tc->t);
+  else cc_reduce_scatter(comm, &s, send, recv, c, tc->t, tc->op);
+  checks++;
+  // What the buffers hold once everything the call queued has finished (to_host waits for it).
+  mem->to_host(a, bufs->a, bytes);
+  mem->to_host(b, bufs->b, bytes);
+  unsigned char *result = image(bufs, recv);
+
+  char what[256];
+  if (tc->coll == CC_ALLGATHER) {
+    if (memcmp(result, ref->gathered, recv_n * es) != 0) report(tc, "gathered vector differs from the inputs");
+  } else {
+    size_t first = tc->coll == CC_REDUCE_SCATTER ? my_block : 0;
+    bool exact_sum = tc->pattern == PATTERN_EXACT && tc->op == CC_SUM;
+    // Exact sums compare bytewise; the element loop then only runs to find what differs.
+    size_t n_check = exact_sum && memcmp(result, cc_cat(ref->sum_bits, first, tc->t), recv_n * es) == 0 ? 0 : recv_n;
+    for (size_t i = 0; i < n_check; i++) {
+      double want = ref->sum[first + i] / (tc->op == CC_AVG ? P : 1), got = cc_load(result, i, tc->t);
+      if (!close_enough(tc, got, want, ref->abs_sum[first + i])) {
+        snprintf(what, sizeof what, "element %zu: got %.9g, want %.9g", i, got, want);
+        report(tc, what);
+        break;
+      }
+    }
+  }
+  // Nothing past the result; an out-of-place call must not modify its input.
+  // (In-place reduce-scatter may overwrite the rest of send, so its tail is not checked.)
+  unsigned char *recv_end = result + recv_n * es;
+  unsigned char *base = result >= a && result < a + bytes ? a : b;
+  bool tail_checked = !(tc->in_place && tc->coll == CC_REDUCE_SCATTER);
+  for (unsigned char *p = recv_end; tail_checked && p < base + bytes; p++)
+    if (*p != 0xA5) {
+      report(tc, "wrote past the end of recv");
+      break;
+    }
+  if (!tc->in_place && memcmp(bufs->send_copy, a, bytes) != 0) report(tc, "out-of-place call modified send");
+  if (tc->coll != CC_REDUCE_SCATTER) check_identical_across_ranks(tc, result, recv_n * es);
+}
+
+void run_matrix(cc_comm *comm, case_buffers *bufs, const char *const *strategies, int nstrategies,
+                const size_t *counts, int ncounts, size_t big, const cc_dtype *dtypes, int ndtypes, int rpn,
+                const char *tuning) {
+  for (int ci = 0; ci < ncounts; ci++)
+    for (int ti = 0; ti < ndtypes; ti++)
+      for (int pattern = 0; pattern < (counts[ci] == big ? 1 : 2); pattern++)
+        for (int si = 0; si < nstrategies; si++)
+          for (int coll = 0; coll < CC_NCOLLS; coll++) {
+            cc_strategy s;
+            char err[256];
+            if (cc_strategy_parse(strategies[si], &s, err, sizeof err) != 0) CC_FATAL("%s", err);
+            if (!cc_strategy_implements(&s, (cc_coll)coll, err, sizeof err)) continue;
+            size_t count = counts[ci] == big && coll != CC_ALLREDUCE ? (big + (size_t)P - 1) / (size_t)P : counts[ci];
+            for (int op = 0; op < (coll == CC_ALLGATHER ? 1 : CC_NREDOPS); op++)
+              for (int in_place = 0; in_place < 2; in_place++) {
+                test_case tc = {strategies[si], (cc_coll)coll, dtypes[ti], (cc_redop)op, count,
+                                in_place, pattern, rpn, tuning};
+                run_case(comm, bufs, &tc);
+              }
+          }
+}
+
+long long check_summary(const char *test) {
+  long long total_failures = 0, total_checks = 0;
+  MPI_Allreduce(&failures, &total_failures, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+  MPI_Allreduce(&checks, &total_checks, 1, MPI_LONG_LONG, MPI_SUM, MPI_COMM_WORLD);
+  if (me == 0) printf("%s P=%d: %lld checks, %lld failures\n", test, P, total_checks, total_failures);
+  return total_failures;
+}
