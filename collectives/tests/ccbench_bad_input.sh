@@ -51,6 +51,10 @@ expect 1 "--bogus" --bogus
 expect 2 "--ranks-per-node" --ranks-per-node 3 -e 64
 expect 4 "--ranks-per-node" --ranks-per-node 3 -e 64
 expect 2 "--csv" -e 64 --csv "$tmp/no/such/dir/out.csv"
+# GPU-only choices without -g (errors on every build and machine; the -g checks are in docs/ccbench.md).
+expect 1 "--transport" --transport ipc
+expect 1 "--transport" --transport foo
+expect 1 "-s/--strategies" -s ring,nccl
 
 if [ "$failures" -ne 0 ]; then echo "$failures bad-input cases failed"; exit 1; fi
 echo "ccbench_bad_input: OK"
