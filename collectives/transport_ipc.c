@@ -68,7 +68,7 @@ typedef struct {
   // My interprocess events; slot i is recorded by at most one send between waits.
   cudaEvent_t *events;
   cudaIpcEventHandle_t *event_handles;
-  int nevents;
+  int nevents, events_used;  // created; taken since the last wait
   // What I opened of my peers.
   mapping *maps;
   int nmaps, capmaps;
@@ -96,9 +96,9 @@ static void *record(void ***list, int *allocated, int n, size_t size) {
   return (*list)[n];
 }
 
-// Event slot for the next send of this epoch: slot k serves the k-th send since the last wait.
+// An event slot no send since the last wait has recorded (its receiver has acked its last record).
 static int event_slot(ipc *x) {
-  int k = x->nsends;
+  int k = x->events_used++;
   if (k == x->nevents) {
     x->events = realloc(x->events, sizeof(cudaEvent_t) * (size_t)(k + 1));
     x->event_handles = realloc(x->event_handles, sizeof(cudaIpcEventHandle_t) * (size_t)(k + 1));
@@ -195,7 +195,7 @@ static void ipc_wait(cc_transport *t) {
     recv_op *r = x->recvs[i];
     CC_CHECK_MPI(MPI_Wait(&r->ack_sent, MPI_STATUS_IGNORE));
   }
-  x->nsends = x->nrecvs = 0;
+  x->nsends = x->nrecvs = x->events_used = 0;
 }
 
 static void ipc_destroy(cc_transport *t) {
