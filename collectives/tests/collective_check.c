@@ -96,7 +96,7 @@ static reference *get_reference(cc_dtype t, int pattern, size_t n, size_t c) {
   return ref;
 }
 
-static void report(const test_case *tc, const char *what) {
+void report_failure(const test_case *tc, const char *what) {
   if (failures++ < 20)
     fprintf(stderr, "FAIL rank %d/%d rpn=%d %s %s %s %s count=%zu %s %s tuning=%s: %s\n", me, P, tc->rpn,
             tc->strategy, cc_coll_name(tc->coll), cc_dtype_name(tc->t), cc_redop_name(tc->op), tc->count,
@@ -125,7 +125,7 @@ static void check_identical_across_ranks(const test_case *tc, const void *buf, s
   MPI_Allgather(&mine, 1, MPI_UINT64_T, all, 1, MPI_UINT64_T, MPI_COMM_WORLD);
   for (int r = 0; r < P; r++)
     if (all[r] != all[0]) {
-      report(tc, "ranks hold different bits");
+      report_failure(tc, "ranks hold different bits");
       break;
     }
   free(all);
@@ -205,7 +205,7 @@ void run_case(cc_comm *comm, case_buffers *bufs, const test_case *tc) {
 
   char what[256];
   if (tc->coll == CC_ALLGATHER) {
-    if (memcmp(result, ref->gathered, recv_n * es) != 0) report(tc, "gathered vector differs from the inputs");
+    if (memcmp(result, ref->gathered, recv_n * es) != 0) report_failure(tc, "gathered vector differs from the inputs");
   } else {
     size_t first = tc->coll == CC_REDUCE_SCATTER ? my_block : 0;
     bool exact_sum = tc->pattern == PATTERN_EXACT && tc->op == CC_SUM;
@@ -215,7 +215,7 @@ void run_case(cc_comm *comm, case_buffers *bufs, const test_case *tc) {
       double want = ref->sum[first + i] / (tc->op == CC_AVG ? P : 1), got = cc_load(result, i, tc->t);
       if (!close_enough(tc, got, want, ref->abs_sum[first + i])) {
         snprintf(what, sizeof what, "element %zu: got %.9g, want %.9g", i, got, want);
-        report(tc, what);
+        report_failure(tc, what);
         break;
       }
     }
@@ -227,10 +227,10 @@ void run_case(cc_comm *comm, case_buffers *bufs, const test_case *tc) {
   bool tail_checked = !(tc->in_place && tc->coll == CC_REDUCE_SCATTER);
   for (unsigned char *p = recv_end; tail_checked && p < base + bytes; p++)
     if (*p != 0xA5) {
-      report(tc, "wrote past the end of recv");
+      report_failure(tc, "wrote past the end of recv");
       break;
     }
-  if (!tc->in_place && memcmp(bufs->send_copy, a, bytes) != 0) report(tc, "out-of-place call modified send");
+  if (!tc->in_place && memcmp(bufs->send_copy, a, bytes) != 0) report_failure(tc, "out-of-place call modified send");
   if (tc->coll != CC_REDUCE_SCATTER) check_identical_across_ranks(tc, result, recv_n * es);
 }
 

@@ -41,6 +41,8 @@ void check_setup(int world_size, int my_rank);
 void case_buffers_free(case_buffers *bufs);
 
 void run_case(cc_comm *comm, case_buffers *bufs, const test_case *tc);
+// Counts a failure of a check made outside run_case; prints the first 20.
+void report_failure(const test_case *tc, const char *what);
 
 // Every (count, dtype, pattern, strategy, collective, op, placement) the strategies implement.
 // counts are allreduce lengths; allgather and reduce-scatter use them per rank, except `big`, which is

@@ -23,6 +23,7 @@
 #include "common/check_mpi.h"
 #include "common/cli.h"
 #include "common/error.h"
+#include "common/rng.h"
 #include "kernels/cuda_device.h"
 #ifdef CCBENCH_HAVE_NCCL
 #include "collectives/transport_nccl.h"
@@ -71,14 +72,66 @@ static bool gpus_shared(void) {
 }
 #endif
 
+// Payload byte j of message m from rank `from` to rank `to` in round `round`.
+static unsigned char payload(int from, int to, int m, int round, size_t j) {
+  return (unsigned char)(cc_hash64(((uint64_t)from << 40) ^ ((uint64_t)to << 24) ^ ((uint64_t)m << 8) ^ (uint64_t)round, j) >> 56);
+}
+
+// The transport alone, with what the algorithms never post: in one round every rank sends every other
+// rank messages of 0 and 1 bytes, around the staging chunk's edges and of several chunks, all from one
+// allocation at odd offsets, and receives theirs into another. Two rounds, so event and staging slots
+// are reused; a device memop writes elsewhere in the send buffer between posting and waiting.
+static void exchange(cc_transport *t, size_t chunk, const char *label) {
+  const size_t sizes[] = {0, 1, chunk - 1, chunk, chunk + 1, 3 * chunk + 7, 5};
+  enum { NMSG = 7 };
+  size_t per_peer = 0;
+  for (int m = 0; m < NMSG; m++) per_peer += sizes[m] + 1;  // one byte gap: odd offsets
+  size_t total = per_peer * (size_t)P + 64;
+  const cc_memops *mem = &cc_device_memops;
+  unsigned char *host_send = cc_malloc(total), *host_recv = cc_malloc(total);
+  unsigned char *dev_send = mem->alloc(total), *dev_recv = mem->alloc(total);
+  for (int round = 0; round < 2; round++) {
+    memset(host_send, 0, total);
+    memset(host_recv, 0x5A, total);
+    for (int q = 0; q < P; q++)
+      for (size_t m = 0, off = per_peer * (size_t)q; m < NMSG; off += sizes[m] + 1, m++)
+        for (size_t j = 0; j < sizes[m]; j++) host_send[off + 1 + j] = payload(me, q, (int)m, round, j);
+    mem->from_host(dev_send, host_send, total);
+    mem->from_host(dev_recv, host_recv, total);
+    mem->sync();
+    for (int q = 0; q < P; q++)
+      for (size_t m = 0, off = per_peer * (size_t)q; q != me && m < NMSG; off += sizes[m] + 1, m++)
+        t->send(t, dev_send + off + 1, sizes[m], q, 7);
+    for (int q = 0; q < P; q++)
+      for (size_t m = 0, off = per_peer * (size_t)q; q != me && m < NMSG; off += sizes[m] + 1, m++)
+        t->recv(t, dev_recv + off + 1, sizes[m], q, 7);
+    mem->copy(dev_send + per_peer * (size_t)P, dev_send, 64);  // past every message: must not disturb them
+    t->wait(t);
+    mem->to_host(host_recv, dev_recv, total);
+    long long bad = 0;
+    for (int q = 0; q < P; q++)
+      for (size_t m = 0, off = per_peer * (size_t)q; q != me && m < NMSG; off += sizes[m] + 1, m++) {
+        bad += host_recv[off] != 0x5A;  // the gap before each message stays untouched
+        for (size_t j = 0; j < sizes[m]; j++) bad += host_recv[off + 1 + j] != payload(q, me, (int)m, round, j);
+      }
+    test_case tc = {.strategy = "exchange", .tuning = label};
+    if (bad) report_failure(&tc, "raw transport exchange: received bytes differ from what was sent");
+  }
+  mem->free(dev_send);
+  mem->free(dev_recv);
+  free(host_send);
+  free(host_recv);
+}
+
 // The whole matrix over one transport: flat algorithms, tiny and wide pipelining, hierarchical.
-static void run_transport(cc_transport *t, case_buffers *bufs, const char *label, const size_t *counts,
-                          int ncounts, size_t big, bool with_nccl) {
+static void run_transport(cc_transport *t, size_t chunk, case_buffers *bufs, const char *label,
+                          const size_t *counts, int ncounts, size_t big, bool with_nccl) {
   const char *flat[] = {"ring", "tree", "btree", "rd", "rabenseifner", "mpi", "nccl"};
   const char *hier[] = {"hier:ring/ring", "hier:rabenseifner/tree"};
   const char *pipelined[] = {"ring", "tree", "btree"};
   const cc_dtype dtypes[] = {CC_F32, CC_BF16};
   char tuning[128];
+  exchange(t, chunk, label);
 
   cc_comm *comm = cc_comm_create(t, &cc_device_memops, 0);
   snprintf(tuning, sizeof tuning, "%s, default pipelining", label);
@@ -138,13 +191,14 @@ int main(int argc, char **argv) {
   nccl = !gpus_shared();
 #endif
 
-  run_transport(cc_transport_staged_create(mpi, 1000), &bufs, "mpi-staged 1000 B chunks", counts, 6, big, nccl);
+  // The raw exchange sizes its messages around this chunk on every transport.
+  size_t chunk = CC_STAGED_CHUNK_DEFAULT;
+  run_transport(cc_transport_staged_create(mpi, 1000), 1000, &bufs, "mpi-staged 1000 B chunks", counts, 6, big, nccl);
   if (!quick)
-    run_transport(cc_transport_staged_create(mpi, CC_STAGED_CHUNK_DEFAULT), &bufs, "mpi-staged 1 MiB chunks", counts,
-                  7, big, nccl);
-  if (one_node(mpi)) run_transport(cc_transport_ipc_create(mpi), &bufs, "ipc", counts, quick ? 6 : 7, big, nccl);
+    run_transport(cc_transport_staged_create(mpi, chunk), chunk, &bufs, "mpi-staged 1 MiB chunks", counts, 7, big, nccl);
+  if (one_node(mpi)) run_transport(cc_transport_ipc_create(mpi), chunk, &bufs, "ipc", counts, quick ? 6 : 7, big, nccl);
 #ifdef CCBENCH_HAVE_NCCL
-  if (nccl) run_transport(cc_transport_nccl_create(mpi), &bufs, "nccl", counts, quick ? 6 : 7, big, true);
+  if (nccl) run_transport(cc_transport_nccl_create(mpi), chunk, &bufs, "nccl", counts, quick ? 6 : 7, big, true);
   else if (me == 0) printf("test_device: nccl transport and baseline not run: ranks share a GPU\n");
 #endif
 
