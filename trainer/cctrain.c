@@ -10,6 +10,7 @@
 #include <limits.h>
 #include <math.h>
 #include <mpi.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,7 @@
 #include "common/check_mpi.h"
 #include "common/cli.h"
 #include "common/error.h"
+#include "common/interrupt.h"
 #include "common/json.h"
 #include "common/progress.h"
 #include "common/strategy.h"
@@ -84,6 +86,7 @@ typedef struct {
   double wire_bytes;      // mean bytes this rank sent per step
   double payload_bytes;   // mean compressed bytes per step
   long long steps;
+  int interrupted;        // the signal that stopped the run early (SIGINT, SIGTERM), else 0
 } run_summary;
 
 // ---------------------------------------------------------------------------------------------------
@@ -522,15 +525,17 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     double optim_us = cc_now_us() - t0;
     double step_us = cc_now_us() - t_step;
 
-    // The global batch's loss: the mean of the ranks' means (equal batch sizes).
-    double loss;
-    CC_CHECK_MPI(MPI_Allreduce(&my_loss, &loss, 1, MPI_DOUBLE, MPI_SUM, tr->mpi));
-    loss /= tr->ranks;
+    // The global batch's loss: the mean of the ranks' means (equal batch sizes). The same reduction
+    // tells every rank whether any of them was asked to stop, so all stop after the same step.
+    double mine[2] = {my_loss, cc_interrupt_signal()}, all[2];
+    CC_CHECK_MPI(MPI_Allreduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, tr->mpi));
+    double loss = all[0] / tr->ranks;
     if (!isfinite(loss)) CC_FATAL("step %lld: loss is %g with --sync %s; lower --lr or check the data", step, loss, s->name);
+    if (all[1] > 0) sum.interrupted = cc_interrupt_signal() ? cc_interrupt_signal() : SIGTERM;
 
-    bool last = step == end - 1;
+    bool finished = step == end - 1, last = finished || sum.interrupted;
     double val = NAN;
-    if ((step + 1) % o->val_every == 0 || last) val = validation_loss(tr, m, inputs, targets);
+    if ((step + 1) % o->val_every == 0 || finished) val = validation_loss(tr, m, inputs, targets);
     if ((step + 1) % o->check_every == 0 || last) check_ranks_agree(tr, params, n, step);
     if (o->checkpoint && ((o->checkpoint_every && (step + 1) % o->checkpoint_every == 0) || last))
       write_checkpoint(tr, o->checkpoint, m, adam_m, adam_v, &gs, step + 1, s);
@@ -571,11 +576,24 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
       snprintf(label, sizeof label, "%s loss %.3f", s->name, loss);
       cc_progress_update(&bar, (uint64_t)(step - start + 1), label);
     }
+    if (sum.interrupted) {
+      end = step + 1;
+      break;
+    }
   }
   cc_progress_finish(&bar);
   if (csv.f && cc_afile_commit(&csv) != 0) CC_FATAL("cannot finish %s", csv_path);
+  if (sum.interrupted && tr->rank == 0) {
+    if (o->checkpoint)
+      printf("# %s: stopped after step %lld of %lld; checkpoint %s (continue with --resume %s)\n",
+             cc_signal_name(sum.interrupted), end - 1, o->steps, o->checkpoint, o->checkpoint);
+    else
+      printf("# %s: stopped after step %lld of %lld; no --checkpoint, so only the rows written so far remain\n",
+             cc_signal_name(sum.interrupted), end - 1, o->steps);
+    fflush(stdout);
+  }
 
-  if (o->save_model) {
+  if (o->save_model && !sum.interrupted) {
     char err[1024];
     const char *fail = NULL;
     if (tr->rank == 0 && gpt2_model_file_write(o->save_model, &tr->config, params, err, sizeof err) != 0) fail = err;
@@ -629,7 +647,8 @@ static void write_sidecar(trainer *tr, const char *csv_path) {
   cc_meta_free(&meta);
 }
 
-static void compare(trainer *tr) {
+// Returns the signal that interrupted a run (which ends the comparison there, summary unwritten), or 0.
+static int compare(trainer *tr) {
   const options *o = tr->o;
   run_summary runs[MAX_COMPARE];
   int reference = -1;  // the first uncompressed strategy: the loss gaps are measured against it
@@ -642,8 +661,12 @@ static void compare(trainer *tr) {
     if (tr->rank == 0) printf("# [%d/%d] %s -> %s\n", i + 1, o->nstrategies, o->strategies[i].name, path);
     runs[i] = train(tr, &o->strategies[i], path);
     write_sidecar(tr, path);
+    if (runs[i].interrupted) {
+      if (tr->rank == 0) printf("# comparison stopped: %d of %d strategies ran, no summary\n", i, o->nstrategies);
+      return runs[i].interrupted;
+    }
   }
-  if (tr->rank != 0) return;
+  if (tr->rank != 0) return 0;
 
   char path[4096];
   snprintf(path, sizeof path, "%s/summary.csv", o->out_dir);
@@ -676,12 +699,14 @@ static void compare(trainer *tr) {
   if (cc_afile_commit(&f) != 0) CC_FATAL("cannot finish %s", path);
   write_sidecar(tr, path);
   printf("# wrote %s\n", path);
+  return 0;
 }
 
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   cc_set_progname("cctrain");
   cc_mpi_install_error_hooks();
+  cc_interrupt_install();
 
   cc_transport *t = cc_transport_mpi_create(MPI_COMM_WORLD);
   options o;
@@ -709,12 +734,14 @@ int main(int argc, char **argv) {
     printf("# data %s: %zu training tokens, %zu validation%s\n", tr.train.name, tr.train.count, tr.val.count, floor);
     fflush(stdout);
   }
+  int interrupted = 0;
   if (o.compare) {
-    compare(&tr);
+    interrupted = compare(&tr);
   } else {
     run_summary r = train(&tr, &o.strategies[0], o.csv);
     if (o.csv) write_sidecar(&tr, o.csv);
-    if (tr.rank == 0)
+    interrupted = r.interrupted;
+    if (tr.rank == 0 && !interrupted)
       printf("# done: %lld steps, final loss %.4f, validation %.4f, %.1f ms/step (compute %.1f, sync %.1f)\n",
              r.steps, r.final_loss, r.final_val_loss, r.step_ms, r.compute_ms, r.encode_ms + r.comm_ms + r.decode_ms);
   }
@@ -723,6 +750,8 @@ int main(int argc, char **argv) {
   free(tr.init_params);
   cc_comm_destroy(tr.comm);
   t->destroy(t);
+  // mpirun tears the job down when one rank exits non-zero: no rank leaves before all are done.
+  if (interrupted) MPI_Barrier(MPI_COMM_WORLD);
   MPI_Finalize();
-  return 0;
+  return interrupted ? 128 + interrupted : 0;  // as a shell reports a death by that signal
 }

@@ -5,6 +5,9 @@
 #   resume    10 steps == 5 steps, checkpoint, resume for 5 (bit-identical), with and without compression
 #   converge  the Markov source's loss falls to within 0.1 nats of its exact floor
 #   bad_input every bad input: non-zero exit, one line naming the flag or file, nothing overwritten
+#   kill      SIGTERM mid-run: a clean stop (checkpoint, CSV with every finished step, exit 128+15);
+#             SIGKILL mid-run: the last periodic checkpoint and every flushed row survive; both resume
+#             to the same parameters as an uninterrupted run, bit for bit
 set -uo pipefail
 mpiexec=$1 cctrain=$2 cmp_models=$3 mode=$4
 tmp=$(mktemp -d)
@@ -92,6 +95,43 @@ bad_input)
   expect 1 "--stop-at" --stop-at 9
   expect 1 "-T/--seq-len" -T 0
   expect 1 "text.txt" --data "$tmp/text.txt" -T 2000
+  ;;
+kill)
+  # Long enough that the signal lands mid-run; sent once the CSV shows 20 finished steps.
+  args=(-L 2 -C 64 --heads 2 -T 16 --markov-vocab 16 --warmup 1 -b 8 --steps 1000 --sync ring --checkpoint-every 10)
+  run 2 "${args[@]}" --checkpoint "$tmp/whole.ckpt" --save-model "$tmp/whole.bin" || { cat "$tmp/log"; fail "uninterrupted run"; }
+  rows() { grep -c '^[0-9]' "$1" 2>/dev/null || echo 0; }
+  for sig in TERM KILL; do
+    rm -f "$tmp"/run.*
+    "$mpiexec" -q -np 2 --bind-to none "$cctrain" --no-progress "${args[@]}" --checkpoint "$tmp/run.ckpt" \
+      --csv "$tmp/run.csv" > "$tmp/log" 2>&1 &
+    pid=$!
+    for _ in $(seq 600); do [ "$(rows "$tmp/run.csv.partial")" -ge 20 ] && break; sleep 0.05; done
+    if [ "$sig" = TERM ]; then kill -TERM "$pid"  # mpirun forwards it to the ranks
+    else pkill -KILL -f "cctrain --no-progress.*$tmp/run.ckpt"; fi
+    wait "$pid"
+    rc=$?
+    if [ "$sig" = TERM ]; then
+      stopped=$(sed -n 's/^# SIGTERM: stopped after step \([0-9]*\) of 1000.*/\1/p' "$tmp/log")
+      if [ "$rc" -eq 0 ] || [ -z "$stopped" ]; then cat "$tmp/log"; fail "SIGTERM: rc $rc, no clean-stop message"; continue; fi
+      # The CSV is complete (renamed into place) and holds every step up to the one it stopped after.
+      if [ -e "$tmp/run.csv.partial" ] || [ "$(rows "$tmp/run.csv")" -ne "$((stopped + 1))" ]; then
+        fail "SIGTERM: run.csv should hold steps 0..$stopped, has $(rows "$tmp/run.csv") rows"; continue
+      fi
+      echo "ok   SIGTERM: stopped cleanly after step $stopped, exit $rc, CSV and checkpoint written"
+    else
+      # Every row in the unfinished CSV is whole: the header's column count on every line.
+      cols=$(head -1 "$tmp/run.csv.partial" | awk -F, '{print NF}')
+      if [ "$rc" -eq 0 ] || awk -F, -v c="$cols" 'NF != c { bad = 1 } END { exit !bad }' "$tmp/run.csv.partial"; then
+        fail "SIGKILL: rc $rc, or a torn row in run.csv.partial"; continue
+      fi
+      echo "ok   SIGKILL: $(rows "$tmp/run.csv.partial") whole rows kept in run.csv.partial"
+    fi
+    run 2 "${args[@]}" --resume "$tmp/run.ckpt" --checkpoint "$tmp/run.ckpt" --save-model "$tmp/resumed.bin" \
+      || { cat "$tmp/log"; fail "$sig: resume"; continue; }
+    if "$cmp_models" "$tmp/whole.bin" "$tmp/resumed.bin" 0; then echo "ok   $sig: resumed to the uninterrupted run's parameters, bit for bit"
+    else fail "$sig: the resumed run differs"; fi
+  done
   ;;
 *) echo "cctrain_e2e.sh: unknown mode '$mode'"; exit 2 ;;
 esac
