@@ -40,7 +40,7 @@ END {
   if (n["p"]) blocks("p", pdat)
   else printf "pnames = ''\npcolors = ''\n" > vars
   print gpstr("ttl", op " bus bandwidth against message size, per strategy") > vars
-  print gpstr("subt", wrap(sprintf("%s: %d ranks (%d node%s), %s, commit %s; %s", profile, ranks, nodes, nodes == 1 ? "" : "s", dtype, commit, src), 95)) > vars
+  print gpstr("subt", wrap(sprintf("%s: %d ranks (%d node%s), %s, commit %s; %s", profile, ranks, nodes, nodes == 1 ? "" : "s", dtype, commit, src), 72)) > vars
   print gpstr("ptitle", "dashed: predicted, " pprofile (pcommit == "" ? "" : " (" pcommit ")")) > vars
   printf "bytetics = \"%s\"\n", byte_tics(lo, hi) > vars
 }

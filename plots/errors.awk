@@ -44,7 +44,7 @@ END {
   }
   printf "names = '%s'\ncolors = '%s'\n", list, cols > vars
   print gpstr("ttl", ttl) > vars
-  print gpstr("subt", wrap(subt, 80)) > vars
+  print gpstr("subt", wrap(subt, 72)) > vars
   printf "ymin = %g\nymax = %g\n", ymin, ymax > vars
   printf "bytetics = \"%s\"\n", byte_tics(lo, hi) > vars
   b = ""  # the band edges inside the plotted sizes

@@ -62,8 +62,8 @@ function gpstr(name, v) {
   return name " = \"" v "\""
 }
 
-# Breaks a subtitle into lines of at most `width` characters at "; " (else ", ") boundaries, so a
-# title never runs off the canvas.
+# Breaks a subtitle into lines of at most `width` characters at "; " (else ", ", else " ")
+# boundaries, so a title never runs off the canvas.
 function wrap(text, width,    out, line, n, i, part, parts, sep) {
   n = split(text, parts, "; ")
   out = ""; line = ""
@@ -81,7 +81,8 @@ function wrap(text, width,    out, line, n, i, part, parts, sep) {
   if (line != "") out = out (out == "" ? "" : "\n") line
   return out
 }
-function last_comma(s,    i) {
+function last_comma(s,    i) {  # the last ", " in s, else the last space (then the line loses it)
   for (i = length(s); i > 1; i--) if (substr(s, i, 2) == ", ") return i
+  for (i = length(s); i > 1; i--) if (substr(s, i, 1) == " ") return i - 1
   return 0
 }

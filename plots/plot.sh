@@ -26,8 +26,8 @@
 #   -s, --sizes LIST         scaling plots: message sizes (nearest predicted size; default 64K,16M,1G)
 #   -m, --measured-as NAME   scaling plots: measured rows count as measurements of profile NAME
 #                            (default: rows whose profile column equals the prediction's profile)
-#   -t, --target-loss LOSS   ttt plots: the target (default: entropy floor + twice the uncompressed
-#                            run's final excess over it)
+#   -t, --target-loss LOSS   ttt plots: the target (default: the highest final loss among the
+#                            strategies that got halfway from the first loss to the entropy floor)
 #   -q, --quiet              print nothing but errors
 #   -h, --help               this text
 set -euo pipefail
@@ -209,7 +209,7 @@ for ((i = 0; i < n; i++)); do
   rk=$(awk -F'\t' 'NR == 2 { print $3 }' "$work/$i.tsv")
   base="error_$(tag "${rel[i]}")"
   awk -v dat="$work/$base.d" -v vars="$work/$base.gpv" -v ttl="prediction error against size, per strategy" \
-    -v subt="${prof:-unknown profile}, $rk ranks, commit $pc${against:+, measured: $against}" \
+    -v subt="${prof:-unknown profile}, $rk ranks, commit $pc${against:+; measured: $against}" \
     -f "$here/lib.awk" -f "$here/errors.awk" "$work/colors.tsv" "$work/$i.tsv" || exit 2
   render error.gp "$base" "vars='$work/$base.gpv'; dat='$work/$base.d'"
 done
@@ -226,12 +226,12 @@ for i in "${scaling[@]}"; do
         for (i = 1; i <= n; i++) { best = ""
           for (b in have) { d = log(b / w[i]); if (d < 0) d = -d; if (best == "" || d < bd) { best = b; bd = d } }
           if (!(best in done)) { done[best] = 1; print best } } }' "$work/$i.tsv" | sort -n)
-    prof=$(awk -F'\t' '$1 == "predicted" { print $12 "\t" $7; exit }' "$work/$i.tsv")
+    prof=$(awk -F'\t' '$1 == "predicted" { p = $12; if ($7 > r) r = $7 } END { print p "\t" r }' "$work/$i.tsv")
     for size in $chosen; do
       base="scaling_$(tag "${rel[i]}")_${op}_${dt}_$(hbytes "$size")"
       awk -v op="$op" -v dtype="$dt" -v size="$size" -v alias="$measured_as" -v dat="$work/$base.p" -v mdat="$work/$base.m" \
         -v vars="$work/$base.gpv" \
-        -v subt="${prof%%$'\t'*}, ${prof##*$'\t'} ranks per node, $dt, commit ${commit[i]}; ${rel[i]}" \
+        -v subt="${prof%%$'\t'*}, nodes of ${prof##*$'\t'} ranks, $dt, commit ${commit[i]}; ${rel[i]}" \
         -f "$here/lib.awk" -f "$here/scaling.awk" "$work/colors.tsv" "$work/$i.tsv" "${mfiles[@]}" || exit 2
       : >> "$work/$base.m"
       render scaling.gp "$base" "vars='$work/$base.gpv'; dat='$work/$base.p'; mdat='$work/$base.m'"
@@ -306,7 +306,7 @@ for ((i = 0; i < n; i++)); do
   done
   sed -i '1i kind\tstep' "$work/steps$suffix.tsv"
   awk -v mode=run -v ranks="${rk:--1}" -v params="${np:--1}" -v dat="$work/split$suffix.d" -v vars="$work/split$suffix.gpv" \
-    -v ttl="step time split per strategy: measured by cctrain${preds:+, predicted by ccsim step}" \
+    -v ttl="step time split per strategy: measured (cctrain)${preds:+ and predicted (step model)}" \
     -v subt="$info${preds:+; predicted on $preds}" \
     -f "$here/lib.awk" -f "$here/split.awk" "$work/$i.tsv" "$work/steps$suffix.tsv" || exit 2
   render split.gp "split$suffix" "vars='$work/split$suffix.gpv'; dat='$work/split$suffix.d'"

@@ -18,7 +18,7 @@ measured = "for [i=1:words(mnames)] mdat index (i-1) using 1:COL with points lt 
 legend = "keyentry with points lc rgb '#000000' pt 6 ps 2.2 lw 2 title mtitle"
 
 set lmargin at screen 0.07
-set rmargin at screen 0.40
+set rmargin at screen 0.39
 set key off
 set logscale y 10
 set format y '%g'
@@ -26,12 +26,12 @@ set ylabel 'time per '.word(ttl, 1).' ('.tunit.', log scale)'
 COL = 2
 if (words(mnames) > 0) { eval 'plot '.predicted.', '.measured } else { eval 'plot '.predicted }
 
-set lmargin at screen 0.49
-set rmargin at screen 0.82
+set lmargin at screen 0.475
+set rmargin at screen 0.795
 unset logscale y
 set yrange [0:*]
 set ylabel 'bus bandwidth (GB/s)'
-set key at screen 0.84, screen 0.86 left top vertical Left reverse samplen 2.5 font ',10'
+set key at screen 0.81, screen 0.86 left top vertical Left reverse samplen 2.5 font ',10'
 COL = 3
 if (words(mnames) > 0) { eval 'plot '.predicted.', '.measured.', '.legend } else { eval 'plot '.predicted.', '.legend }
 unset multiplot

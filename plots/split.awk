@@ -51,12 +51,12 @@ END {
       y = 0
       y = seg(x0, y, y + m[s, 8], 1); y = seg(x0, y, y + m[s, 9], 2); y = seg(x0, y, y + m[s, 10], 3)
       y = seg(x0, y, y + m[s, 11], 4); y = seg(x0, y, y + m[s, 12], 5); y = seg(x0, y, m[s, 7], 6)
-      label(x0, y, "measured")
+      label(x0, y, sprintf("measured, comm %.3g ms", m[s, 10]))
       x = x0
       if (pred) {
         x = x0 + 1
         y = seg(x, 0, rc[pred] / 1000, 7); y = seg(x, y, y + re[pred] / 1000, 8)
-        label(x, y, "predicted")
+        label(x, y, sprintf("predicted, comm %.3g ms", re[pred] / 1000))
         npred++
       }
       tics = tics (tics == "" ? "" : ", ") "'" s "' " (pred ? x0 + 0.5 : x0)
@@ -105,7 +105,7 @@ END {
   printf "tics = \"set xtics (%s)\"\nxmax = %g\nytop = %g\n", tics, x + 0.6, ytop > vars
   legend = ""
   for (c = 1; c <= 8; c++) if (c in used) legend = legend (legend == "" ? "" : " ") c
-  printf "legend = '%s'\nnpred = %d\nyroom = %g\n", legend, npred + 0, cut ? 1.5 : 1.25 > vars
+  printf "legend = '%s'\nnpred = %d\nyroom = %g\n", legend, npred + 0, mode == "run" ? 1.65 : cut ? 1.5 : 1.25 > vars
   print gpstr("ttl", ttl) > vars
   print gpstr("subt", wrap(subt, 85)) > vars
 }

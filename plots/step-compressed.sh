@@ -256,7 +256,7 @@ cat > "$csv.meta.json" <<EOF
   "params": $params,
   "compute_ms": $compute_ms,
   "bucket_bytes": $bucket_bytes,
-  "note": "network share only: encode/decode time is not modelled (ccsim step does not cover compressors yet)"
+  "note": "network only: encode/decode time not modelled (ccsim step lacks compressors)"
 }
 EOF
 echo "$prog: $(($(wc -l < "$csv") - 1)) predictions in $csv"

@@ -8,7 +8,8 @@ if (fmt eq 'svg') {
   set terminal pngcairo size w,h noenhanced font 'Sans,11' background rgb 'white'
 }
 set output out
-set grid back lc rgb '#d8d8d8' lw 1 dt 1
+set style line 100 lc rgb '#e6e6e6' lw 1 dt solid
+set grid back ls 100, ls 100
 set border 3 back lc rgb '#555555'
 set tics nomirror out
 set key outside right top vertical Left reverse samplen 2.5 spacing 1.15 font ',10'

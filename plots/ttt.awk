@@ -4,9 +4,10 @@
 #   awk -v target=.. -v win=.. -v dat=.. -v bdat=.. -v vars=.. -v ttl=.. -v subt=.. \
 #       -f lib.awk -f ttt.awk colors.tsv summary.tsv step.tsv train.tsv...
 #
-# target: the loss to reach (empty: entropy floor + twice the uncompressed run's final excess over
-# it; without a floor, 1.02 x the uncompressed run's final loss). A strategy reaches it at the first
-# step whose trailing mean over `win` steps is at or below it (the loss plot's curve).
+# target: the loss to reach (empty: the highest final loss among the strategies whose final loss got
+# at least halfway from the uncompressed run's first loss to the entropy floor, or without a floor to
+# its final loss). A strategy reaches it at the first step whose trailing mean over `win` steps is at
+# or below it (the loss plot's curve).
 # dat: time to target against ranks at the step file's most common inter-node bandwidth; bdat:
 # against that bandwidth at the rank count swept over most bandwidths (when there is such a sweep).
 # Exit 4 (a line on stderr) when no strategy reaches the target: nothing to draw.
@@ -18,7 +19,7 @@ FNR == 1 { file++ }
 $1 == "kind" { kind = $2; next }
 file == 1 { color[$1] = $2; next }
 kind == "summary" {
-  order[++n] = $1
+  order[++n] = $1; fin[$1] = $3
   if (ref == "" && $1 !~ /[+]/) { ref = $1; reffinal = $3 }
   floor = $6
   next
@@ -38,9 +39,12 @@ END {
   if (!n) fail("no strategies in the summary")
   if (ref == "") { ref = order[1]; reffinal = "" }
   if (target == "") {
-    if (is_num(floor) && is_num(reffinal)) target = floor + 2 * (reffinal - floor)
-    else if (is_num(reffinal)) target = 1.02 * reffinal
-    else fail("no uncompressed run with a final loss to set a target from; give --target-loss")
+    # the highest final loss among the strategies that got at least halfway from the first loss to
+    # the floor (to the reference's final loss without a floor): every strategy that learned reaches it
+    if (!(ref in cnt)) fail("no training rows of " ref " to set a target from; give --target-loss")
+    half = (lo[ref, 1] + (is_num(floor) ? floor : reffinal)) / 2
+    for (i = 1; i <= n; i++) if (is_num(fin[order[i]]) && fin[order[i]] < half && (target == "" || fin[order[i]] > target)) target = fin[order[i]]
+    if (target == "") fail("no strategy got halfway to the floor; give --target-loss")
   }
   base = ""
   for (b in bwc) if (base == "" || bwc[b] > bwc[base]) base = b
