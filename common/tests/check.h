@@ -57,7 +57,11 @@ static inline char *read_stream(FILE *f) {
   rewind(f);
   for (size_t got; (got = fread(text + len, 1, cap - 1 - len, f)) > 0;) {
     len += got;
-    if (len + 1 == cap) text = realloc(text, cap *= 2);
+    if (len + 1 == cap) {
+      char *grown = realloc(text, cap *= 2);
+      if (!grown) abort();
+      text = grown;
+    }
   }
   text[len] = '\0';
   return text;
