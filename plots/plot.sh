@@ -26,8 +26,9 @@
 #   -s, --sizes LIST         scaling plots: message sizes (nearest predicted size; default 64K,16M,1G)
 #   -m, --measured-as NAME   scaling plots: measured rows count as measurements of profile NAME
 #                            (default: rows whose profile column equals the prediction's profile)
-#   -t, --target-loss LOSS   ttt plots: the target (default: the highest final loss among the
-#                            strategies that got halfway from the first loss to the entropy floor)
+#   -t, --target-loss LOSS   ttt plots: the target (default: the highest low point among the loss
+#                            curves that got halfway from the first loss to the entropy floor,
+#                            else the uncompressed curve's low point)
 #   -q, --quiet              print nothing but errors
 #   -h, --help               this text
 set -euo pipefail
@@ -76,7 +77,6 @@ if [ -z "$outdir" ]; then
   [ ${#inputs[@]} -eq 1 ] && [ -d "${inputs[0]}" ] || die "-o/--out is needed unless one directory is given"
   outdir=${inputs[0]%/}/plots
 fi
-mkdir -p "$outdir" 2>/dev/null || die "-o/--out: cannot create '$outdir'"
 work=$(mktemp -d "${TMPDIR:-/tmp}/ccplots.XXXXXX")
 # PLOTS_KEEP=1 keeps the data files and gnuplot variables gnuplot was given, for debugging a plot.
 trap 'if [ -n "${PLOTS_KEEP:-}" ]; then echo "$prog: data kept in $work" >&2; else rm -rf "$work"; fi' EXIT
@@ -122,10 +122,11 @@ for p in "${inputs[@]}"; do
   fi
 done
 [ "$n" -gt 0 ] || die "no CSV the plots read under ${inputs[*]} (ccbench, ccsim or cctrain output)"
+mkdir -p "$outdir" 2>/dev/null || die "-o/--out: cannot create '$outdir'"
 
 # One colour per strategy across all plots of the run; mpi and nccl are black (11).
-for ((i = 0; i < n; i++)); do echo "$work/$i.tsv"; done | xargs awk -F'\t' '
-  FNR == 1 { k = $2; next }
+for ((i = 0; i < n; i++)); do cat "$work/$i.tsv"; done | awk -F'\t' '
+  $1 == "kind" { k = $2; next }
   { s = (k == "rows") ? $3 : (k == "step" || k == "train") ? $2 : $1
     if (s in seen) next
     seen[s] = 1
@@ -345,4 +346,6 @@ for j in "${step_files[@]}"; do
   render split.gp "$base" "vars='$work/$base.gpv'; dat='$work/$base.d'"
 done
 
-say "$prog: ${#written[@]} files in $outdir${skipped:+ ($skipped CSV files of other kinds skipped)}"
+other=""
+[ "$skipped" -eq 0 ] || other=" ($skipped CSV files of other kinds skipped)"
+say "$prog: ${#written[@]} files in $outdir$other"

@@ -4,13 +4,15 @@
 #   awk -v target=.. -v win=.. -v dat=.. -v bdat=.. -v vars=.. -v ttl=.. -v subt=.. \
 #       -f lib.awk -f ttt.awk colors.tsv summary.tsv step.tsv train.tsv...
 #
-# target: the loss to reach (empty: the highest final loss among the strategies whose final loss got
-# at least halfway from the uncompressed run's first loss to the entropy floor, or without a floor to
-# its final loss). A strategy reaches it at the first step whose trailing mean over `win` steps is at
-# or below it (the loss plot's curve).
+# target: the loss to reach. Each strategy's curve is its trailing mean over `win` steps (the loss
+# plot's curve) and it reaches the target at the first step where the curve is at or below it. The
+# default is the highest low point among the curves that got at least halfway from the uncompressed
+# run's first loss to the entropy floor (to its low point without a floor), so every strategy that
+# learned reaches it; when none got halfway, the uncompressed curve's low point.
 # dat: time to target against ranks at the step file's most common inter-node bandwidth; bdat:
 # against that bandwidth at the rank count swept over most bandwidths (when there is such a sweep).
-# Exit 4 (a line on stderr) when no strategy reaches the target: nothing to draw.
+# Exit 4 (a line on stderr) when there is nothing to draw: no strategy reaches the target, or the
+# reference has no training rows to set one from.
 # Summary columns: strategy steps final_loss ... loss_floor (6). Step columns: profile strategy ranks
 # ranks_per_node params compute_us comm_us exposed_comm_us step_us inter_GBps. Train columns: step
 # strategy loss val_loss step_ms compute_ms comm_ms wire_bytes.
@@ -19,8 +21,8 @@ FNR == 1 { file++ }
 $1 == "kind" { kind = $2; next }
 file == 1 { color[$1] = $2; next }
 kind == "summary" {
-  order[++n] = $1; fin[$1] = $3
-  if (ref == "" && $1 !~ /[+]/) { ref = $1; reffinal = $3 }
+  order[++n] = $1
+  if (ref == "" && $1 !~ /[+]/) ref = $1
   floor = $6
   next
 }
@@ -37,14 +39,25 @@ kind == "train" {
 END {
   if (nothing) exit 4
   if (!n) fail("no strategies in the summary")
-  if (ref == "") { ref = order[1]; reffinal = "" }
+  if (ref == "") ref = order[1]
+  # each strategy's curve: the trailing mean over `win` steps, and its lowest point
+  for (i = 1; i <= n; i++) {
+    s = order[i]; sum = 0
+    for (k = 1; k <= cnt[s]; k++) {
+      sum += lo[s, k]; if (k > win) sum -= lo[s, k - win]
+      if (k < win) continue
+      curve[s, k] = sum / win
+      if (!(s in best) || curve[s, k] < best[s]) best[s] = curve[s, k]
+    }
+  }
   if (target == "") {
-    # the highest final loss among the strategies that got at least halfway from the first loss to
-    # the floor (to the reference's final loss without a floor): every strategy that learned reaches it
-    if (!(ref in cnt)) fail("no training rows of " ref " to set a target from; give --target-loss")
-    half = (lo[ref, 1] + (is_num(floor) ? floor : reffinal)) / 2
-    for (i = 1; i <= n; i++) if (is_num(fin[order[i]]) && fin[order[i]] < half && (target == "" || fin[order[i]] > target)) target = fin[order[i]]
-    if (target == "") fail("no strategy got halfway to the floor; give --target-loss")
+    # the highest low point among the strategies whose curve got at least halfway from the reference's
+    # first loss to the floor (to the reference's low point without a floor), so every strategy that
+    # learned reaches it; when none did, as in a short run, the reference's own low point
+    if (!(ref in best)) { printf "no training curve of %s to set a target from (--target-loss sets one)\n", ref > "/dev/stderr"; exit 4 }
+    half = (lo[ref, 1] + (is_num(floor) ? floor : best[ref])) / 2
+    for (i = 1; i <= n; i++) if ((order[i] in best) && best[order[i]] < half && (target == "" || best[order[i]] > target)) target = best[order[i]]
+    if (target == "") target = best[ref]
   }
   base = ""
   for (b in bwc) if (base == "" || bwc[b] > bwc[base]) base = b
@@ -54,11 +67,8 @@ END {
   for (i = 1; i <= n; i++) {
     s = order[i]
     if (!(s in cnt)) continue
-    reach[s] = 0; sum = 0
-    for (k = 1; k <= cnt[s]; k++) {
-      sum += lo[s, k]; if (k > win) sum -= lo[s, k - win]
-      if (k >= win && sum / win <= target) { reach[s] = stepno[s, k] + 1; break }
-    }
+    reach[s] = 0
+    for (k = win; k <= cnt[s]; k++) if (curve[s, k] <= target) { reach[s] = stepno[s, k] + 1; break }
     if (!reach[s]) { never = never (never == "" ? "" : ", ") s; continue }
     for (k = 1; k <= nr; k++) if (ss[k] == s) { t = reach[s] * st[k] / 1e6; if (t > tmax) tmax = t }
   }
