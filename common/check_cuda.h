@@ -22,3 +22,14 @@
                   ncclGetErrorString(cc_nccl_rc_));                                          \
   } while (0)
 #endif
+
+// Defined when cublas_v2.h was included before this header.
+#ifdef CUBLAS_API_H_
+#define CC_CHECK_CUBLAS(call)                                                                \
+  do {                                                                                       \
+    cublasStatus_t cc_cublas_rc_ = (call);                                                   \
+    if (cc_cublas_rc_ != CUBLAS_STATUS_SUCCESS)                                              \
+      cc_fatal_at(__FILE__, __LINE__, "%s failed: %s", #call,                                \
+                  cublasGetStatusString(cc_cublas_rc_));                                     \
+  } while (0)
+#endif

@@ -13,7 +13,8 @@
 // of the values of threads 0..t-1. *total receives the block's sum (every thread).
 static __device__ uint32_t cc_block_exclusive_sum(uint32_t v, uint32_t *total) {
   __shared__ uint32_t warp_sums[CC_SCAN_WARP];
-  unsigned lane = threadIdx.x % CC_SCAN_WARP, warp = threadIdx.x / CC_SCAN_WARP, nwarps = blockDim.x / CC_SCAN_WARP;
+  unsigned lane = threadIdx.x % CC_SCAN_WARP, warp = threadIdx.x / CC_SCAN_WARP;
+  unsigned nwarps = blockDim.x / CC_SCAN_WARP;
   uint32_t inclusive = v;  // within the warp first
   for (unsigned offset = 1; offset < CC_SCAN_WARP; offset *= 2) {
     uint32_t below = __shfl_up_sync(CC_SCAN_ALL_LANES, inclusive, offset);
@@ -40,13 +41,16 @@ static __device__ uint32_t cc_block_exclusive_sum(uint32_t v, uint32_t *total) {
 // warp 0 adds the warps' sums the same way.
 static __device__ double cc_block_sum_double(double v) {
   __shared__ double warp_sums[CC_SCAN_WARP];
-  unsigned lane = threadIdx.x % CC_SCAN_WARP, warp = threadIdx.x / CC_SCAN_WARP, nwarps = blockDim.x / CC_SCAN_WARP;
-  for (unsigned offset = CC_SCAN_WARP / 2; offset > 0; offset /= 2) v += __shfl_down_sync(CC_SCAN_ALL_LANES, v, offset);
+  unsigned lane = threadIdx.x % CC_SCAN_WARP, warp = threadIdx.x / CC_SCAN_WARP;
+  unsigned nwarps = blockDim.x / CC_SCAN_WARP;
+  for (unsigned offset = CC_SCAN_WARP / 2; offset > 0; offset /= 2)
+    v += __shfl_down_sync(CC_SCAN_ALL_LANES, v, offset);
   if (lane == 0) warp_sums[warp] = v;
   __syncthreads();
   if (warp == 0) {
     double s = lane < nwarps ? warp_sums[lane] : 0.0;
-    for (unsigned offset = CC_SCAN_WARP / 2; offset > 0; offset /= 2) s += __shfl_down_sync(CC_SCAN_ALL_LANES, s, offset);
+    for (unsigned offset = CC_SCAN_WARP / 2; offset > 0; offset /= 2)
+      s += __shfl_down_sync(CC_SCAN_ALL_LANES, s, offset);
     if (lane == 0) warp_sums[0] = s;
   }
   __syncthreads();
