@@ -155,7 +155,11 @@ names_in() { awk -v f="$2" '{ for (i = 1; i < NF; i++) if ($i == f) print $(i + 
 hbytes() { local b=$1 u
   for u in "" K M G; do if [ "$b" -lt 1024 ] || [ $((b % 1024)) -ne 0 ]; then echo "$b$u"; return; fi; b=$((b / 1024)); done
   echo "${b}T"; }
-ends_with() { [ "$1" = "$2" ] || [[ $1 == */"$2" ]]; }
+refers_to() {  # refers_to PATH INPUT: does a path in a sidecar's command name that input file?
+  local a=$1 i=$2  # the same file when the path still resolves, else the same path under RESULTS
+  if [ -e "$a" ]; then [ "$(realpath -- "$a")" = "$(realpath -- "${path[i]}")" ]; return; fi
+  [ "$a" = "${rel[i]}" ] || { [[ ${rel[i]} == */* ]] && [[ $a == */"${rel[i]}" ]]; }
+}
 
 # Rows files: which hold measured rows, which predictions at measured points, which scaling sweeps.
 measured=() pointwise=() scaling=()
@@ -181,7 +185,7 @@ for i in "${measured[@]}"; do
       awk -F'\t' -v op="$op" -v dt="$dt" -v rk="$rk" -v rpn="$rpn" \
         '$1 == "predicted" && $2 == op && $4 == dt && $5 == rk && $7 == rpn { f = 1; exit } END { exit !f }' "$work/$j.tsv" || continue
       d=$(( $(treedist "${dir[i]}" "${dir[j]}") + 1 ))
-      for a in $(names_in "${command[j]}" --against); do ends_with "$a" "${rel[i]}" && d=0; done
+      for a in $(names_in "${command[j]}" --against); do if refers_to "$a" "$i"; then d=0; fi; done
       if [ "$d" -lt "$bestd" ]; then best=$j bestd=$d; fi
     done
     base="busbw_$(tag "${rel[i]}")"
@@ -201,7 +205,7 @@ for ((i = 0; i < n; i++)); do
   prof="" pc="unknown" against=""
   for j in "${pointwise[@]}"; do
     for e in $(names_in "${command[j]}" --errors); do
-      if ends_with "$e" "${rel[i]}" || { [ "$(basename "$e")" = "$(basename "${rel[i]}")" ] && [ "${dir[i]}" = "${dir[j]}" ]; }; then
+      if refers_to "$e" "$i" || { [ "$(basename "$e")" = "$(basename "${rel[i]}")" ] && [ "${dir[i]}" = "${dir[j]}" ]; }; then
         prof=$(awk -F'\t' '$1 == "predicted" { print $12; exit }' "$work/$j.tsv") pc=${commit[j]}
         against=$(names_in "${command[j]}" --against | head -1 | awk -F/ '{ print (NF > 1 ? $(NF - 1) "/" : "") $NF }')
       fi

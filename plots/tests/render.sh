@@ -37,4 +37,15 @@ pngs=$(find "$dir/png" -type f -printf '%f\n')
 "$here/../plot.sh" "$dir/run/validation/errors_np4.csv" -o "$dir/one" -f svg -q || fail "one file failed"
 one=$(find "$dir/one" -type f -printf '%f ')
 [ "$one" = "error_errors_np4.svg " ] || fail "one file wrote $one"
-echo "plots_render: $(echo "$expected" | wc -w) plots in PNG and SVG, and the -f/-o/single-file variants"
+# busbw pairs a sweep with the prediction that validated it (the sidecar's --against names it), not
+# with another one at the same distance whose --against only ends in the same file name.
+mkdir -p "$dir/run/decoy"
+sed 's/,fixture$/,decoy/' "$dir/run/validation/predicted_np4.csv" > "$dir/run/decoy/predicted_np4.csv"
+printf '{\n  "commit": "dec0y",\n  "command": "validate -p d.profile --against /elsewhere/allreduce_np4.csv"\n}\n' \
+  > "$dir/run/decoy/predicted_np4.csv.meta.json"
+PLOTS_KEEP=1 "$here/../plot.sh" "$dir/run" -o "$dir/pair" -f png -q 2> "$dir/keep" || fail "decoy run failed"
+data=$(sed -n 's/^plot.sh: data kept in //p' "$dir/keep")
+grep -q 'ptitle = "dashed: predicted, fixture' "$data/busbw_allreduce_np4.gpv" ||
+  fail "busbw took the decoy prediction: $(grep ptitle "$data/busbw_allreduce_np4.gpv")"
+rm -rf "$data"
+echo "plots_render: $(echo "$expected" | wc -w) plots in PNG and SVG, the -f/-o/single-file variants, the validated pairing"
