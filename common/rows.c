@@ -49,7 +49,7 @@ static void *field_of_mut(cc_row *row, int c) { return (char *)row + layout[c].o
 
 // RFC 4180: a field holding a comma, quote or line break is quoted, with quotes doubled. So is one
 // starting with '#', which the reader would take for a comment line in the first column.
-static void write_csv_string(FILE *f, const char *s) {
+void cc_csv_write_field(FILE *f, const char *s) {
   if (!s) return;
   if (s[0] != '#' && !s[strcspn(s, ",\"\r\n")]) {
     fputs(s, f);
@@ -75,7 +75,7 @@ static void write_field(FILE *f, const cc_row *row, int c, bool json) {
   switch (layout[c].kind) {
     case COL_STRING:
       if (json) cc_json_string(f, *(const char *const *)p);
-      else write_csv_string(f, *(const char *const *)p);
+      else cc_csv_write_field(f, *(const char *const *)p);
       break;
     case COL_INT: fprintf(f, "%d", *(const int *)p); break;
     case COL_U64: fprintf(f, "%" PRIu64, *(const uint64_t *)p); break;

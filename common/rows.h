@@ -59,6 +59,9 @@ void cc_rowfile_discard(cc_rowfile *rf);
 void cc_row_write_csv(FILE *f, const cc_row *row);
 void cc_row_write_json(FILE *f, const cc_row *row);
 void cc_rows_write_csv_header(FILE *f);
+// One CSV field (RFC 4180): quoted, quotes doubled, when it holds a comma, quote or line break or
+// starts with '#'; NULL writes an empty field. Strategy names like "ring+topk:0.01,approx" need it.
+void cc_csv_write_field(FILE *f, const char *s);
 
 // --- reading -------------------------------------------------------------------------------------
 // All rows of one or more files, with the strings they point to owned by the set.

@@ -28,6 +28,7 @@
 #include "common/interrupt.h"
 #include "common/json.h"
 #include "common/progress.h"
+#include "common/rows.h"
 #include "common/strategy.h"
 #include "common/timer.h"
 #include "common/version.h"
@@ -555,7 +556,9 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
 
     if (tr->rank == 0) {
       if (csv.f) {
-        fprintf(csv.f, "%lld,%s,%.6f,", step, s->name, loss);
+        fprintf(csv.f, "%lld,", step);
+        cc_csv_write_field(csv.f, s->name);
+        fprintf(csv.f, ",%.6f,", loss);
         if (isnan(val)) fputs(",", csv.f);
         else fprintf(csv.f, "%.6f,", val);
         fprintf(csv.f, "%.6g,%.6g,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%llu\n", lr, norm, tokens_per_s,
@@ -683,7 +686,8 @@ static int compare(trainer *tr) {
     const run_summary *r = &runs[i];
     double gap = reference >= 0 ? r->final_val_loss - runs[reference].final_val_loss : NAN;
     double ratio = r->payload_bytes > 0 ? f32_bytes / r->payload_bytes : NAN;
-    fprintf(f.f, "%s,%lld,%.6f,%.6f,", o->strategies[i].name, r->steps, r->final_loss, r->final_val_loss);
+    cc_csv_write_field(f.f, o->strategies[i].name);
+    fprintf(f.f, ",%lld,%.6f,%.6f,", r->steps, r->final_loss, r->final_val_loss);
     if (isnan(gap)) fputs(",", f.f);
     else fprintf(f.f, "%.6f,", gap);
     if (isnan(tr->train.loss_floor)) fputs(",", f.f);
