@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what ccbench needs when it is missing (Debian/Ubuntu, apt-get): a C compiler, make, cmake,
-# Open MPI (runtime and headers) and gnuplot. Runs as root, or through sudo.
+# Open MPI (runtime and headers) and gnuplot; with --tests also cppcheck. Runs as root, or through sudo.
 set -euo pipefail
 
 need=()
@@ -11,6 +11,8 @@ command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
 command -v mpicc >/dev/null 2>&1 || need+=(libopenmpi-dev)
 command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
 command -v git >/dev/null 2>&1 || need+=(git)
+# scripts/test.sh's static analysis (scripts/lint.sh).
+if [ "${1:-}" = "--tests" ]; then command -v cppcheck >/dev/null 2>&1 || need+=(cppcheck); fi
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "setup-deps: everything is installed"
