@@ -6,7 +6,10 @@
 #                                   gpu-test (gpu label only), calibrate (host sweeps np 2..16 and the
 #                                   cost model's validation, scripts/calibrate-host.sh; CAL_NP and
 #                                   CAL_ITERS choose ranks and iterations; np 2 4 8 16 at 60
-#                                   iterations takes more than one 600 s call: run fewer)
+#                                   iterations takes more than one 600 s call: run fewer),
+#                                   kernels (bench_kernels_cuda, bench_sparse_cuda, torch_topk.py),
+#                                   device (ccbench -g: mpi-staged and ipc at DEV_NP ranks, default
+#                                   "1 2 3 4", and the nccl baseline at 1 rank; one archive)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-gpu-out}
@@ -40,6 +43,27 @@ for step in build "$@"; do
                tar czf "$out/calibration.tgz" gpu-calibration
                grep -E "^(#|all|mpi|ring|rd|tree|btree|rab|hier|  )" "$out/calibrate.log" | tail -80
                [ "${status:-0}" -eq 0 ] || exit "$status" ;;
+    kernels) mkdir -p gpu-kernels
+             build-gpu/bin/bench_kernels_cuda --csv gpu-kernels/kernels.csv > gpu-kernels/kernels.txt 2>&1 || true
+             build-gpu/bin/bench_sparse_cuda --csv gpu-kernels/topk.csv > gpu-kernels/topk.txt 2>&1 || true
+             python3 scripts/torch_topk.py --csv gpu-kernels/torch_topk.csv > gpu-kernels/torch_topk.txt 2>&1 || true
+             tar czf "$out/kernels.tgz" gpu-kernels
+             cat gpu-kernels/kernels.txt gpu-kernels/topk.txt gpu-kernels/torch_topk.txt ;;
+    device) mkdir -p gpu-device
+            all=ring,tree,btree,rd,rabenseifner,hier:ring/ring,mpi
+            for np in ${DEV_NP:-1 2 3 4}; do
+              for tr in mpi-staged ipc; do
+                mpirun -np "$np" --bind-to none build-gpu/bin/ccbench -g --transport "$tr" -s "$all" -b 8 -e 64M \
+                  -n 20 -w 5 --check --no-progress --csv "gpu-device/device-$tr-np$np.csv" \
+                  > "gpu-device/device-$tr-np$np.txt" 2>&1 || echo "device: $tr np $np failed"
+              done
+            done
+            # NCCL refuses two ranks on one GPU: its transport and baseline run at one rank.
+            mpirun -np 1 --bind-to none build-gpu/bin/ccbench -g --transport nccl -s ring,tree,rd,rabenseifner,mpi,nccl \
+              -b 8 -e 64M -n 20 -w 5 --check --no-progress --csv gpu-device/device-nccl-np1.csv \
+              > gpu-device/device-nccl-np1.txt 2>&1 || echo "device: nccl np 1 failed"
+            tar czf "$out/device.tgz" gpu-device
+            tail -n 3 gpu-device/*.txt ;;
     *) echo "gpu-check.sh: unknown step '$step'" >&2; exit 2 ;;
   esac
   echo "gpu-check: $step took $(( $(date +%s) - t0 )) s"
