@@ -111,11 +111,18 @@ plots/step-compressed.sh -p profiles/h100-ib-cluster.profile --summary "$out/com
   --compute-ms 140 --ranks 8..4096 --bandwidths 1,2,5,10,20,50,100,200 --at-ranks 1024 \
   --csv "$out/step_compressed_h100-ib-cluster.csv"
 
-# 6. Device sweeps -- the spot for the GPU path (not implemented yet). When a GPU is visible, this is
-#    where ccbench's device sweeps (device buffers over MPI-staged, NCCL and CUDA IPC transports, with
-#    nccl as the baseline) and their calibration go, writing rows into $out/device/ for plot.sh.
+# 6. Device sweeps when a GPU is visible: device buffers over mpi-staged at np 2, and at one rank the
+#    nccl transport with ncclAllReduce as the baseline (NCCL refuses two ranks on one GPU). Rows go to
+#    $out/device/ for plot.sh. (Not yet run on a GPU: docs/ccbench.md.)
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
-  step "a GPU is visible, but device sweeps are not part of the demo yet"
+  step "a GPU is visible: device sweeps -> $out/device/"
+  mkdir -p "$out/device"
+  mpirun -q -np 2 --bind-to none "$bin/ccbench" -g --transport mpi-staged -b 8 -e "$maxbytes" -f 4 -n 20 -w 5 \
+    -s ring,tree,rd,rabenseifner,mpi --check --no-progress --csv "$out/device/device_staged_np2.csv" \
+    > "$out/device/device_staged_np2.txt" || step "device sweep over mpi-staged failed (see the .txt)"
+  mpirun -q -np 1 --bind-to none "$bin/ccbench" -g --transport nccl -b 8 -e "$maxbytes" -f 4 -n 20 -w 5 \
+    -s ring,rd,nccl --check --no-progress --csv "$out/device/device_nccl_np1.csv" \
+    > "$out/device/device_nccl_np1.txt" || step "device sweep over nccl failed (see the .txt)"
 fi
 
 # 7. Every plot the results allow.
