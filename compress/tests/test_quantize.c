@@ -8,18 +8,9 @@
 #include "common/rng.h"
 #include "common/tests/check.h"
 #include "compress/compressor.h"
+#include "compress/tests/compressor_fixture.h"
 
 enum { B = CC_COMP_BLOCK, N = 5 * B + 77 };  // odd, with a short last block
-
-static cc_compressor parse(const char *name) {
-  cc_compressor c;
-  char err[256];
-  if (cc_compressor_parse(name, &c, err, sizeof err) != 0) {
-    fprintf(stderr, "cannot parse '%s': %s\n", name, err);
-    exit(1);
-  }
-  return c;
-}
 
 static size_t nblocks(size_t n) { return (n + B - 1) / B; }
 static size_t block_len(size_t n, size_t b) { return n - b * B < B ? n - b * B : B; }
@@ -90,7 +81,7 @@ static float x[N], dec[N];
 // Exact byte counts, encode writes exactly those bytes (a canary beyond is untouched, and two encodes
 // over different fill patterns agree on every byte), decode touches exactly n elements.
 static void sizes(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   const size_t ns[] = {0, 1, 7, 8, 9, 255, 256, 257, 1000};
   for (size_t k = 0; k < sizeof ns / sizeof ns[0]; k++) {
     size_t n = ns[k], nb = (n + 255) / 256;
@@ -123,7 +114,7 @@ static void sizes(const char *name) {
 // One encode: scale = absmax / levels in the payload; every code a level next to x / scale; every
 // error under one step; the absmax element on the top level; zero blocks all zero.
 static void absmax_bounds(const char *name, int levels) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   cc_rng data, rng;
   cc_rng_seed(&data, 1), cc_rng_seed(&rng, 2);
   fill(x, N, &data);
@@ -165,7 +156,7 @@ static void absmax_bounds(const char *name, int levels) {
 // Across elements, the squared z-scores sum to about their count (chi-square), which catches a bias too
 // small for any one element.
 static void unbiased(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   enum { M = 2 * B + 88, T = 2000 };
   static double sum[M];
   cc_rng data, rng;
@@ -206,7 +197,7 @@ static void unbiased(const char *name) {
 // One encode: the payload holds each bucket's L2 norm; every decode is sign(x) l norm / s with l an
 // integer in [0, s] next to s |x| / norm.
 static void qsgd_grid(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   int s = c.levels;
   cc_rng data, rng;
   cc_rng_seed(&data, 5), cc_rng_seed(&rng, 6);
@@ -233,7 +224,7 @@ static void qsgd_grid(const char *name) {
 // expectation computed from the definition obeys it, and the mean over T encodes is within 5 standard
 // errors of that expectation.
 static void qsgd_variance(const char *name, bool flat) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   double s = c.levels;
   enum { M = B + 100, T = 2000 };
   static double sq[T][2];
@@ -277,7 +268,7 @@ static void qsgd_variance(const char *name, bool flat) {
 // Scale = block mean |x|; every decode is exactly +-scale with x's sign, zeros (and -0.0) as +scale; the
 // bit of element i is set iff x < 0, and the unused bits of the last byte are 0.
 static void sign_props(void) {
-  cc_compressor c = parse("sign");
+  cc_compressor c = test_compressor("sign");
   cc_rng data, rng;
   cc_rng_seed(&data, 9), cc_rng_seed(&rng, 10);
   fill(x, N, &data);
@@ -304,7 +295,7 @@ static void sign_props(void) {
 
 // The same seed gives the same bytes; another seed other bytes (sign draws nothing: the same bytes).
 static void reproducible(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   cc_rng data, rng;
   cc_rng_seed(&data, 11);
   for (size_t i = 0; i < 1000; i++) x[i] = (float)cc_rng_normal(&data);
@@ -320,7 +311,7 @@ static void reproducible(const char *name) {
 
 // decode_add adds to what acc holds: acc0 + decoded, in one f32 addition per element, and again.
 static void accumulates(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   static float acc0[N], acc[N];
   cc_rng data, rng;
   cc_rng_seed(&data, 12), cc_rng_seed(&rng, 13);
@@ -339,7 +330,7 @@ static void accumulates(const char *name) {
 // A NaN or infinity makes its whole block decode to NaN (scale NaN); the other blocks are untouched
 // and the same bytes as encoding them without it (each element's draw depends on its index only).
 static void nonfinite(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   enum { M = 4 * B };
   static unsigned char alone[8 * B];
   cc_rng data, rng;
@@ -386,7 +377,7 @@ static double lane_order_sum(const float *y, size_t len, bool squares) {
 }
 
 static void counter_based(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   cc_rng data, rng, twin;
   cc_rng_seed(&data, 16), cc_rng_seed(&rng, 17);
   fill(x, N, &data);

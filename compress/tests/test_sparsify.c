@@ -12,13 +12,7 @@
 #include "common/tests/check.h"
 #include "compress/compressor.h"
 #include "compress/schemes.h"
-
-static cc_compressor parse(const char *name) {
-  cc_compressor c;
-  char err[256];
-  CHECKF(cc_compressor_parse(name, &c, err, sizeof err) == 0, "%s: %s", name, err);
-  return c;
-}
+#include "compress/tests/compressor_fixture.h"
 
 // --- payload buffers with a canary past their end --------------------------------------------------
 
@@ -147,7 +141,7 @@ static void sizes(void) {
     CHECKF(cc_sparse_k(table[t].ratio, table[t].n) == table[t].k, "cc_sparse_k(%g, %zu) = %zu, want %zu",
            table[t].ratio, table[t].n, cc_sparse_k(table[t].ratio, table[t].n), table[t].k);
 
-  cc_compressor topk = parse("topk:0.01"), approx = parse("topk:0.01,approx"), randk = parse("randk:0.25");
+  cc_compressor topk = test_compressor("topk:0.01"), approx = test_compressor("topk:0.01,approx"), randk = test_compressor("randk:0.25");
   const size_t ns[] = {0, 1, 7, 100, 100003, (size_t)1 << 26};
   for (size_t t = 0; t < sizeof ns / sizeof ns[0]; t++) {
     size_t n = ns[t], k1 = cc_sparse_k(0.01, n), k25 = cc_sparse_k(0.25, n);
@@ -163,7 +157,7 @@ static void exact_matches_sort(size_t n, double ratio) {
   char name[64], what[96];
   snprintf(name, sizeof name, "topk:%g", ratio);
   snprintf(what, sizeof what, "%s n=%zu", name, n);
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   float *x = malloc(n * sizeof *x);
   cc_rng rng;
   cc_rng_seed(&rng, 1000 + n);
@@ -178,7 +172,7 @@ static void exact_matches_sort(size_t n, double ratio) {
 // Equal magnitudes go to the lower index: a vector of +-0.5 with three larger elements keeps those
 // three and then the lowest indices; an all-zero vector (both signs of zero) keeps 0..k-1.
 static void ties(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   enum { N = 1000 };
   static float x[N];
   for (size_t i = 0; i < N; i++) x[i] = i % 2 ? -0.5f : 0.5f;
@@ -215,7 +209,7 @@ static void approx_is_prefix(double ratio) {
   enum { N = 1 << 20, SEEDS = 20 };
   char name[64], what[96];
   snprintf(name, sizeof name, "topk:%g,approx", ratio);
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   float *x = malloc(N * sizeof *x);
   cc_rng rng;
   cc_rng_seed(&rng, 31);
@@ -246,7 +240,7 @@ static void approx_is_prefix(double ratio) {
 // first m elements) would set the threshold far too high. The kept set must be 0..count-1.
 static void approx_sorted_data(void) {
   enum { N = 1 << 20 };
-  cc_compressor c = parse("topk:0.01,approx");
+  cc_compressor c = test_compressor("topk:0.01,approx");
   float *x = malloc(N * sizeof *x);
   for (size_t i = 0; i < N; i++) x[i] = (float)(N - i) * (i % 2 ? -1.0f : 1.0f);
   size_t k = cc_sparse_k(0.01, N);
@@ -273,7 +267,7 @@ static void approx_small_is_exact(void) {
   fill(x, N, &rng);
   const char *pairs[][2] = {{"topk:0.01", "topk:0.01,approx"}, {"topk:0.5", "topk:0.5,approx"}};
   for (int t = 0; t < 2; t++) {
-    cc_compressor exact = parse(pairs[t][0]), approx = parse(pairs[t][1]);
+    cc_compressor exact = test_compressor(pairs[t][0]), approx = test_compressor(pairs[t][1]);
     unsigned char *a = encode(&exact, x, N, 1, 0), *b = encode(&approx, x, N, 2, 0);
     CHECKF(memcmp(a, b, cc_compressed_bytes(&exact, N)) == 0, "%s differs from %s at n = %d", pairs[t][1],
            pairs[t][0], N);
@@ -290,7 +284,7 @@ static void rng_draws(void) {
   for (size_t i = 0; i < 100003; i++) x[i] = (float)(i % 101) - 50;
   for (int t = 0; t < 3; t++)
     for (size_t a = 0; a < sizeof ns / sizeof ns[0]; a++) {
-      cc_compressor c = parse(names[t]);
+      cc_compressor c = test_compressor(names[t]);
       unsigned char *p = payload_alloc(cc_compressed_bytes(&c, ns[a]));
       cc_rng rng, want;
       cc_rng_seed(&rng, 5 + a);
@@ -346,7 +340,7 @@ static float *decode(const cc_compressor *c, const void *payload, size_t n, uint
 // stretch of n / k elements; other shared seeds pick other positions.
 static void randk_shared_positions(void) {
   enum { N = 100003 };
-  cc_compressor c = parse("randk:0.01");
+  cc_compressor c = test_compressor("randk:0.01");
   size_t k = cc_sparse_k(0.01, N), bytes = cc_compressed_bytes(&c, N);
   float *a = malloc(N * sizeof *a), *b = malloc(N * sizeof *b);
   cc_rng rng;
@@ -406,7 +400,7 @@ static void randk_shared_positions(void) {
 // stretches n/k are not whole and a plain "one position per block" scaled by n/k would be biased.
 static void randk_unbiased(const char *name, int n) {
   enum { D = 4000, MAXN = 1000 };
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   size_t k = cc_sparse_k(c.ratio, (size_t)n);
   static float x[MAXN];
   static double mean[MAXN];
@@ -441,7 +435,7 @@ static void randk_unbiased(const char *name, int n) {
 static void edges(void) {
   const char *names[] = {"topk:0.01", "topk:0.01,approx", "randk:0.25", "randk:1"};
   for (int t = 0; t < 4; t++) {
-    cc_compressor c = parse(names[t]);
+    cc_compressor c = test_compressor(names[t]);
     float x[1] = {7}, acc[1] = {42};
     unsigned char *p = encode(&c, x, 0, 1, 5);
     CHECKF(cc_compressed_bytes(&c, 0) == (c.kind == CC_COMP_TOPK ? 4u : 0u), "%s: bytes for n = 0", names[t]);
@@ -450,7 +444,7 @@ static void edges(void) {
     CHECKF(acc[0] == 42, "%s: decoding n = 0 wrote %g", names[t], acc[0]);
     free(p);
   }
-  cc_compressor all = parse("randk:1");
+  cc_compressor all = test_compressor("randk:1");
   enum { N = 1000 };
   static float x[N];
   cc_rng rng;

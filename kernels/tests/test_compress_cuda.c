@@ -15,19 +15,10 @@
 #include "kernels/cuda_device.h"
 #include "kernels/quantize_cuda.h"
 #include "kernels/tests/cuda_test.h"
+#include "compress/tests/compressor_fixture.h"
 
 enum { B = CC_COMP_BLOCK };
 static cc_rng rng;
-
-static cc_compressor parse(const char *name) {
-  cc_compressor c;
-  char err[256];
-  if (cc_compressor_parse(name, &c, err, sizeof err) != 0) {
-    fprintf(stderr, "cannot parse '%s': %s\n", name, err);
-    exit(1);
-  }
-  return c;
-}
 
 // Blocks of different character, cycling; `specials` adds NaN, infinity and norm-overflow blocks.
 static void fill(float *x, size_t n, bool specials) {
@@ -89,7 +80,7 @@ static void decode_on_device(const cc_compressor *c, bool dispatch, const void *
 // One encode and one decode-add on the device against the C reference. Offsets in elements (in, acc)
 // and bytes (payload).
 static void roundtrip(const char *name, size_t n, size_t in_off, size_t payload_off, size_t acc_off, bool dispatch) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   size_t bytes = cc_compressed_bytes(&c, n);
   float *x = host_alloc(n * 4), *acc = host_alloc(n * 4), *got_acc = host_alloc(n * 4);
   unsigned char *want = host_alloc(bytes), *got = host_alloc(bytes);
@@ -138,7 +129,7 @@ static void roundtrip(const char *name, size_t n, size_t in_off, size_t payload_
 
 // The device encode depends on `seed` (stochastic schemes) and on nothing else.
 static void seeds_matter(const char *name) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   size_t n = 3 * B + 5, bytes = cc_compressed_bytes(&c, n);
   float *x = host_alloc(n * 4);
   unsigned char *p1 = host_alloc(bytes), *p2 = host_alloc(bytes);
@@ -160,7 +151,7 @@ static void seeds_matter(const char *name) {
 // scale x / 127, and decode-add gives 127 fl(x / 127) + acc everywhere. Checks that no block is
 // skipped, doubled or misplaced when element indices pass 32 bits.
 static void large_int8(void) {
-  cc_compressor c = parse("int8");
+  cc_compressor c = test_compressor("int8");
   size_t n = ((size_t)1 << 31) + 300, bytes = cc_compressed_bytes(&c, n), nb = (n + B - 1) / B;
   size_t free_bytes, total_bytes;
   CC_CHECK_CUDA(cudaMemGetInfo(&free_bytes, &total_bytes));
@@ -212,7 +203,7 @@ int main(void) {
                          "int8+ef", "powersgd:2"};
   const size_t sizes[] = {0, 1, 7, 8, 255, 256, 257, 4097, ((size_t)1 << 20) + 3};
   for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
-    cc_compressor c = parse(names[k]);
+    cc_compressor c = test_compressor(names[k]);
     // 16-bit payloads and raw f32 vectors are arrays of their element: aligned to it, as in C.
     bool cast = c.kind == CC_COMP_FP16 || c.kind == CC_COMP_BF16, raw = c.kind == CC_COMP_POWERSGD;
     size_t odd = raw ? 4 : cast ? 2 : 1, odd3 = raw ? 12 : cast ? 6 : 3;

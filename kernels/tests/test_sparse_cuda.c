@@ -20,6 +20,7 @@
 #include "kernels/cuda_device.h"
 #include "kernels/sparse_cuda.h"
 #include "kernels/tests/cuda_test.h"
+#include "compress/tests/compressor_fixture.h"
 
 static cc_rng rng;
 static cudaStream_t stream;
@@ -43,13 +44,6 @@ static void fill(float *x, size_t n, int kind) {
       }
     }
   }
-}
-
-static cc_compressor parse(const char *name) {
-  cc_compressor c;
-  char err[256];
-  if (cc_compressor_parse(name, &c, err, sizeof err) != 0) CC_FATAL("%s: %s", name, err);
-  return c;
 }
 
 // Floats equal bit for bit, or both NaN.
@@ -113,7 +107,7 @@ static void check_decode(const char *what, const cc_compressor *c, const unsigne
 }
 
 static void one_case(const char *name, size_t n, int kind) {
-  cc_compressor c = parse(name);
+  cc_compressor c = test_compressor(name);
   char what[160];
   snprintf(what, sizeof what, "%s n=%zu %s", name, n, kind_names[kind]);
   size_t bytes = cc_compressed_bytes(&c, n), k = cc_sparse_k(c.ratio, n);
@@ -191,7 +185,7 @@ static void large(void) {
   dev_upload(&in, x);
   const char *names[] = {"topk:1e-4", "topk:1e-4,approx", "randk:1e-4"};
   for (int t = 0; t < 3; t++) {
-    cc_compressor c = parse(names[t]);
+    cc_compressor c = test_compressor(names[t]);
     size_t bytes = cc_compressed_bytes(&c, n);
     unsigned char *want = host_alloc(bytes), *got = host_alloc(bytes);
     cc_rng per_rank, copy;
