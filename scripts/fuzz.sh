@@ -39,8 +39,9 @@ for h in "${harnesses[@]}"; do
   mkdir -p "$build/corpus/$h" "$build/crashes/$h"
   log="$build/fuzz_$h.log"
   set +e
-  "$build/fuzz/fuzz_$h" -max_total_time="$seconds" -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
-    -artifact_prefix="$build/crashes/$h/" "$build/corpus/$h" "fuzz/corpus/$h" >"$log" 2>&1
+  # libFuzzer writes its per-job logs (fuzz-N.log) into the working directory: the build's, not ours.
+  (cd "$build" && "fuzz/fuzz_$h" -max_total_time="$seconds" -jobs="$jobs" -workers="$jobs" -print_final_stats=1 \
+    -artifact_prefix="crashes/$h/" "corpus/$h" "../fuzz/corpus/$h") >"$log" 2>&1
   rc=$?
   set -e
   execs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | awk '{s += $2} END {print s + 0}')
