@@ -15,14 +15,6 @@
 #define ATT_ROWS 16
 #define HEAD_CHUNK 64
 #include "trainer/gpt2_layers.h"
-#undef REAL
-#undef MODEL
-#undef FN
-#undef API
-#undef MM_DEPTH
-#undef MM_BLOCK
-#undef ATT_ROWS
-#undef HEAD_CHUNK
 
 // The f64 twin, for tests. Tiny blocks, so that the tiny models of the gradient check run through
 // every slice, block and chunk boundary (and the f32 model, compared against it, checks the
@@ -36,11 +28,3 @@
 #define ATT_ROWS 3
 #define HEAD_CHUNK 3
 #include "trainer/gpt2_layers.h"
-#undef REAL
-#undef MODEL
-#undef FN
-#undef API
-#undef MM_DEPTH
-#undef MM_BLOCK
-#undef ATT_ROWS
-#undef HEAD_CHUNK

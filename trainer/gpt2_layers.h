@@ -10,7 +10,8 @@
 //   MM_DEPTH   matmul depth slice; MM_BLOCK elements of B per matmul column block; ATT_ROWS query
 //              rows per attention block; HEAD_CHUNK rows of logit gradient per step of the LM
 //              head's backward. Blocking only: the math is the same for any values (the f64 twin's
-//              tiny ones make tiny models cross every boundary)
+//              tiny ones make tiny models cross every boundary).
+// This file undefines all of them at its end, ready for the next instantiation.
 // Math functions come from <tgmath.h>, so exp(x) is expf for float; constants are cast to REAL so
 // nothing in the float model is silently computed in double.
 //
@@ -665,3 +666,11 @@ void API(backward)(MODEL *m) {
 #undef GELU_SCALE
 #undef MATMUL_PACK_SIZE
 #undef GELU_CUBIC
+#undef REAL
+#undef MODEL
+#undef FN
+#undef API
+#undef MM_DEPTH
+#undef MM_BLOCK
+#undef ATT_ROWS
+#undef HEAD_CHUNK
