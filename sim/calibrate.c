@@ -166,6 +166,10 @@ typedef struct {
 static size_t mpi_candidates(const cc_obs *obs, size_t n, int decision, mpi_candidate **out) {
   mpi_candidate *c = cc_calloc(n + 4, sizeof *c);
   size_t k = 0;
+  *out = c;
+  bool any = false;
+  for (size_t i = 0; i < n; i++) any |= obs[i].strategy.algo == CC_ALGO_MPI;
+  if (!any) return 0;  // nothing to choose by: the profile keeps its decision
   for (int d = 0; d < CC_MPI_NDECISIONS; d++) {
     if (decision >= 0 && d != decision) continue;
     if (d != CC_MPI_SWITCH) {
@@ -181,27 +185,11 @@ static size_t mpi_candidates(const cc_obs *obs, size_t n, int decision, mpi_cand
       if (!seen) c[k++] = (mpi_candidate){CC_MPI_SWITCH, (uint64_t)obs[i].bytes};
     }
   }
-  *out = c;
   return k;
 }
 
-// Chooses the decision that best explains the `mpi` rows: Open MPI's table, MPICH's, or a single
-// switch from recursive doubling to ring at one of the measured sizes.
-static void fit_mpi_decision(const cc_obs *obs, size_t n, int decision, cc_profile *p) {
-  bool any = false;
-  for (size_t i = 0; i < n; i++) any |= obs[i].strategy.algo == CC_ALGO_MPI;
-  if (!any) return;
-  mpi_candidate *cand;
-  size_t ncand = mpi_candidates(obs, n, decision, &cand);
-  cc_profile trial = *p;
-  double best_err = INFINITY;
-  for (size_t k = 0; k < ncand; k++) {
-    trial.mpi_decision = cand[k].decision, trial.mpi_rd_max_bytes = cand[k].rd_max_bytes;
-    double e = mpi_sq_error(obs, n, &trial);
-    if (e < best_err) best_err = e, p->mpi_decision = trial.mpi_decision, p->mpi_rd_max_bytes = trial.mpi_rd_max_bytes;
-  }
-  free(cand);
-}
+static void fit_mpi_library(const cc_obs *obs, size_t n, unsigned params, int decision, cc_profile *p,
+                            cc_calib_report *rep);
 
 // One fit at the profile's cache size: NNLS over the parameters, refitted while the baselines' choices
 // (which depend on the parameters) change. Returns the rms relative error over the fitted rows.
@@ -234,7 +222,7 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
     if (levels == 1)
       for (int j = 1; j <= 3; j++) x[j + 3] = x[j];
     params_to_profile(x, prof);
-    fit_mpi_decision(obs, n, decision, prof);
+    fit_mpi_library(obs, n, 0, decision, prof, rep);  // the decision alone, under these parameters
     memcpy(prevA, A, n * sizeof *A);
   }
   for (int j = 0; j < NPARAMS; j++) rep->identified[j] = usable & (1u << j);
@@ -288,6 +276,7 @@ static double largest_row(const cc_obs *obs, size_t n) {
 // fixed: non-negative least squares on the relative error of those rows over the library's parameters
 // (`params`), under the decision the profile names.
 static void fit_library_terms(const cc_obs *obs, size_t n, unsigned params, cc_profile *p, bool identified[NPARAMS]) {
+  if (!params) return;
   double x[NPARAMS];
   params_from_profile(p, x);
   for (int j = 0; j < NPARAMS; j++)
@@ -319,7 +308,7 @@ static void fit_library_terms(const cc_obs *obs, size_t n, unsigned params, cc_p
 }
 
 // The decision (Open MPI's table, MPICH's, or one switch from recursive doubling to ring at a measured
-// size) whose fitted library terms explain the `mpi` rows best.
+// size) whose fitted library terms (none when `params` is 0) explain the `mpi` rows best.
 static void fit_mpi_library(const cc_obs *obs, size_t n, unsigned params, int decision, cc_profile *p,
                             cc_calib_report *rep) {
   mpi_candidate *cand;
