@@ -269,6 +269,7 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       .nopts = (int)(sizeof opts / sizeof opts[0]),
   };
   cc_mpi_cli_parse(&cli, argc, argv, rank);
+  cc_mpi_require_same_args(argc, argv);  // the checks below then give every rank the same verdict
   char err[256];
 
   if (cc_coll_parse(o->coll, &o->op) != 0)

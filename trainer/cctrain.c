@@ -90,23 +90,6 @@ typedef struct {
   int interrupted;        // the signal that stopped the run early (SIGINT, SIGTERM), else 0
 } run_summary;
 
-// ---------------------------------------------------------------------------------------------------
-// Agreement on errors found on some ranks only
-
-// Every rank reports whether its part of a step worked (msg NULL) or why not. When any failed, every
-// rank leaves with the lowest failing rank's message, so one rank's bad file never leaves the others
-// waiting in a collective.
-static void agree(MPI_Comm comm, int rank, const char *msg) {
-  int mine = msg ? rank : INT_MAX, first;
-  CC_CHECK_MPI(MPI_Allreduce(&mine, &first, 1, MPI_INT, MPI_MIN, comm));
-  if (first == INT_MAX) return;
-  char text[1024] = "";
-  if (rank == first) snprintf(text, sizeof text, "%s", msg);
-  CC_CHECK_MPI(MPI_Bcast(text, sizeof text, MPI_CHAR, first, comm));
-  if (first == 0) cc_input_error("%s", text);
-  cc_input_error("rank %d: %s", first, text);
-}
-
 // MPI counts are int: big buffers go in pieces.
 static void bcast_bytes(void *buf, size_t bytes, int root, MPI_Comm comm) {
   for (size_t off = 0; off < bytes; off += (size_t)1 << 30) {
@@ -249,7 +232,7 @@ static void setup_data_and_model(trainer *tr) {
   if (o->init) {
     gpt2_config c;
     if (gpt2_model_file_read(o->init, &c, &tr->init_params, err, sizeof err) != 0) fail = err;
-    agree(tr->mpi, tr->rank, fail);
+    cc_mpi_agree(tr->mpi, fail);
     if (tr->T > c.max_seq_len)
       cc_input_error("-T/--seq-len: %d exceeds the context of %s (%d)", tr->T, o->init, c.max_seq_len);
     tr->config = c;
@@ -276,7 +259,7 @@ static void setup_data_and_model(trainer *tr) {
     if (!fail && data_check_length(&tr->train, tr->T, err, sizeof err) != 0) fail = err;
     if (!fail && data_check_length(&tr->val, tr->T, err, sizeof err) != 0) fail = err;
   }
-  agree(tr->mpi, tr->rank, fail);
+  cc_mpi_agree(tr->mpi, fail);
 
   if (o->init) {
     if (tr->train.vocab_size > tr->config.vocab_size)
@@ -367,7 +350,7 @@ static void write_checkpoint(trainer *tr, const char *path, gpt2 *m, const float
     ckpt_free(&ck);
   }
   free(states);
-  agree(tr->mpi, tr->rank, fail);
+  cc_mpi_agree(tr->mpi, fail);
 }
 
 // Loads a checkpoint into the model, the optimizer state and the sync state; returns the step to
@@ -416,7 +399,7 @@ static long long read_checkpoint(trainer *tr, const char *path, gpt2 *m, float *
     }
   }
   ckpt_free(&ck);
-  agree(tr->mpi, tr->rank, fail);
+  cc_mpi_agree(tr->mpi, fail);
   if (meta.total_steps != tr->o->steps && tr->rank == 0)
     cc_warn("--resume: the checkpoint's run had --steps %lld, this one %lld: the learning-rate schedule differs",
             (long long)meta.total_steps, tr->o->steps);
@@ -600,7 +583,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     char err[1024];
     const char *fail = NULL;
     if (tr->rank == 0 && gpt2_model_file_write(o->save_model, &tr->config, params, err, sizeof err) != 0) fail = err;
-    agree(tr->mpi, tr->rank, fail);
+    cc_mpi_agree(tr->mpi, fail);
   }
 
   sum.final_loss = tail_loss / (double)(tail_steps ? tail_steps : 1);

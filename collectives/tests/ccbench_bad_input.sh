@@ -56,5 +56,28 @@ expect 1 "--transport" --transport ipc
 expect 1 "--transport" --transport foo
 expect 1 "-s/--strategies" -s ring,nccl
 
+# One rank with other input than the rest (an MPMD launch, as a node with another argument list): every
+# rank must leave with one line naming that rank instead of waiting in a collective. timeout: a hang
+# fails the case rather than the whole test run.
+expect_one_rank() {  # expect_one_rank WANT ARGS...: rank 1 alone gets ARGS
+  local want=$1
+  shift
+  rm -f "$tmp"/out.csv*
+  timeout 60 "$mpiexec" -q --bind-to none -np 1 "$ccbench" --no-progress -e 64 --csv "$tmp/out.csv" \
+    : -np 1 "$ccbench" --no-progress -e 64 --csv "$tmp/out.csv" "$@" > "$tmp/stdout" 2> "$tmp/stderr"
+  local rc=$?
+  if [ "$rc" -eq 0 ] || [ "$rc" -eq 124 ]; then
+    echo "FAIL (rank 1 alone: $*): exit status $rc"; failures=$((failures + 1))
+  elif ! grep -q -- "rank 1: .*$want" "$tmp/stderr" || [ "$(grep -c . "$tmp/stderr")" -ne 1 ]; then
+    echo "FAIL (rank 1 alone: $*): expected one line naming rank 1 and '$want', got:"; cat "$tmp/stderr"
+    failures=$((failures + 1))
+  else
+    echo "ok   (rank 1 alone: $*): $(cat "$tmp/stderr")"
+  fi
+}
+expect_one_rank "-n/--iters" -n abc
+expect_one_rank "other arguments" -s ring
+expect_one_rank "other arguments" -e 128
+
 if [ "$failures" -ne 0 ]; then echo "$failures bad-input cases failed"; exit 1; fi
 echo "ccbench_bad_input: OK"
