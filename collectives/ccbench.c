@@ -38,10 +38,12 @@
 #include "common/cli.h"
 #include "common/json.h"
 #include "common/progress.h"
+#include "common/resume.h"
 #include "common/rng.h"
 #include "common/rows.h"
 #include "common/timer.h"
 #include "common/version.h"
+#include "common/watchdog.h"
 
 #define MAX_STRATEGIES 32
 #define MAX_SIZES 256
@@ -50,8 +52,9 @@ typedef struct {
   // command line
   uint64_t minbytes, maxbytes, stepbytes, ring_segment, tree_chunk, staging_chunk;
   long long stepfactor, iters, warmup, ranks_per_node;
+  double timeout_s;
   const char *strategies, *dtypes, *redop, *coll, *csv, *json, *profile, *transport;
-  bool check, in_place, no_progress, device;
+  bool check, in_place, no_progress, device, resume;
   // derived
   cc_strategy strategy[MAX_STRATEGIES];
   int nstrategies;
@@ -76,6 +79,8 @@ typedef struct {
   double *times;
   cc_rowfile csv, json;
   bool have_csv, have_json;
+  cc_rowset previous;   // --resume: rows of the interrupted run (rank 0)
+  bool *measured;       // --resume: [dtype][size][strategy] already in `previous`, on every rank
   cc_progress progress;
   int baseline;         // index of the mpi strategy in the sweep, -1 if absent
   long long total_wrong;
@@ -99,6 +104,7 @@ typedef struct {
   long long wrong;  // -1: not checked
   double encode_us, comm_us, decode_us;  // medians of the phases (uncompressed: all communication)
   double rel_err;   // ||result - exact|| / ||exact||, -1 when not computed
+  bool resumed;     // taken from the interrupted run's rows (--resume), not measured now
 } point;
 
 // ---------------------------------------------------------------------------------------------------
@@ -248,10 +254,17 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
        "mpi-staged: pinned host chunk that pipelines device copies with MPI", 1, 1073741824.0},
       {"ring-segment", 0, CC_OPT_SIZE, &o->ring_segment, "SIZE", "ring pipelining segment", 1, 1099511627776.0},
       {"tree-chunk", 0, CC_OPT_SIZE, &o->tree_chunk, "SIZE", "tree pipelining chunk", 1, 1099511627776.0},
-      {"csv", 0, CC_OPT_STRING, &o->csv, "FILE", "write rows as CSV (plus FILE.meta.json)", 0, 0},
+      {"csv", 0, CC_OPT_STRING, &o->csv, "FILE",
+       "write rows as CSV (plus FILE.meta.json); every finished row is flushed to FILE.partial at once", 0, 0},
+      {"resume", 0, CC_OPT_FLAG, &o->resume, NULL,
+       "continue an interrupted run of the same command: keep the rows of FILE.partial (and FILE), measure "
+       "only the missing points", 0, 0},
       {"json", 0, CC_OPT_STRING, &o->json, "FILE", "write rows as JSON lines (plus FILE.meta.json)", 0, 0},
       {"profile", 0, CC_OPT_STRING, &o->profile, "NAME", "profile column of the rows (default: host name)", 0, 0},
       {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar on stderr", 0, 0},
+      {"timeout", 0, CC_OPT_DOUBLE, &o->timeout_s, "SECONDS",
+       "end the job with an error naming the strategy, size and iteration when a rank makes no progress "
+       "for this long (a stuck collective); 0: off", 0, 1e9},
   };
   cc_cli cli = {
       .prog = "ccbench",
@@ -286,6 +299,7 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   if (o->ranks_per_node > 0 && P % o->ranks_per_node != 0)
     cc_input_error("--ranks-per-node %lld does not divide the %d ranks", o->ranks_per_node, P);
   if (o->csv && o->json && strcmp(o->csv, o->json) == 0) cc_input_error("--csv and --json name the same file '%s'", o->csv);
+  if (o->resume && !o->csv) cc_input_error("--resume: needs --csv FILE (the rows to keep are read back from it)");
 
   check_transport(o);
   char err2[256];
@@ -504,7 +518,8 @@ static double median_of(double *v, long long n) {
 // turn, then i + 1), so a burst of noise from the machine lands on all strategies alike and the
 // ratios to the baseline stay fair; running one strategy's iterations back to back would charge a
 // burst to whichever strategy happened to be running.
-static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, uint64_t progress_base,
+// skip[k]: strategy k's point is already known (--resume): not run at all.
+static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, const bool *skip, uint64_t progress_base,
                          const char *label) {
   const options *o = B->o;
   int ns = o->nstrategies;
@@ -515,16 +530,32 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, uint64
   // Compressed strategies keep state across calls (residuals, warm starts), one per strategy.
   cc_compress_state *z = cc_calloc((size_t)ns, sizeof(cc_compress_state));
   for (int k = 0; k < ns; k++)
-    if (o->strategy[k].compressed) cc_compress_state_init(&z[k], &o->strategy[k], c.count, 0xccbe4c ^ size, B->rank, B->P);
+    if (o->strategy[k].compressed && !skip[k])
+      cc_compress_state_init(&z[k], &o->strategy[k], c.count, 0xccbe4c ^ size, B->rank, B->P);
   double *phase = B->times + (size_t)ns * (size_t)n;  // encode, comm, decode per strategy and iteration
   memset(phase, 0, sizeof(double) * 3 * (size_t)ns * (size_t)n);
+  // What the --timeout watchdog names when a call never returns: per strategy, warm-up, timed
+  // iteration and the result check.
+  enum { WHAT = 224 };
+  char *what = cc_malloc((size_t)ns * 3 * WHAT);
+  const char *phase_name[3] = {"warm-up iteration", "timed iteration", "result check"};
+  for (int k = 0; k < ns; k++)
+    for (int q = 0; q < 3; q++)
+      snprintf(what + (size_t)(3 * k + q) * WHAT, WHAT, "%s %s of %s, %s", o->strategy[k].name, cc_coll_name(o->op),
+               label, phase_name[q]);
 
   for (long long i = 0; i < o->warmup; i++)
-    for (int k = 0; k < ns; k++) run_once(B, &o->strategy[k], &c, t, &z[k], NULL);
+    for (int k = 0; k < ns; k++) {
+      if (skip[k]) continue;
+      cc_watchdog_enter(what + (size_t)(3 * k) * WHAT, i);
+      run_once(B, &o->strategy[k], &c, t, &z[k], NULL);
+    }
   cc_comm_sync(B->comm);
   for (long long i = 0; i < n; i++) {
     cc_progress_update(&B->progress, progress_base + (uint64_t)i, label);
     for (int k = 0; k < ns; k++) {
+      if (skip[k]) continue;
+      cc_watchdog_enter(what + (size_t)(3 * k + 1) * WHAT, i);
       uint64_t sent_before = B->comm->bytes_sent;
       cc_compress_timing tm = {0};
       CC_CHECK_MPI(MPI_Barrier(B->mpi));
@@ -538,10 +569,12 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, uint64
     }
   }
   // An iteration takes as long as its slowest rank; so does each of its phases.
+  cc_watchdog_enter("the exchange of timings after a sweep point", -1);
   CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, B->times, (int)(4 * n * ns), MPI_DOUBLE, MPI_MAX, B->mpi));
   CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sent, ns, MPI_UINT64_T, MPI_MAX, B->mpi));
   double *column = cc_malloc(sizeof(double) * (size_t)n);
   for (int k = 0; k < ns; k++) {
+    if (skip[k]) continue;  // pts[k] holds the resumed row
     point *pt = &pts[k];
     *pt = (point){.bytes = c.bytes, .wrong = -1, .rel_err = -1, .wire_bytes = sent[k] / (uint64_t)n};
     pt->count = o->op == CC_ALLREDUCE ? c.count : c.count * (size_t)B->P;
@@ -551,10 +584,13 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, uint64
       for (long long i = 0; i < n; i++) column[i] = phase[3 * ((size_t)k * (size_t)n + (size_t)i) + (size_t)q];
       *split[q] = median_of(column, n);
     }
+    cc_watchdog_enter(what + (size_t)(3 * k + 2) * WHAT, -1);
     if (o->check && o->strategy[k].compressed) pt->rel_err = relative_error(B, &o->strategy[k], &c, &z[k]);
     else if (o->check) pt->wrong = check_result(B, &o->strategy[k], &c, t, &z[k]);
     if (o->strategy[k].compressed) cc_compress_state_free(&z[k]);
   }
+  cc_watchdog_enter("the move to the next sweep point", -1);  // `what` is freed next
+  free(what);
   free(column);
   free(z);
   free(sent);
@@ -641,8 +677,8 @@ static void emit_size(bench *B, cc_dtype t, const point *pts) {
   for (int i = 0; i < o->nstrategies; i++) {
     const point *pt = &pts[i];
     cc_row row = make_row(B, &o->strategy[i], t, pt);
-    if (B->have_csv) cc_rowfile_write(&B->csv, &row);
-    if (B->have_json) cc_rowfile_write(&B->json, &row);
+    if (B->have_csv && !pt->resumed) cc_rowfile_write(&B->csv, &row);  // resumed rows were copied at the start
+    if (B->have_json && !pt->resumed) cc_rowfile_write(&B->json, &row);
     char wrong[24], ratio[24];
     if (pt->wrong < 0) snprintf(wrong, sizeof wrong, "N/A");
     else snprintf(wrong, sizeof wrong, "%lld", pt->wrong);
@@ -703,6 +739,83 @@ static void open_outputs(bench *B) {
   }
   CC_CHECK_MPI(MPI_Bcast(err, sizeof err, MPI_CHAR, 0, B->mpi));
   if (err[0]) cc_input_error("%s", err);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// --resume (common/resume.h): rank 0 reads what the interrupted run finished and keeps it safe before
+// open_outputs truncates the .partial file; every rank learns which points need no measuring.
+
+static void load_previous(bench *B) {
+  const options *o = B->o;
+  cc_rowset_init(&B->previous);
+  char err[512] = "", partial[4200];
+  if (B->rank == 0 && o->csv) snprintf(partial, sizeof partial, "%s.partial", o->csv);
+  if (B->rank == 0 && o->resume) {
+    size_t torn = 0;
+    int files = cc_resume_load(&B->previous, o->csv, &torn, err, sizeof err);
+    if (files < 0) {
+      memmove(err + 10, err, sizeof err - 11);  // prefix the flag to the reader's message
+      memcpy(err, "--resume: ", 10);
+      err[sizeof err - 1] = '\0';
+    } else if (cc_resume_keep(&B->previous, o->csv) != 0) {
+      snprintf(err, sizeof err, "--resume: cannot write '%s.resume': %s", o->csv, strerror(errno));
+    } else {
+      if (files == 0) cc_warn("--resume: no '%s' or '%s' to resume from: measuring everything", o->csv, partial);
+      if (torn) cc_warn("--resume: dropped an unfinished last row (%zu bytes) of '%s'", torn, partial);
+    }
+  } else if (B->rank == 0 && o->csv && access(partial, F_OK) == 0) {
+    cc_warn("--csv: replacing '%s', left by an interrupted run (--resume keeps its rows)", partial);
+  }
+  CC_CHECK_MPI(MPI_Bcast(err, sizeof err, MPI_CHAR, 0, B->mpi));
+  if (err[0]) cc_input_error("%s", err);
+}
+
+// The interrupted run's rows go first into the new files, whichever sweep they belong to: nothing
+// that was measured is dropped.
+static void copy_previous(bench *B) {
+  for (size_t i = 0; i < B->previous.n; i++) {
+    if (B->have_csv) cc_rowfile_write(&B->csv, &B->previous.rows[i]);
+    if (B->have_json) cc_rowfile_write(&B->json, &B->previous.rows[i]);
+  }
+}
+
+// The row this sweep would write for strategy k at (size, dtype), for looking it up.
+static cc_row point_key(const bench *B, int k, cc_dtype t, uint64_t bytes) {
+  return (cc_row){.source = "measured", .op = cc_coll_name(B->o->op), .strategy = B->o->strategy[k].name,
+                  .dtype = cc_dtype_name(t), .ranks = B->P, .nodes = B->comm->nodes,
+                  .ranks_per_node = B->comm->local_size, .bytes = bytes};
+}
+
+static void mark_measured(bench *B) {
+  const options *o = B->o;
+  size_t n = (size_t)o->ndtypes * (size_t)o->nsizes * (size_t)o->nstrategies, found = 0;
+  B->measured = cc_calloc(n, sizeof(bool));
+  if (B->rank == 0 && B->previous.n) {
+    for (int d = 0; d < o->ndtypes; d++)
+      for (int z = 0; z < o->nsizes; z++) {
+        call c = setup_call(B, o->size[z], o->dtype[d]);
+        for (int k = 0; k < o->nstrategies; k++) {
+          cc_row key = point_key(B, k, o->dtype[d], c.bytes);
+          bool *m = &B->measured[((size_t)d * (size_t)o->nsizes + (size_t)z) * (size_t)o->nstrategies + (size_t)k];
+          *m = cc_rowset_find_point(&B->previous, &key) != NULL;
+          found += *m;
+        }
+      }
+    printf("# resumed: %zu rows kept, %zu of this sweep's %zu points already measured\n", B->previous.n, found, n);
+  }
+  CC_CHECK_MPI(MPI_Bcast(B->measured, (int)n, MPI_C_BOOL, 0, B->mpi));
+}
+
+// pts[k] for a point taken from the previous rows (rank 0; the others only learn it was not measured).
+static point resumed_point(const bench *B, int k, cc_dtype t, uint64_t bytes) {
+  point pt = {.bytes = bytes, .wrong = -1, .rel_err = -1, .resumed = true};
+  cc_row key = point_key(B, k, t, bytes);
+  const cc_row *r = B->rank == 0 ? cc_rowset_find_point(&B->previous, &key) : NULL;
+  if (!r) return pt;
+  pt.count = r->count, pt.median_us = r->time_us, pt.min_us = r->time_min_us, pt.max_us = r->time_max_us;
+  pt.algbw = r->algbw_GBps, pt.busbw = r->busbw_GBps, pt.wire_bytes = r->wire_bytes, pt.wrong = r->errors;
+  pt.encode_us = r->encode_us, pt.comm_us = r->comm_us, pt.decode_us = r->decode_us, pt.rel_err = r->rel_err;
+  return pt;
 }
 
 // The OMPI_MCA_* variables in effect, "name=value" space-separated: transport settings change what
@@ -860,6 +973,8 @@ int main(int argc, char **argv) {
   cc_transport *mpi = cc_transport_mpi_create(MPI_COMM_WORLD), *t = mpi;
   options o;
   parse_options(&o, argc, argv, mpi->size, mpi->rank);
+  cc_watchdog_enter("start-up (communicator, buffers, header)", -1);
+  cc_watchdog_start(o.timeout_s);
 
   bench B = {.o = &o, .mpi = cc_transport_mpi_comm(mpi), .P = mpi->size, .rank = mpi->rank, .baseline = -1};
   int len;
@@ -884,13 +999,16 @@ int main(int argc, char **argv) {
     CC_CHECK_MPI(MPI_Bcast(profile_name, sizeof profile_name, MPI_CHAR, 0, B.mpi));
     o.profile = profile_name;
   }
+  load_previous(&B);
   open_outputs(&B);
+  if (B.rank == 0) copy_previous(&B);
 
   // Buffers for the largest size: the sizes themselves are bytes of the whole vector.
   B.buf_a = alloc_buffer(&B, &B.host_a);
   B.buf_b = alloc_buffer(&B, &B.host_b);
   B.times = cc_malloc(sizeof(double) * 4 * (size_t)o.iters * (size_t)o.nstrategies);  // times, then phases
   print_header(&B);
+  mark_measured(&B);
 
   summary *sum = cc_calloc((size_t)o.nstrategies, sizeof(summary));
   point *pts = cc_malloc(sizeof(point) * (size_t)o.nstrategies);
@@ -909,7 +1027,12 @@ int main(int argc, char **argv) {
       char label[160], sz[32];
       cc_format_size(c.bytes, sz, sizeof sz);
       snprintf(label, sizeof label, "%s %s", sz, cc_dtype_name(t_));
-      measure_size(&B, o.size[z], t_, pts, done, label);
+      const bool *skip = &B.measured[((size_t)d * (size_t)o.nsizes + (size_t)z) * (size_t)o.nstrategies];
+      bool all_known = true;
+      for (int k = 0; k < o.nstrategies; k++) all_known &= skip[k];
+      if (!all_known) measure_size(&B, o.size[z], t_, pts, skip, done, label);
+      for (int k = 0; k < o.nstrategies; k++)
+        if (skip[k]) pts[k] = resumed_point(&B, k, t_, c.bytes);
       done += (uint64_t)o.iters;
       for (int i = 0; i < o.nstrategies; i++)
         if (pts[i].wrong >= 0) B.any_checked = true, B.total_wrong += pts[i].wrong;
@@ -927,12 +1050,14 @@ int main(int argc, char **argv) {
     }
   }
   cc_progress_finish(&B.progress);
+  cc_watchdog_stop();
 
   if (B.rank == 0) {
     print_summary(&B, sum);
     if (B.have_csv) {
       if (cc_rowfile_commit(&B.csv) != 0) CC_FATAL("cannot finish '%s': %s", o.csv, strerror(errno));
       write_sidecar(&B, o.csv, argc, argv);
+      cc_resume_done(o.csv);  // every kept row is in the committed file now
       printf("# rows: %s\n", o.csv);
     }
     if (B.have_json) {
@@ -943,6 +1068,8 @@ int main(int argc, char **argv) {
   }
   free(sum);
   free(pts);
+  free(B.measured);
+  cc_rowset_free(&B.previous);
   free(B.times);
   free_buffer(&B, B.buf_a, B.host_a);
   free_buffer(&B, B.buf_b, B.host_b);

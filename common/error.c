@@ -14,6 +14,7 @@ static void (*exit_hook)(void);
 void cc_set_progname(const char *name) { progname = name; }
 const char *cc_progname(void) { return progname; }
 void cc_set_rank(int rank) { my_rank = rank; }
+int cc_get_rank(void) { return my_rank; }
 void cc_set_abort_hook(void (*hook)(int status)) { abort_hook = hook; }
 void cc_set_exit_hook(void (*hook)(void)) { exit_hook = hook; }
 

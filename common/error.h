@@ -14,6 +14,7 @@
 void cc_set_progname(const char *name);
 const char *cc_progname(void);
 void cc_set_rank(int rank);
+int cc_get_rank(void);  // -1 when none was set
 
 // Called by cc_fatal after printing; MPI programs install one that calls MPI_Abort so a failure on one
 // rank stops the whole job instead of leaving the others hanging. Default: exit(1).
