@@ -31,6 +31,7 @@
 #include "common/rows.h"
 #include "common/strategy.h"
 #include "common/timer.h"
+#include "common/watchdog.h"
 #include "common/version.h"
 #include "trainer/checkpoint.h"
 #include "trainer/data.h"
@@ -52,6 +53,7 @@ typedef struct {
   // optimization
   long long batch, steps, stop_at, warmup, seed;
   double lr, min_lr_frac, weight_decay, beta1, beta2, eps, clip;
+  double timeout_s;
   // gradient sync
   const char *sync, *compare;
   uint64_t bucket;
@@ -151,6 +153,9 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"resume", 0, CC_OPT_STRING, &o->resume, "FILE", "continue a run from its checkpoint (same flags)", 0, 0},
       {"save-model", 0, CC_OPT_STRING, &o->save_model, "FILE", "write the final parameters as an llm.c model file", 0, 0},
       {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar (drawn only on a terminal anyway)", 0, 0},
+      {"timeout", 0, CC_OPT_DOUBLE, &o->timeout_s, "SECONDS",
+       "end the job with an error naming the phase, strategy and step when a rank makes no progress for "
+       "this long (a stuck collective); 0: off", 0, 1e9},
   };
   cc_cli cli = {
       .prog = "cctrain",
@@ -486,8 +491,13 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   long long tail_steps = 0, tail_from = end - (end - start + 9) / 10;
   double min_lr = o->lr * o->min_lr_frac;
   adamw_params hp = {.beta1 = o->beta1, .beta2 = o->beta2, .eps = o->eps, .weight_decay = o->weight_decay};
+  // What the --timeout watchdog names when a phase never ends.
+  char what_sync[200], what_exchange[200];
+  snprintf(what_sync, sizeof what_sync, "gradient sync (%s), step", s->name);
+  snprintf(what_exchange, sizeof what_exchange, "loss exchange and checks (%s), step", s->name);
   for (long long step = start; step < end; step++) {
     double t_step = cc_now_us();
+    cc_watchdog_enter("forward and backward, step", step);
     double lr = lr_cosine(step, o->warmup, o->steps, o->lr, min_lr);
 
     double t0 = cc_now_us();
@@ -498,7 +508,9 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     double compute_us = cc_now_us() - t0;
 
     sync_timing st;
+    cc_watchdog_enter(what_sync, step);
     grad_sync_run(&gs, grads, &st);
+    cc_watchdog_enter("optimizer, step", step);
 
     t0 = cc_now_us();
     double norm = grad_norm(grads, n);
@@ -511,6 +523,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
 
     // The global batch's loss: the mean of the ranks' means (equal batch sizes). The same reduction
     // tells every rank whether any of them was asked to stop, so all stop after the same step.
+    cc_watchdog_enter(what_exchange, step);
     double mine[2] = {my_loss, cc_interrupt_signal()}, all[2];
     CC_CHECK_MPI(MPI_Allreduce(mine, all, 2, MPI_DOUBLE, MPI_SUM, tr->mpi));
     double loss = all[0] / tr->ranks;
@@ -519,10 +532,15 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
 
     bool finished = step == end - 1, last = finished || sum.interrupted;
     double val = NAN;
-    if ((step + 1) % o->val_every == 0 || finished) val = validation_loss(tr, m, inputs, targets);
+    if ((step + 1) % o->val_every == 0 || finished) {
+      cc_watchdog_enter("validation, after step", step);
+      val = validation_loss(tr, m, inputs, targets);
+    }
     if ((step + 1) % o->check_every == 0 || last) check_ranks_agree(tr, params, n, step);
-    if (o->checkpoint && ((o->checkpoint_every && (step + 1) % o->checkpoint_every == 0) || last))
+    if (o->checkpoint && ((o->checkpoint_every && (step + 1) % o->checkpoint_every == 0) || last)) {
+      cc_watchdog_enter("checkpoint, after step", step);
       write_checkpoint(tr, o->checkpoint, m, adam_m, adam_v, &gs, step + 1, s);
+    }
 
     double tokens_per_s = (double)tr->G * tr->T / (step_us * 1e-6);
     sum.steps++;
@@ -709,6 +727,8 @@ int main(int argc, char **argv) {
                      o.compare ? "--compare" : "-s/--sync", o.strategies[i].name);
   if (o.out_dir && tr.rank == 0 && access(o.out_dir, W_OK) != 0)
     cc_input_error("--out-dir: '%s' is not a writable directory", o.out_dir);
+  cc_watchdog_enter("start-up (data, model)", -1);
+  cc_watchdog_start(o.timeout_s);
   setup_data_and_model(&tr);
 
   if (tr.rank == 0) {
@@ -732,6 +752,7 @@ int main(int argc, char **argv) {
       printf("# done: %lld steps, final loss %.4f, validation %.4f, %.1f ms/step (compute %.1f, sync %.1f)\n",
              r.steps, r.final_loss, r.final_val_loss, r.step_ms, r.compute_ms, r.encode_ms + r.comm_ms + r.decode_ms);
   }
+  cc_watchdog_stop();
   token_stream_free(&tr.train);
   token_stream_free(&tr.val);
   free(tr.init_params);

@@ -8,6 +8,7 @@
 #   kill      SIGTERM mid-run: a clean stop (checkpoint, CSV with every finished step, exit 128+15);
 #             SIGKILL mid-run: the last periodic checkpoint and every flushed row survive; both resume
 #             to the same parameters as an uninterrupted run, bit for bit
+#   hang      one rank frozen mid-run: --timeout turns the hang into an error naming phase, strategy, step
 set -uo pipefail
 mpiexec=$1 cctrain=$2 cmp_models=$3 mode=$4
 tmp=$(mktemp -d)
@@ -140,6 +141,26 @@ kill)
     if "$cmp_models" "$tmp/whole.bin" "$tmp/resumed.bin" 0; then echo "ok   $sig: resumed to the uninterrupted run's parameters, bit for bit"
     else fail "$sig: the resumed run differs"; fi
   done
+  ;;
+hang)
+  # One rank frozen (SIGSTOP, as a node that stops answering): --timeout ends the job with a line naming
+  # the phase, the strategy and the step instead of hanging.
+  "$mpiexec" -q -np 2 --bind-to none "$cctrain" --no-progress "${tiny[@]}" -b 4 --steps 100000 --sync ring \
+    --timeout 5 > "$tmp/log" 2> "$tmp/err" &
+  pid=$!
+  for _ in $(seq 600); do grep -q '^  *[0-9]' "$tmp/log" && break; sleep 0.05; done  # training has started
+  ranks=$(pgrep -P "$pid" -f "$cctrain")
+  frozen=$(echo "$ranks" | tail -1)
+  kill -STOP "$frozen"
+  for _ in $(seq 1200); do kill -0 "$pid" 2> /dev/null || break; sleep 0.1; done
+  kill -0 "$pid" 2> /dev/null && { fail "still running 120 s after a rank froze"; kill -KILL "$pid" $ranks; }
+  wait "$pid"
+  rc=$?
+  kill -KILL "$frozen" 2> /dev/null
+  line=$(grep -- "--timeout" "$tmp/err" | head -1)
+  if [ "$rc" -ne 0 ] && echo "$line" | grep -qE "rank [01]: error: --timeout: no progress for [0-9]+ s in .*(ring).*step [0-9]+"; then
+    echo "ok   frozen rank: exit $rc, $line"
+  else fail "frozen rank: exit $rc, expected a --timeout line naming the phase, ring and the step"; cat "$tmp/err"; fi
   ;;
 *) echo "cctrain_e2e.sh: unknown mode '$mode'"; exit 2 ;;
 esac
