@@ -41,6 +41,7 @@
 #include "common/resume.h"
 #include "common/rng.h"
 #include "common/rows.h"
+#include "common/sysmem.h"
 #include "common/timer.h"
 #include "common/version.h"
 #include "common/watchdog.h"
@@ -999,6 +1000,10 @@ int main(int argc, char **argv) {
     CC_CHECK_MPI(MPI_Bcast(profile_name, sizeof profile_name, MPI_CHAR, 0, B.mpi));
     o.profile = profile_name;
   }
+  // Send and receive buffers of the largest size, on every rank of the node (on the host also with -g:
+  // the host copies fill and check them).
+  cc_mpi_agree(B.mpi, cc_memory_shortfall(2.0 * (double)o.maxbytes, B.comm->local_size,
+                                          "-e/--maxbytes: the send and receive buffers"));
   load_previous(&B);
   open_outputs(&B);
   if (B.rank == 0) copy_previous(&B);

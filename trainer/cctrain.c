@@ -30,6 +30,7 @@
 #include "common/progress.h"
 #include "common/rows.h"
 #include "common/strategy.h"
+#include "common/sysmem.h"
 #include "common/timer.h"
 #include "common/watchdog.h"
 #include "common/version.h"
@@ -730,6 +731,10 @@ int main(int argc, char **argv) {
   cc_watchdog_enter("start-up (data, model)", -1);
   cc_watchdog_start(o.timeout_s);
   setup_data_and_model(&tr);
+  // Parameters, gradients, AdamW's m and v and --init's copy, plus the activations: a shape that cannot
+  // fit is refused here, naming the flags, instead of dying inside an allocation.
+  double per_rank = 4.0 * (5.0 * (double)gpt2_num_params(&tr.config) + gpt2_activation_elements(&tr.config, tr.B, tr.T));
+  cc_mpi_agree(tr.mpi, cc_memory_shortfall(per_rank, tr.comm->local_size, "-b/-T/-L/-C: parameters, optimizer state and activations"));
 
   if (tr.rank == 0) {
     char floor[64] = "";

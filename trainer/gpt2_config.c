@@ -73,3 +73,8 @@ double gpt2_flops_per_token(const gpt2_config *c, int T) {
   double attention = L * 2.0 * 2.0 * T * C;
   return 6.0 * matmul_weights + 3.0 * attention;
 }
+
+double gpt2_activation_elements(const gpt2_config *c, int B, int T) {
+  return (double)B * T *
+         ((double)c->num_layers * (16.0 * c->channels + (double)c->num_heads * T) + c->vocab_size + 12.0 * c->channels);
+}

@@ -38,3 +38,7 @@ int gpt2_pad_vocab(int vocab_size);
 // Training FLOPs per token of one forward + backward pass at sequence length T: 6 x (weights touched by
 // matmuls) + the attention score and value products (12 L C T), the usual MFU accounting.
 double gpt2_flops_per_token(const gpt2_config *c, int T);
+// Activation elements the CPU model keeps for a B x T batch (gpt2.h): in double, so an absurd shape
+// gives a huge number to refuse instead of a wrapped size_t (the attention probabilities alone are
+// L B NH T^2).
+double gpt2_activation_elements(const gpt2_config *c, int B, int T);

@@ -422,11 +422,7 @@ MODEL *API(create)(const gpt2_config *c, int B, int T) {
     CC_FATAL("gpt2_create: batch %d x %d needs B >= 1, 1 <= T <= max_seq_len %d, B*T in an int", B,
              T, c->max_seq_len);
   }
-  // Element count of the activations, in double so that an absurd shape is refused instead of
-  // wrapping a size_t (the attention probabilities alone are L B NH T^2).
-  double elements = (double)B * T *
-                    ((double)c->num_layers * (16.0 * c->channels + (double)c->num_heads * T) +
-                     c->vocab_size + 12.0 * c->channels);
+  double elements = gpt2_activation_elements(c, B, T);
   if (elements * sizeof(REAL) > 1e15) {
     CC_FATAL("gpt2_create: batch %d x %d needs %.3g bytes of activations", B, T,
              elements * sizeof(REAL));

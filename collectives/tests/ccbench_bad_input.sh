@@ -51,6 +51,7 @@ expect 1 "--bogus" --bogus
 expect 2 "--ranks-per-node" --ranks-per-node 3 -e 64
 expect 4 "--ranks-per-node" --ranks-per-node 3 -e 64
 expect 2 "--csv" -e 64 --csv "$tmp/no/such/dir/out.csv"
+expect 2 "-e/--maxbytes" -e 64T  # buffers no node here has memory for: refused before allocating
 # GPU-only choices without -g (errors on every build and machine; the -g checks are in docs/ccbench.md).
 expect 1 "--transport" --transport ipc
 expect 1 "--transport" --transport foo

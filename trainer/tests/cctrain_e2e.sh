@@ -96,6 +96,7 @@ bad_input)
   expect 1 "--stop-at" --stop-at 9
   expect 1 "-T/--seq-len" -T 0
   expect 1 "text.txt" --data "$tmp/text.txt" -T 2000
+  expect 1 "-b/-T/-L/-C" -T 1048576 -b 1  # 64 TiB of attention activations: refused before allocating
   # One rank cannot read its data (a node without the file): every rank leaves naming rank 1, no hang.
   timeout 120 "$mpiexec" -q --bind-to none -np 1 "$cctrain" --no-progress "${tiny[@]}" --steps 3 -b 4 --data "$tmp/text.txt" \
     : -np 1 "$cctrain" --no-progress "${tiny[@]}" --steps 3 -b 4 --data "$tmp/missing.txt" > "$tmp/stdout" 2> "$tmp/stderr"
