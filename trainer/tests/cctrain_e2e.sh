@@ -2,7 +2,8 @@
 # cctrain end to end, one property per mode:
 #   cctrain_e2e.sh MPIEXEC CCTRAIN CMP_MODELS MODE
 #   dp        P ranks with global batch G end with the parameters 1 rank with batch G ends with
-#   resume    10 steps == 5 steps, checkpoint, resume for 5 (bit-identical), with and without compression
+#   resume    10 steps == 5 steps, checkpoint, resume for 5 (bit-identical), with and without compression;
+#             the same command run twice gives the same parameters, bit for bit
 #   converge  the Markov source's loss falls to within 0.1 nats of its exact floor
 #   bad_input every bad input: non-zero exit, one line naming the flag or file, nothing overwritten
 #   kill      SIGTERM mid-run: a clean stop (checkpoint, CSV with every finished step, exit 128+15);
@@ -47,6 +48,10 @@ resume)
       || { cat "$tmp/log"; fail "$2: resume"; continue; }
     if "$cmp_models" "$tmp/whole.bin" "$tmp/resumed.bin" 0; then echo "ok   $2: 5 + resumed 5 == 10 steps, bit for bit"
     else fail "$2: resumed run differs"; fi
+    # Determinism: the same command again gives the same bits (stochastic rounding and sampling included).
+    run "$1" "${args[@]}" --save-model "$tmp/again.bin" || { cat "$tmp/log"; fail "$2: second run"; continue; }
+    if "$cmp_models" "$tmp/whole.bin" "$tmp/again.bin" 0; then echo "ok   $2: the same command twice, bit for bit"
+    else fail "$2: two runs of the same command differ"; fi
   done
   ;;
 converge)
