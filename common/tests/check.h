@@ -96,6 +96,19 @@ static inline const char *make_test_dir(const char *test) {
   return dir;
 }
 
+// "<dir>/<name>", valid for the whole test (every call gets its own slot).
+static inline const char *test_path(const char *dir, const char *name) {
+  static char paths[256][512];
+  static int used;
+  if (used == 256) {
+    fprintf(stderr, "test_path: out of slots\n");
+    exit(1);
+  }
+  char *p = paths[used++];
+  snprintf(p, sizeof paths[0], "%s/%s", dir, name);
+  return p;
+}
+
 // Removes the files in dir and dir itself (tests create no subdirectories).
 static inline void remove_test_dir(const char *dir) {
   DIR *d = opendir(dir);

@@ -9,13 +9,7 @@
 
 static const char *dir;
 
-static const char *path_in_dir(const char *file) {
-  static char paths[8][256];
-  static int next;
-  char *path = paths[next++ % 8];
-  snprintf(path, sizeof paths[0], "%s/%s", dir, file);
-  return path;
-}
+static const char *path_in_dir(const char *name) { return test_path(dir, name); }
 
 static cc_row row_at(const char *strategy, uint64_t bytes, double time_us) {
   return (cc_row){"measured", "allreduce", strategy, strategy, "none", "f32", 4, 1, 4, bytes, bytes / 4, time_us,

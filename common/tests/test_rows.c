@@ -8,13 +8,7 @@
 enum { NROWS = 50 };
 static const char *dir;
 
-static const char *path_in_dir(const char *file) {
-  static char paths[8][256];
-  static int next;
-  char *path = paths[next++ % 8];
-  snprintf(path, sizeof paths[0], "%s/%s", dir, file);
-  return path;
-}
+static const char *path_in_dir(const char *name) { return test_path(dir, name); }
 
 // The 19 required columns (files written before compression have exactly these) and the full header.
 static const char HEADER[] =

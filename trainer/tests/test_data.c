@@ -11,18 +11,7 @@
 
 static const char *dir;
 
-// "<dir>/<name>", valid for the whole test (every call gets its own slot).
-static const char *path_in_dir(const char *name) {
-  static char paths[64][512];
-  static int used;
-  if (used == 64) {
-    fprintf(stderr, "test_data: path_in_dir needs more slots\n");
-    exit(1);
-  }
-  char *p = paths[used++];
-  snprintf(p, sizeof paths[0], "%s/%s", dir, name);
-  return p;
-}
+static const char *path_in_dir(const char *name) { return test_path(dir, name); }
 
 // A shard with the given header fields and `written` tokens (which may disagree with the header).
 static void write_shard(const char *path, int32_t magic, int32_t version, int32_t header_count,
