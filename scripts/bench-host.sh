@@ -9,23 +9,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-nps="2 4"
-machine=${CCBENCH_MACHINE:-$(hostname -s)-$(nproc)c}
-out=""
-iters=50
-maxbytes=64M
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --np) nps="$2"; shift ;;
-    --machine) machine="$2"; shift ;;
-    --out) out="$2"; shift ;;
-    --iters) iters="$2"; shift ;;
-    --maxbytes) maxbytes="$2"; shift ;;
-    -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
-    *) echo "bench-host.sh: unknown argument '$1' (see --help)" >&2; exit 2 ;;
-  esac
-  shift
-done
+source scripts/host-args.sh
+host_args 50 "$@"
 out=${out:-results/$machine/$(date +%F)}
 bin=${CCBENCH_BIN:-build/bin/ccbench}
 [ -x "$bin" ] || { echo "bench-host.sh: $bin not found; build first (cmake --build build)" >&2; exit 2; }
