@@ -37,8 +37,20 @@
 #include "trainer/checkpoint.h"
 #include "trainer/data.h"
 #include "trainer/gpt2.h"
+#include "trainer/gpu_peak.h"
 #include "trainer/optim.h"
+#include "trainer/train_model.h"
 #include "trainer/train_sync.h"
+#ifdef CCBENCH_HAVE_CUDA
+#include "collectives/device.h"
+#include "collectives/transport_ipc.h"
+#include "collectives/transport_staged.h"
+#include "kernels/cuda_device.h"
+#include "trainer/gpt2_cuda.h"
+#endif
+#ifdef CCBENCH_HAVE_NCCL
+#include "collectives/transport_nccl.h"
+#endif
 
 #define MAX_COMPARE 32
 #define CHECKPOINT_TAG 0x7c7  // compressor states sent to rank 0; no collective is in flight then
@@ -55,6 +67,9 @@ typedef struct {
   long long batch, steps, stop_at, warmup, seed;
   double lr, min_lr_frac, weight_decay, beta1, beta2, eps, clip;
   double timeout_s;
+  // device
+  const char *device, *dtype, *transport;
+  double peak_tflops;
   // gradient sync
   const char *sync, *compare;
   uint64_t bucket;
@@ -78,6 +93,12 @@ typedef struct {
   gpt2_config config;
   float *init_params;  // from --init, else NULL (fresh GPT-2 init from --seed)
   int B, T, G;         // sequences per rank, sequence length, global batch
+  bool cuda;           // --device cuda: the model and its optimizer on this rank's GPU
+  bool host_sync;      // --device cuda --transport mpi: the gradient is averaged in host memory
+  int gpus;            // distinct GPUs the ranks drive (cuda)
+  char gpu_name[256];  // rank 0's GPU
+  double peak_tflops;  // one GPU's peak for --dtype (0: unknown, no MFU)
+  const char *peak_source;
   int argc;
   char **argv;
 } trainer;
@@ -110,7 +131,7 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
                  .batch = 16, .steps = 200, .warmup = 10, .seed = 1337, .lr = 1e-3, .min_lr_frac = 0.1,
                  .weight_decay = 0.1, .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8, .clip = 1.0,
                  .sync = "ring", .bucket = 4 << 20, .val_every = 50, .val_batches = 8, .log_every = 0,
-                 .check_every = 50, .checkpoint_every = 0};
+                 .check_every = 50, .checkpoint_every = 0, .device = "cpu", .dtype = "fp32"};
   cc_option opts[] = {
       {"layers", 'L', CC_OPT_INT, &o->layers, "N", "transformer blocks", 1, 1024},
       {"heads", 0, CC_OPT_INT, &o->heads, "N", "attention heads (divide channels)", 1, 1024},
@@ -138,6 +159,18 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"eps", 0, CC_OPT_DOUBLE, &o->eps, "E", "AdamW epsilon", 1e-30, 1},
       {"clip", 0, CC_OPT_DOUBLE, &o->clip, "N", "clip the gradient norm to this (0: off)", 0, 1e30},
       {"seed", 0, CC_OPT_INT, &o->seed, "N", "seed of the init, the data and the compressors", 0, 1LL << 62},
+      {"device", 0, CC_OPT_STRING, &o->device, "DEV",
+       "cpu, or cuda: model, gradients and AdamW on the GPU (device local_rank % GPUs), with a throughput and MFU log",
+       0, 0},
+      {"dtype", 0, CC_OPT_STRING, &o->dtype, "TYPE",
+       "matmuls with --device cuda: fp32, tf32 or bf16 (operands cast to bf16, f32 accumulation); storage and "
+       "master weights are f32 in all", 0, 0},
+      {"transport", 0, CC_OPT_STRING, &o->transport, "NAME",
+       "gradient transport: mpi (host memory; with --device cuda the gradient goes through the host, any "
+       "strategy), or with --device cuda: mpi-staged (default), ipc, nccl (GPU buffers, uncompressed)", 0, 0},
+      {"peak-tflops", 0, CC_OPT_DOUBLE, &o->peak_tflops, "TF",
+       "one GPU's peak TFLOP/s for the MFU figures (default: trainer/gpu_peak.c's table for the GPU and --dtype)",
+       0, 1e9},
       {"sync", 's', CC_OPT_STRING, &o->sync, "STRATEGY", "gradient sync, e.g. ring, rabenseifner+int8, ring+topk:0.01+ef", 0, 0},
       {"compare", 0, CC_OPT_STRING, &o->compare, "LIST",
        "train once per strategy (same seed and data) and write a summary; needs --out-dir", 0, 0},
@@ -180,9 +213,37 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
   o->nstrategies = cc_strategy_parse_list(list, o->strategies, MAX_COMPARE, err, sizeof err);
   if (o->nstrategies < 0) cc_input_error("%s: %s", flag, err);
   if (!o->compare && o->nstrategies != 1) cc_input_error("-s/--sync: one strategy (use --compare for a list)");
+  // Device, math and transport.
+  bool cuda = strcmp(o->device, "cuda") == 0;
+  if (!cuda && strcmp(o->device, "cpu") != 0) cc_input_error("--device: unknown device '%s' (cpu, cuda)", o->device);
+#ifndef CCBENCH_HAVE_CUDA
+  if (cuda) cc_input_error("--device cuda: this cctrain was built without CUDA");
+#endif
+  if (strcmp(o->dtype, "fp32") != 0 && strcmp(o->dtype, "tf32") != 0 && strcmp(o->dtype, "bf16") != 0)
+    cc_input_error("--dtype: unknown type '%s' (fp32, tf32, bf16)", o->dtype);
+  if (!cuda && strcmp(o->dtype, "fp32") != 0)
+    cc_input_error("--dtype %s: the CPU model computes in fp32; add --device cuda", o->dtype);
+  if (!cuda && o->peak_tflops > 0) cc_input_error("--peak-tflops: MFU is reported with --device cuda only");
+  if (!o->transport) o->transport = cuda ? "mpi-staged" : "mpi";
+  bool have_nccl = false;
+#ifdef CCBENCH_HAVE_NCCL
+  have_nccl = true;
+#endif
+  if (strcmp(o->transport, "mpi") != 0 && strcmp(o->transport, "mpi-staged") != 0 && strcmp(o->transport, "ipc") != 0 &&
+      strcmp(o->transport, "nccl") != 0)
+    cc_input_error("--transport: unknown transport '%s' (mpi; with --device cuda: mpi-staged, ipc, nccl)", o->transport);
+  if (!cuda && strcmp(o->transport, "mpi") != 0)
+    cc_input_error("--transport %s moves GPU buffers: add --device cuda", o->transport);
+  if (strcmp(o->transport, "nccl") == 0 && !have_nccl)
+    cc_input_error("--transport nccl: this cctrain was built without NCCL");
+  bool device_sync = cuda && strcmp(o->transport, "mpi") != 0;
   for (int i = 0; i < o->nstrategies; i++) {
     const cc_strategy *s = &o->strategies[i];
-    if (s->algo == CC_ALGO_NCCL) cc_input_error("%s: nccl syncs GPU buffers; the CPU trainer has none", flag);
+    if (s->algo == CC_ALGO_NCCL && !(device_sync && have_nccl))
+      cc_input_error("%s: nccl syncs GPU buffers: it needs --device cuda, a GPU --transport and NCCL", flag);
+    if (s->compressed && device_sync)
+      cc_input_error("%s: %s: compressors run on host buffers; with --device cuda use --transport mpi (the gradient "
+                     "goes through the host)", flag, s->name);
     if (!cc_strategy_implements(s, CC_ALLREDUCE, err, sizeof err)) cc_input_error("%s: %s", flag, err);
     if (s->algo == CC_ALGO_MPI && s->compressed) cc_input_error("%s: mpi takes no compressor (%s)", flag, s->name);
   }
@@ -317,9 +378,8 @@ typedef struct {
   int64_t sync_state_bytes;  // per rank
 } checkpoint_meta;
 
-static void write_checkpoint(trainer *tr, const char *path, gpt2 *m, const float *adam_m, const float *adam_v,
-                             grad_sync *gs, long long step, const cc_strategy *s) {
-  size_t n = gpt2_param_count(m);
+static void write_checkpoint(trainer *tr, const char *path, const float *params, size_t n, const float *adam_m,
+                             const float *adam_v, grad_sync *gs, long long step, const cc_strategy *s) {
   size_t state = grad_sync_state_bytes(gs);
   char *states = NULL;
   cc_transport *t = tr->comm->t;  // moves the compressor states to rank 0, in MPI-sized pieces
@@ -348,7 +408,7 @@ static void write_checkpoint(trainer *tr, const char *path, gpt2 *m, const float
     ckpt_init(&ck);
     ckpt_add(&ck, "cctrain", &meta, sizeof meta);
     ckpt_add(&ck, "config", &tr->config, sizeof tr->config);
-    ckpt_add(&ck, "params", gpt2_params(m), n * sizeof(float));
+    ckpt_add(&ck, "params", params, n * sizeof(float));
     ckpt_add(&ck, "adam_m", adam_m, n * sizeof(float));
     ckpt_add(&ck, "adam_v", adam_v, n * sizeof(float));
     if (state) ckpt_add(&ck, "sync_state", states, state * (size_t)tr->ranks);
@@ -361,15 +421,15 @@ static void write_checkpoint(trainer *tr, const char *path, gpt2 *m, const float
 
 // Loads a checkpoint into the model, the optimizer state and the sync state; returns the step to
 // continue from. Every rank reads the file; all of it is checked against this run before use.
-static long long read_checkpoint(trainer *tr, const char *path, gpt2 *m, float *adam_m, float *adam_v,
-                                 grad_sync *gs, const cc_strategy *s) {
+static long long read_checkpoint(trainer *tr, const char *path, float *params, size_t n, float *adam_m,
+                                 float *adam_v, grad_sync *gs, const cc_strategy *s) {
   char err[1024] = "";
   const char *fail = NULL;
   ckpt ck;
   ckpt_init(&ck);
   checkpoint_meta meta;
   gpt2_config c;
-  size_t n = gpt2_param_count(m), state = grad_sync_state_bytes(gs);
+  size_t state = grad_sync_state_bytes(gs);
   if (ckpt_read(&ck, path, err, sizeof err) != 0 || ckpt_get(&ck, "cctrain", &meta, sizeof meta, err, sizeof err) != 0 ||
       ckpt_get(&ck, "config", &c, sizeof c, err, sizeof err) != 0) {
     fail = err;
@@ -391,7 +451,7 @@ static long long read_checkpoint(trainer *tr, const char *path, gpt2 *m, float *
     snprintf(err, sizeof err, "%s: sync state of %lld bytes per rank, this run needs %zu (different --bucket?)", path,
              (long long)meta.sync_state_bytes, state);
     fail = err;
-  } else if (ckpt_get(&ck, "params", gpt2_params(m), n * sizeof(float), err, sizeof err) != 0 ||
+  } else if (ckpt_get(&ck, "params", params, n * sizeof(float), err, sizeof err) != 0 ||
              ckpt_get(&ck, "adam_m", adam_m, n * sizeof(float), err, sizeof err) != 0 ||
              ckpt_get(&ck, "adam_v", adam_v, n * sizeof(float), err, sizeof err) != 0) {
     fail = err;
@@ -415,12 +475,12 @@ static long long read_checkpoint(trainer *tr, const char *path, gpt2 *m, float *
 // ---------------------------------------------------------------------------------------------------
 // Training
 
-static double validation_loss(trainer *tr, gpt2 *m, int *inputs, int *targets) {
+static double validation_loss(trainer *tr, train_model *m, int *inputs, int *targets) {
   uint64_t nb = data_val_batches(&tr->val, tr->G, tr->T, (uint64_t)tr->o->val_batches);
   double sum = 0;
   for (uint64_t b = 0; b < nb; b++) {
     data_batch(&tr->val, b, tr->G, tr->rank * tr->B, tr->B, tr->T, inputs, targets);
-    sum += gpt2_forward(m, inputs, targets, tr->B, tr->T);
+    sum += train_model_forward(m, inputs, targets, tr->B, tr->T);
   }
   double total;
   CC_CHECK_MPI(MPI_Allreduce(&sum, &total, 1, MPI_DOUBLE, MPI_SUM, tr->mpi));
@@ -431,21 +491,43 @@ static const char csv_header[] =
     "step,strategy,loss,val_loss,lr,grad_norm,tokens_per_s,step_ms,compute_ms,encode_ms,comm_ms,decode_ms,"
     "optim_ms,wire_bytes,payload_bytes\n";
 
-static void print_table_header(void) {
-  printf("# %6s %8s %8s %9s %8s %10s %8s %8s %7s %7s %7s %7s %10s\n", "step", "loss", "val", "lr", "gnorm",
-         "tok/s", "step_ms", "compute", "encode", "comm", "decode", "optim", "wire_B");
+// On the GPU two more columns: achieved model TFLOP/s (gpt2_flops_per_token x tokens/s) and MFU, that
+// over the peak of the GPUs in use.
+static void print_table_header(bool cuda) {
+  printf("# %6s %8s %8s %9s %8s %10s %8s %8s %7s %7s %7s %7s %10s", "step", "loss", "val", "lr", "gnorm", "tok/s",
+         "step_ms", "compute", "encode", "comm", "decode", "optim", "wire_B");
+  printf(cuda ? " %8s %6s\n" : "\n", "TFLOP/s", "MFU%");
+}
+
+// Model TFLOP/s of the whole job at this many tokens per second, and its MFU in percent (NAN when the
+// peak is unknown).
+static double model_tflops(const trainer *tr, double tokens_per_s, double *mfu_percent) {
+  double tflops = gpt2_flops_per_token(&tr->config, tr->T) * tokens_per_s / 1e12;
+  *mfu_percent = tr->peak_tflops > 0 ? 100.0 * tflops / (tr->peak_tflops * tr->gpus) : NAN;
+  return tflops;
 }
 
 static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path) {
   const options *o = tr->o;
-  gpt2 *m = gpt2_create(&tr->config, tr->B, tr->T);
-  size_t n = gpt2_param_count(m);
-  float *params = gpt2_params(m), *grads = gpt2_grads(m);
+  train_model_options mo = {.cuda = tr->cuda};
+#ifdef CCBENCH_HAVE_CUDA
+  if (tr->cuda) {
+    mo.math = gpt2_math_parse(o->dtype);
+    mo.stream = cc_device_stream();  // the collectives' stream: the sync is ordered after the backward
+    mo.alloc = cc_device_alloc;      // registered allocations, which the ipc transport can export
+    mo.free = cc_device_free;
+  }
+#endif
+  train_model m;
+  train_model_create(&m, &tr->config, tr->B, tr->T, &mo);
+  size_t n = m.n;
+  float *params = m.params_host;  // the host copy on the GPU (train_model.h)
   if (tr->init_params) memcpy(params, tr->init_params, n * sizeof(float));
-  else gpt2_init_params(m, (uint64_t)o->seed);
+  else train_model_init_params(&m, (unsigned long long)o->seed);
   // Identical start on every rank whatever each computed: rank 0's parameters win.
   bcast_bytes(params, n * sizeof(float), 0, tr->mpi);
-  float *adam_m = cc_calloc(n, sizeof(float)), *adam_v = cc_calloc(n, sizeof(float));
+  // --device cuda --transport mpi: the gradient is averaged in this host array.
+  float *host_grads = tr->host_sync ? cc_malloc(n * sizeof(float)) : NULL;
   size_t offsets[GPT2_NUM_PARAM_TENSORS], sizes[GPT2_NUM_PARAM_TENSORS];
   gpt2_param_offsets(&tr->config, offsets);
   gpt2_param_sizes(&tr->config, sizes);
@@ -466,7 +548,8 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   grad_sync_init(&gs, tr->comm, s, n, o->bucket, mats, nmats, cc_hash64((uint64_t)o->seed, 0x9ad5));
   free(mats);
   long long start = 0;
-  if (o->resume) start = read_checkpoint(tr, o->resume, m, adam_m, adam_v, &gs, s);
+  if (o->resume) start = read_checkpoint(tr, o->resume, params, n, m.adam_m_host, m.adam_v_host, &gs, s);
+  train_model_from_host(&m);
   long long end = o->stop_at ? o->stop_at : o->steps;
   if (start >= end) cc_input_error("--resume: the checkpoint is at step %lld, nothing left before step %lld", start, end);
 
@@ -481,7 +564,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   if (tr->rank == 0) {
     printf("# strategy %s: %d ranks x %d sequences x %d tokens, %zu parameters in %d collective(s) per step\n",
            s->name, tr->ranks, tr->B, tr->T, n, gs.nunits);
-    print_table_header();
+    print_table_header(tr->cuda);
     fflush(stdout);
   }
   cc_progress bar;
@@ -503,22 +586,35 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
 
     double t0 = cc_now_us();
     data_batch(&tr->train, (uint64_t)step, tr->G, tr->rank * tr->B, tr->B, tr->T, inputs, targets);
-    gpt2_zero_grads(m);
-    double my_loss = gpt2_forward(m, inputs, targets, tr->B, tr->T);
-    gpt2_backward(m);
+    train_model_zero_grads(&m);
+    double my_loss = train_model_forward(&m, inputs, targets, tr->B, tr->T);
+    train_model_backward(&m);
+    train_model_wait(&m);  // on the GPU: compute time is the device's, not the launches'
     double compute_us = cc_now_us() - t0;
 
     sync_timing st;
     cc_watchdog_enter(what_sync, step);
-    grad_sync_run(&gs, grads, &st);
+    t0 = cc_now_us();
+    if (host_grads) {
+      train_model_grads_to_host(&m, host_grads);
+      grad_sync_run(&gs, host_grads, &st);
+      train_model_grads_from_host(&m, host_grads);
+    } else {
+      grad_sync_run(&gs, m.grads, &st);
+    }
+    if (tr->cuda) {
+      // A sync on device buffers may return with work queued: wait, and count the wait and the copies
+      // through the host as communication.
+      train_model_wait(&m);
+      st.comm_us = cc_now_us() - t0 - st.encode_us - st.decode_us;
+    }
     cc_watchdog_enter("optimizer, step", step);
 
     t0 = cc_now_us();
-    double norm = grad_norm(grads, n);
-    clip_grad_norm(grads, n, norm, o->clip);
-    for (int t = 0; t < GPT2_NUM_PARAM_TENSORS; t++)
-      adamw_update(params + offsets[t], grads + offsets[t], adam_m + offsets[t], adam_v + offsets[t], sizes[t],
-                   step + 1, lr, &hp, tensor_decays(t));
+    double norm = train_model_grad_norm(&m);
+    train_model_clip(&m, norm, o->clip);
+    train_model_adamw(&m, step + 1, lr, &hp, tensor_decays);
+    train_model_wait(&m);
     double optim_us = cc_now_us() - t0;
     double step_us = cc_now_us() - t_step;
 
@@ -535,12 +631,16 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     double val = NAN;
     if ((step + 1) % o->val_every == 0 || finished) {
       cc_watchdog_enter("validation, after step", step);
-      val = validation_loss(tr, m, inputs, targets);
+      val = validation_loss(tr, &m, inputs, targets);
     }
-    if ((step + 1) % o->check_every == 0 || last) check_ranks_agree(tr, params, n, step);
+    if ((step + 1) % o->check_every == 0 || last) {
+      train_model_params_to_host(&m);
+      check_ranks_agree(tr, params, n, step);
+    }
     if (o->checkpoint && ((o->checkpoint_every && (step + 1) % o->checkpoint_every == 0) || last)) {
       cc_watchdog_enter("checkpoint, after step", step);
-      write_checkpoint(tr, o->checkpoint, m, adam_m, adam_v, &gs, step + 1, s);
+      train_model_to_host(&m);
+      write_checkpoint(tr, o->checkpoint, params, n, m.adam_m_host, m.adam_v_host, &gs, step + 1, s);
     }
 
     double tokens_per_s = (double)tr->G * tr->T / (step_us * 1e-6);
@@ -572,9 +672,14 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
         cc_progress_clear(&bar);
         char vtext[16] = "-";
         if (!isnan(val)) snprintf(vtext, sizeof vtext, "%.4f", val);
-        printf("  %6lld %8.4f %8s %9.2e %8.3f %10.0f %8.1f %8.1f %7.2f %7.2f %7.2f %7.2f %10llu\n", step, loss,
+        printf("  %6lld %8.4f %8s %9.2e %8.3f %10.0f %8.1f %8.1f %7.2f %7.2f %7.2f %7.2f %10llu", step, loss,
                vtext, lr, norm, tokens_per_s, step_us / 1e3, compute_us / 1e3, st.encode_us / 1e3,
                st.comm_us / 1e3, st.decode_us / 1e3, optim_us / 1e3, (unsigned long long)st.wire_bytes);
+        if (tr->cuda) {
+          double mfu, tflops = model_tflops(tr, tokens_per_s, &mfu);
+          printf(" %8.1f %6.1f", tflops, mfu);  // MFU "nan" when the peak is unknown
+        }
+        putchar('\n');
         fflush(stdout);
       }
       char label[160];
@@ -599,6 +704,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   }
 
   if (o->save_model && !sum.interrupted) {
+    train_model_params_to_host(&m);
     char err[1024];
     const char *fail = NULL;
     if (tr->rank == 0 && gpt2_model_file_write(o->save_model, &tr->config, params, err, sizeof err) != 0) fail = err;
@@ -609,9 +715,9 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   double k = (double)sum.steps;
   sum.step_ms /= k, sum.compute_ms /= k, sum.encode_ms /= k, sum.comm_ms /= k, sum.decode_ms /= k;
   sum.optim_ms /= k, sum.wire_bytes /= k, sum.payload_bytes /= k;
-  free(inputs), free(targets), free(adam_m), free(adam_v);
+  free(inputs), free(targets), free(host_grads);
   grad_sync_free(&gs);
-  gpt2_free(m);
+  train_model_free(&m);
   return sum;
 }
 
@@ -646,6 +752,14 @@ static void write_sidecar(trainer *tr, const char *csv_path) {
   cc_meta_num(&meta, "lr", tr->o->lr);
   cc_meta_int(&meta, "seed", tr->o->seed);
   cc_meta_int(&meta, "parameters", (long long)gpt2_num_params(&tr->config));
+  cc_meta_str(&meta, "device", tr->o->device);
+  cc_meta_str(&meta, "dtype", tr->o->dtype);
+  cc_meta_str(&meta, "transport", tr->o->transport);
+  if (tr->cuda) {
+    cc_meta_str(&meta, "gpu", tr->gpu_name);
+    cc_meta_int(&meta, "gpus", tr->gpus);
+    if (tr->peak_tflops > 0) cc_meta_num(&meta, "peak_tflops_per_gpu", tr->peak_tflops);
+  }
   char path[4096];
   snprintf(path, sizeof path, "%s.meta.json", csv_path);
   if (cc_meta_write(&meta, path) != 0) cc_warn("cannot write %s", path);
@@ -708,6 +822,53 @@ static int compare(trainer *tr) {
   return 0;
 }
 
+#ifdef CCBENCH_HAVE_CUDA
+// --device cuda: every rank must see a GPU and drives device local_rank % GPUs. Returns the transport
+// the gradient sync uses: the MPI transport itself for --transport mpi (host buffers), else a device one.
+static cc_transport *open_gpu(trainer *tr, cc_transport *mpi) {
+  const options *o = tr->o;
+  int count = cc_cuda_device_count(), fewest = 0;
+  CC_CHECK_MPI(MPI_Allreduce(&count, &fewest, 1, MPI_INT, MPI_MIN, tr->mpi));
+  if (fewest == 0)
+    cc_input_error("--device cuda: no GPU visible%s (no CUDA device, or no driver)", count ? " on some of the ranks" : "");
+  int local_rank = 0, local_size = 0, nodes = 0;
+  for (int r = 0; r < tr->ranks; r++) {
+    bool same_node = mpi->node_of[r] == mpi->node_of[tr->rank];
+    local_rank += r < tr->rank && same_node;
+    local_size += same_node;
+    if (mpi->node_of[r] + 1 > nodes) nodes = mpi->node_of[r] + 1;
+  }
+  cc_device_open(local_rank);
+  cc_device_info info;
+  cc_device_describe(&info);
+  snprintf(tr->gpu_name, sizeof tr->gpu_name, "%s", info.name);
+  // A rank is the first on its GPU when its local rank is below the GPU count: their sum is the GPUs in use.
+  int first_on_gpu = local_rank < count, crowded = local_size > count;
+  CC_CHECK_MPI(MPI_Allreduce(&first_on_gpu, &tr->gpus, 1, MPI_INT, MPI_SUM, tr->mpi));
+  int any_crowded = 0;
+  CC_CHECK_MPI(MPI_Allreduce(&crowded, &any_crowded, 1, MPI_INT, MPI_MAX, tr->mpi));
+  bool nccl_strategy = false;
+  for (int i = 0; i < o->nstrategies; i++) nccl_strategy |= o->strategies[i].algo == CC_ALGO_NCCL;
+  if ((nccl_strategy || strcmp(o->transport, "nccl") == 0) && any_crowded)
+    cc_input_error("%s: NCCL needs one GPU per rank, and some node has more ranks than GPUs",
+                   strcmp(o->transport, "nccl") == 0 ? "--transport nccl" : "-s/--sync: nccl");
+  if (strcmp(o->transport, "ipc") == 0 && nodes > 1)
+    cc_input_error("--transport ipc: the ranks span %d nodes; ipc works within one node (use mpi-staged or nccl)", nodes);
+
+  const gpu_peak *peak = gpu_peak_find(tr->gpu_name);
+  tr->peak_tflops = o->peak_tflops > 0 ? o->peak_tflops : gpu_peak_tflops(peak, o->dtype);
+  tr->peak_source = o->peak_tflops > 0 ? "--peak-tflops" : peak ? peak->label : "unknown GPU: give --peak-tflops";
+
+  tr->host_sync = strcmp(o->transport, "mpi") == 0;
+  if (tr->host_sync) return mpi;
+  if (strcmp(o->transport, "ipc") == 0) return cc_transport_ipc_create(mpi);
+#ifdef CCBENCH_HAVE_NCCL
+  if (strcmp(o->transport, "nccl") == 0) return cc_transport_nccl_create(mpi);
+#endif
+  return cc_transport_staged_create(mpi, CC_STAGED_CHUNK_DEFAULT);
+}
+#endif
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   cc_set_progname("cctrain");
@@ -721,7 +882,16 @@ int main(int argc, char **argv) {
                 .argv = argv};
   if (o.ranks_per_node && tr.ranks % o.ranks_per_node != 0)
     cc_input_error("--ranks-per-node: %lld does not divide %d ranks", o.ranks_per_node, tr.ranks);
-  tr.comm = cc_comm_create(t, &cc_host_memops, (int)o.ranks_per_node);
+  tr.cuda = strcmp(o.device, "cuda") == 0;
+  cc_transport *sync_transport = t;  // what the gradient sync moves buffers with
+  const cc_memops *sync_memory = &cc_host_memops;
+#ifdef CCBENCH_HAVE_CUDA
+  if (tr.cuda) {
+    sync_transport = open_gpu(&tr, t);
+    if (!tr.host_sync) sync_memory = &cc_device_memops;
+  }
+#endif
+  tr.comm = cc_comm_create(sync_transport, sync_memory, (int)o.ranks_per_node);
   for (int i = 0; i < o.nstrategies; i++)
     if (o.strategies[i].algo == CC_ALGO_HIER && !tr.comm->uniform_nodes)
       cc_input_error("%s: %s needs the same number of ranks on every node; use --ranks-per-node",
@@ -733,7 +903,10 @@ int main(int argc, char **argv) {
   setup_data_and_model(&tr);
   // Parameters, gradients, AdamW's m and v and --init's copy, plus the activations: a shape that cannot
   // fit is refused here, naming the flags, instead of dying inside an allocation.
-  double per_rank = 4.0 * (5.0 * (double)gpt2_num_params(&tr.config) + gpt2_activation_elements(&tr.config, tr.B, tr.T));
+  // On the GPU the host holds copies of the parameters and Adam's moments, and the activations are the
+  // GPU's (a device allocation that fails names its size).
+  double activations = tr.cuda ? 0 : gpt2_activation_elements(&tr.config, tr.B, tr.T);
+  double per_rank = 4.0 * (5.0 * (double)gpt2_num_params(&tr.config) + activations);
   cc_mpi_agree(tr.mpi, cc_memory_shortfall(per_rank, tr.comm->local_size, "-b/-T/-L/-C: parameters, optimizer state and activations"));
 
   if (tr.rank == 0) {
@@ -744,6 +917,12 @@ int main(int argc, char **argv) {
            tr.config.vocab_size, tr.config.padded_vocab_size, gpt2_num_params(&tr.config),
            gpt2_flops_per_token(&tr.config, tr.T));
     printf("# data %s: %zu training tokens, %zu validation%s\n", tr.train.name, tr.train.count, tr.val.count, floor);
+    if (tr.cuda) {
+      char peak[128] = "no MFU";
+      if (tr.peak_tflops > 0) snprintf(peak, sizeof peak, "MFU against %.1f TFLOP/s per GPU", tr.peak_tflops);
+      printf("# device cuda: %s, %d GPU(s) for %d rank(s), %s matmuls; %s (%s); gradients over %s\n", tr.gpu_name,
+             tr.gpus, tr.ranks, o.dtype, peak, tr.peak_source, o.transport);
+    }
     fflush(stdout);
   }
   int interrupted = 0;
@@ -753,16 +932,28 @@ int main(int argc, char **argv) {
     run_summary r = train(&tr, &o.strategies[0], o.csv);
     if (o.csv) write_sidecar(&tr, o.csv);
     interrupted = r.interrupted;
-    if (tr.rank == 0 && !interrupted)
+    if (tr.rank == 0 && !interrupted) {
       printf("# done: %lld steps, final loss %.4f, validation %.4f, %.1f ms/step (compute %.1f, sync %.1f)\n",
              r.steps, r.final_loss, r.final_val_loss, r.step_ms, r.compute_ms, r.encode_ms + r.comm_ms + r.decode_ms);
+      if (tr.cuda) {
+        double tokens_per_s = (double)tr.G * tr.T / (r.step_ms * 1e-3), mfu;
+        double tflops = model_tflops(&tr, tokens_per_s, &mfu);
+        printf("# throughput: %.0f tokens/s, %.2f TFLOP/s (%.3g FLOP/token), MFU %.1f%% of %d x %.1f TFLOP/s (%s, %s)\n",
+               tokens_per_s, tflops, gpt2_flops_per_token(&tr.config, tr.T), mfu, tr.gpus, tr.peak_tflops, o.dtype,
+               tr.peak_source);
+      }
+    }
   }
   cc_watchdog_stop();
   token_stream_free(&tr.train);
   token_stream_free(&tr.val);
   free(tr.init_params);
   cc_comm_destroy(tr.comm);
+  if (sync_transport != t) sync_transport->destroy(sync_transport);
   t->destroy(t);
+#ifdef CCBENCH_HAVE_CUDA
+  if (tr.cuda) cc_device_close();
+#endif
   // mpirun tears the job down when one rank exits non-zero: no rank leaves before all are done.
   if (interrupted) MPI_Barrier(MPI_COMM_WORLD);
   MPI_Finalize();
