@@ -8,6 +8,7 @@
 
 #include "common/cli.h"
 #include "common/error.h"
+#include "sim/compressed_model.h"
 #include "sim/model.h"
 #include "sim/observe.h"
 
@@ -191,6 +192,16 @@ static size_t mpi_candidates(const cc_obs *obs, size_t n, int decision, mpi_cand
 static void fit_mpi_library(const cc_obs *obs, size_t n, unsigned params, int decision, cc_profile *p,
                             cc_calib_report *rep);
 
+// The time of the communication alone (for uncompressed strategies, the whole time): what a row's
+// time_us, or a compressed row's comm_us, is compared with while the links are fitted.
+static double comm_time_us(const cc_profile *p, const cc_obs *o) {
+  cc_cost c;
+  char e[160];
+  if (cc_model_cost(p, &o->strategy, o->op, o->topo, o->bytes, &c, e, sizeof e) != 0) return -1.0;
+  c.compress[0] = '\0';  // leaves encode and decode out
+  return cc_cost_time_us(p, &c);
+}
+
 // One fit at the profile's cache size: NNLS over the parameters, refitted while the baselines' choices
 // (which depend on the parameters) change. Returns the rms relative error over the fitted rows.
 static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_t rows_fit, int levels, int decision,
@@ -240,7 +251,7 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
   double sum = 0;
   for (size_t i = 0; i < n; i++) {
     if (!fit[i]) continue;
-    double e = cc_model_time_us(prof, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes) / obs[i].time_us - 1;
+    double e = comm_time_us(prof, &obs[i]) / obs[i].time_us - 1;
     sum += e * e;
   }
   free(A), free(prevA);
@@ -328,6 +339,82 @@ static void fit_mpi_library(const cc_obs *obs, size_t n, unsigned params, int de
     if (params & (1u << j)) rep->identified[j] = best_identified[j];
 }
 
+// --- compressors: encode and decode rates, with the links fixed -------------------------------------
+// Per compressor spelling, two small non-negative least-squares fits on the relative error: encode_us
+// against (calls, elements, flops) and decode_us against (calls, elements decoded). The parameters sit
+// in the first slots of the NNLS arrays; the rest stay unused.
+enum { FIT_US = 0, FIT_ELEM = 1, FIT_FLOP = 2 };
+
+static double fit_phase(const cc_obs *obs, const cc_cost *costs, size_t n, const char *name, double min_bytes,
+                        bool decode, double rates[3], size_t *rows) {
+  double G[NPARAMS][NPARAMS] = {{0}}, h[NPARAMS] = {0}, bb = 0, x[NPARAMS];
+  unsigned usable = 0;
+  *rows = 0;
+  for (size_t i = 0; i < n; i++) {
+    const cc_cost *c = &costs[i];
+    double t = decode ? obs[i].row->decode_us : obs[i].row->encode_us;
+    if (!obs[i].strategy.compressed || strcmp(c->compress, name) != 0 || obs[i].bytes < min_bytes || !(t > 0)) continue;
+    double a[NPARAMS] = {0};
+    a[FIT_US] = decode ? c->decode_calls : c->encode_calls;
+    a[FIT_ELEM] = (decode ? c->decode_elems : c->encode_elems) * 1e-3;
+    a[FIT_FLOP] = decode ? 0 : c->encode_flops * 1e-3;
+    if (a[FIT_US] == 0) continue;  // PowerSGD sending the vector as it is: no such phase
+    double w = 1.0 / t;
+    for (int j = 0; j < 3; j++) {
+      if (a[j] != 0) usable |= 1u << j;
+      h[j] += a[j] * w;
+      for (int k = 0; k < 3; k++) G[j][k] += a[j] * a[k] * w * w;
+    }
+    bb += 1;
+    ++*rows;
+  }
+  if (*rows == 0) return 0;
+  nnls(G, h, bb, usable, x);
+  double sum = 0;
+  for (size_t i = 0; i < n; i++) {
+    const cc_cost *c = &costs[i];
+    double t = decode ? obs[i].row->decode_us : obs[i].row->encode_us;
+    if (!obs[i].strategy.compressed || strcmp(c->compress, name) != 0 || obs[i].bytes < min_bytes || !(t > 0)) continue;
+    double pred = decode ? x[FIT_US] * c->decode_calls + x[FIT_ELEM] * c->decode_elems * 1e-3
+                         : x[FIT_US] * c->encode_calls + (x[FIT_ELEM] * c->encode_elems + x[FIT_FLOP] * c->encode_flops) * 1e-3;
+    if (pred == 0 && (decode ? c->decode_calls : c->encode_calls) == 0) continue;
+    sum += (pred / t - 1) * (pred / t - 1);
+  }
+  for (int j = 0; j < 3; j++) rates[j] = x[j];
+  return sqrt(sum / (double)*rows);
+}
+
+static void fit_compressors(const cc_obs *obs, size_t n, double min_bytes, cc_profile *prof, cc_calib_report *rep) {
+  cc_cost *costs = cc_calloc(n ? n : 1, sizeof *costs);
+  char e[160];
+  for (size_t i = 0; i < n; i++)
+    if (obs[i].strategy.compressed &&
+        cc_model_cost(prof, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &costs[i], e, sizeof e) != 0)
+      CC_FATAL("%s", e);
+  for (size_t i = 0; i < n; i++) {
+    const char *name = costs[i].compress;
+    if (!obs[i].strategy.compressed || cc_profile_compress(prof, name)) continue;  // not one, or done
+    bool listed = false;
+    for (int k = 0; k < rep->ncompress; k++) listed |= strcmp(rep->compress[k].name, name) == 0;
+    if (listed) continue;  // seen, but nothing to fit
+    if (rep->ncompress == CC_PROFILE_MAX_COMPRESS) {
+      rep->compress_dropped++;
+      continue;
+    }
+    int k = rep->ncompress++;
+    snprintf(rep->compress[k].name, sizeof rep->compress[k].name, "%s", name);
+    double enc[3], dec[3];
+    rep->compress[k].encode_rms = fit_phase(obs, costs, n, name, min_bytes, false, enc, &rep->compress[k].encode_rows);
+    rep->compress[k].decode_rms = fit_phase(obs, costs, n, name, min_bytes, true, dec, &rep->compress[k].decode_rows);
+    if (!rep->compress[k].encode_rows && !rep->compress[k].decode_rows) continue;  // rows without a phase split
+    cc_compress_cost *c = &prof->compress[prof->ncompress++];
+    *c = (cc_compress_cost){.encode_us = enc[FIT_US], .encode_ns_per_elem = enc[FIT_ELEM], .encode_ns_per_flop = enc[FIT_FLOP],
+                            .decode_us = dec[FIT_US], .decode_ns_per_elem = dec[FIT_ELEM]};
+    snprintf(c->name, sizeof c->name, "%s", name);
+  }
+  free(costs);
+}
+
 int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof, cc_calib_report *rep,
                  char *err, size_t errlen) {
   memset(rep, 0, sizeof(*rep));
@@ -335,13 +422,22 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
   int decision = o->fix_mpi_decision ? (int)o->mpi_decision : -1;  // -1: choose
   cc_obs *obs = NULL;
   size_t n = cc_observations(rows, prof, &obs, &rep->rows_skipped, rep->skip_reason, sizeof rep->skip_reason);
-  bool any_own = false;
-  for (size_t i = 0; i < n; i++) any_own |= !is_baseline(&obs[i].strategy);
+  bool any_own = false, any_plain = false;
+  for (size_t i = 0; i < n; i++) {
+    any_own |= !is_baseline(&obs[i].strategy);
+    any_plain |= !is_baseline(&obs[i].strategy) && !obs[i].strategy.compressed;
+  }
 
   bool *fit = cc_calloc(n ? n : 1, sizeof(bool));
   for (size_t i = 0; i < n; i++) {
     const cc_strategy *s = &obs[i].strategy;
-    bool chosen = o->strategies ? in_list(o->strategies, s) : !(any_own && is_baseline(s));
+    // A compressed row's encode and decode are the compressor's, fitted afterwards: the links see
+    // its communication alone, and only when no uncompressed row of ours shows them more directly.
+    bool chosen = o->strategies ? in_list(o->strategies, s) : !(any_own && is_baseline(s)) && !(any_plain && s->compressed);
+    if (s->compressed) {
+      obs[i].time_us = obs[i].row->comm_us;
+      chosen &= obs[i].time_us > 0;
+    }
     fit[i] = chosen && obs[i].bytes >= o->min_bytes;
     rep->rows_fit += fit[i];
   }
@@ -388,6 +484,7 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
   if (best.rndv_us == 0) best.eager_bytes = 0;  // a protocol switch that costs nothing says nothing
   if (best.mem_ns_per_byte == 0 && best.mem_reduce_ns_per_byte == 0) best.cache_bytes = 0;  // a cache that costs nothing to miss says nothing
   *prof = best;
+  fit_compressors(obs, n, o->min_bytes, prof, rep);
   free(fit), free(obs);
   return 0;
 }

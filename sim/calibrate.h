@@ -37,10 +37,24 @@ typedef struct {
                                      // mpi_base, mpi_gamma):
                                      // did any row depend on it
   double rms_rel_error;    // over the rows that drove the fit
+  // Compressors fitted after the links, one per spelling in the rows (compress != none): encode and
+  // decode rates from the rows' encode_us and decode_us.
+  int ncompress;
+  struct {
+    char name[48];
+    size_t encode_rows, decode_rows;
+    double encode_rms, decode_rms;  // rms relative error of each phase's fit
+  } compress[CC_PROFILE_MAX_COMPRESS];
+  size_t compress_dropped;  // spellings beyond CC_PROFILE_MAX_COMPRESS, not fitted
 } cc_calib_report;
 
 // `prof` carries in the shape and the implementation's segment sizes (cc_profile_init defaults are
 // fine) and receives the fitted base_us, links, memory and protocol terms, and the mpi model (decision, overheads). 0, or -1 with one line in err
 // (e.g. no usable rows).
+//
+// Compressed rows (compress != none) do not drive the link fit when rows of uncompressed algorithms of
+// ours exist; otherwise (or when named in opts->strategies) their comm_us does, against the terms of
+// the communication alone. Then each compressor's encode and decode rates are fitted, with the links
+// fixed, to the rows' encode_us and decode_us (docs/cost-model.md), and stored in prof->compress.
 int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *opts, cc_profile *prof, cc_calib_report *rep,
                  char *err, size_t errlen);

@@ -20,6 +20,7 @@
 #include "common/timer.h"
 #include "common/version.h"
 #include "sim/calibrate.h"
+#include "sim/compressed_model.h"
 #include "sim/model.h"
 #include "sim/nccltests.h"
 #include "sim/profile.h"
@@ -34,17 +35,6 @@ typedef struct {
   cc_strategy s[MAX_LIST];
   int n;
 } strategy_list;
-
-static int add_strategy(const char *item, size_t len, void *ctx) {
-  strategy_list *l = ctx;
-  char text[128], err[256];
-  if (len == 0 || len >= sizeof text) cc_input_error("-s/--strategies: empty or overlong entry");
-  snprintf(text, sizeof text, "%.*s", (int)len, item);
-  if (l->n == MAX_LIST) cc_input_error("-s/--strategies: more than %d strategies", MAX_LIST);
-  if (cc_strategy_parse(text, &l->s[l->n], err, sizeof err) != 0) cc_input_error("-s/--strategies: %s", err);
-  l->n++;
-  return 0;
-}
 
 typedef struct {
   int v[MAX_LIST];
@@ -77,8 +67,11 @@ static int add_ranks(const char *item, size_t len, void *ctx) {
 // The strategies and rank counts predict and step sweep; without --ranks, the profile's whole machine.
 static void parse_sweep(const char *strategies, const char *ranks_text, const cc_profile *p, strategy_list *sl,
                         int_list *rl) {
-  sl->n = rl->n = 0;
-  cc_split_list(strategies, add_strategy, sl);
+  char err[256];
+  rl->n = 0;
+  // A compressor's options may hold a comma ("ring+topk:0.01,approx,rd" is two strategies).
+  sl->n = cc_strategy_parse_list(strategies, sl->s, MAX_LIST, err, sizeof err);
+  if (sl->n < 0) cc_input_error("-s/--strategies: %s", err);
   if (ranks_text) cc_split_list(ranks_text, add_ranks, rl);
   else rl->v[rl->n++] = p->ranks_per_node * p->nodes;
 }
@@ -185,6 +178,25 @@ static void print_error_table(const cc_check *checks, size_t n, double min_bytes
 }
 
 // --- calibrate ------------------------------------------------------------------------------------
+
+// The compressors' fitted rates, one line each (nothing when the rows had no compressed strategy).
+static void print_compressors(const cc_profile *p, const cc_calib_report *rep) {
+  for (int k = 0; k < rep->ncompress; k++) {
+    const cc_compress_cost *c = cc_profile_compress(p, rep->compress[k].name);
+    if (!c) {
+      printf("# compress %s: no encode_us/decode_us in its rows, not fitted\n", rep->compress[k].name);
+      continue;
+    }
+    printf("# compress %s: encode %.3f us + %.4f ns/elem", c->name, c->encode_us, c->encode_ns_per_elem);
+    if (c->encode_ns_per_flop > 0) printf(" + %.4f ns/flop", c->encode_ns_per_flop);
+    printf(" (%zu rows, rms %.1f%%); decode %.3f us + %.4f ns/elem per payload (%zu rows, rms %.1f%%)\n",
+           rep->compress[k].encode_rows, 100 * rep->compress[k].encode_rms, c->decode_us, c->decode_ns_per_elem,
+           rep->compress[k].decode_rows, 100 * rep->compress[k].decode_rms);
+  }
+  if (rep->compress_dropped)
+    printf("# compress: %zu more spellings not fitted (at most %d per profile)\n", rep->compress_dropped,
+           CC_PROFILE_MAX_COMPRESS);
+}
 
 static int cmd_calibrate(int argc, char **argv) {
   const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL, *cache = "auto", *eager = "auto",
@@ -301,6 +313,7 @@ static int cmd_calibrate(int argc, char **argv) {
   else printf("# mpi: recursive doubling below %llu B, ring above", (unsigned long long)prof.mpi_rd_max_bytes);
   printf("; library overhead %.3f us per call, %.5f ns/B more per reduced byte\n", prof.mpi_base_us,
          prof.mpi_gamma_ns_per_byte);
+  print_compressors(&prof, &rep);
   printf("# wrote %s\n", out);
 
   cc_check *checks;
@@ -332,7 +345,8 @@ static void write_row(outputs *o, const cc_row *r) {
   if (o->have_json) cc_rowfile_write(&o->json, r);
 }
 
-static void close_outputs(outputs *o, const char *csv, const char *json, const char *tool, int argc, char **argv) {
+static void close_outputs(outputs *o, const char *csv, const char *json, const char *tool, int argc, char **argv,
+                          const char *note) {
   const char *paths[2] = {csv, json};
   cc_rowfile *files[2] = {&o->csv, &o->json};
   bool have[2] = {o->have_csv, o->have_json};
@@ -343,11 +357,29 @@ static void close_outputs(outputs *o, const char *csv, const char *json, const c
     cc_meta_init(&m);
     cc_meta_standard(&m, tool, argc, argv);
     cc_meta_str(&m, "results", paths[i]);
+    if (note && note[0]) cc_meta_str(&m, "note", note);
     char side[4096];
     snprintf(side, sizeof side, "%s.meta.json", paths[i]);
     if (cc_meta_write(&m, side) != 0) cc_warn("cannot write '%s': %s", side, strerror(errno));
     cc_meta_free(&m);
   }
+}
+
+// <path>.meta.json for a table that is not rows (validate --errors, step --csv): the standard fields,
+// the profile, and a note on what the numbers leave to defaults (NULL or empty: none).
+static void write_sidecar(const char *path, const char *tool, int argc, char **argv, const cc_profile *p,
+                          const char *profile_path, const char *note) {
+  cc_meta m;
+  cc_meta_init(&m);
+  cc_meta_standard(&m, tool, argc, argv);
+  cc_meta_str(&m, "results", path);
+  cc_meta_str(&m, "profile", profile_path);
+  cc_meta_str(&m, "profile_name", p->name);
+  if (note && note[0]) cc_meta_str(&m, "note", note);
+  char side[4096];
+  snprintf(side, sizeof side, "%s.meta.json", path);
+  if (cc_meta_write(&m, side) != 0) cc_warn("cannot write '%s': %s", side, strerror(errno));
+  cc_meta_free(&m);
 }
 
 // The row of one prediction; strings must outlive the write.
@@ -363,6 +395,35 @@ static cc_row predicted_row(const cc_profile *p, const cc_strategy *s, cc_coll o
                   .time_min_us = us, .time_max_us = us, .algbw_GBps = algbw,
                   .busbw_GBps = algbw * cc_busbw_factor(op, t.ranks), .wire_bytes = (uint64_t)cc_cost_wire_bytes(c),
                   .errors = -1, .profile = p->name, .comm_us = us, .rel_err = -1};
+}
+
+// A compressed prediction's split into encode, communication and decode, as ccbench reports it.
+static void split_phases(const cc_profile *p, const cc_cost *c, cc_row *row) {
+  if (!c->compress[0]) return;
+  row->encode_us = cc_cost_encode_us(p, c);
+  row->decode_us = cc_cost_decode_us(p, c);
+  row->comm_us = row->time_us - row->encode_us - row->decode_us;
+}
+
+// Compressors the profile has no rates for, priced by the defaults: one warning naming them, and the
+// same words for a sidecar's note. Empty when every compressor has its rates.
+static void default_rates_note(const cc_profile *p, const cc_strategy *s, int n, char *note, size_t len) {
+  char names[512] = "";
+  for (int k = 0; k < n; k++) {
+    cc_compress_cost r;
+    bool ef;
+    if (!s[k].compressed ||
+        cc_compress_rates_of(p, s[k].compressor.name, (int)s[k].compressor.kind, &r, &ef) != CC_RATES_DEFAULT ||
+        strstr(names, s[k].compressor.name))
+      continue;
+    size_t at = strlen(names);
+    snprintf(names + at, sizeof names - at, "%s%s", at ? ", " : "", s[k].compressor.name);
+  }
+  note[0] = '\0';
+  if (!names[0]) return;
+  snprintf(note, len, "encode/decode of %s priced by default rates from the profile's gamma (no compress.* costs in "
+           "profile %s; ccsim calibrate fits them from compressed ccbench rows)", names, p->name);
+  cc_warn("%s", note);
 }
 
 static int cmd_predict(int argc, char **argv) {
@@ -407,6 +468,8 @@ static int cmd_predict(int argc, char **argv) {
   for (int k = 0; k < sl.n; k++)
     if (!cc_strategy_implements(&sl.s[k], op, err, sizeof err)) cc_input_error("-s/--strategies: %s", err);
 
+  char note[1024];
+  default_rates_note(&p, sl.s, sl.n, note, sizeof note);
   outputs out;
   open_outputs(&out, csv, json);
   if (!quiet) {
@@ -426,6 +489,7 @@ static int cmd_predict(int argc, char **argv) {
           break;
         }
         cc_row row = predicted_row(&p, &sl.s[k], op, dtype, esize, t, (double)sizes[i], &c);
+        split_phases(&p, &c, &row);
         npred++;
         write_row(&out, &row);
         if (!quiet)
@@ -434,7 +498,7 @@ static int cmd_predict(int argc, char **argv) {
                  row.busbw_GBps);
       }
   double elapsed = cc_now_us() - t0;
-  close_outputs(&out, csv, json, "ccsim predict", argc, argv);
+  close_outputs(&out, csv, json, "ccsim predict", argc, argv, note);
   fprintf(stderr, "ccsim: %lld predictions in %.2f ms%s\n", npred, elapsed * 1e-3,
           nskipped ? " (some strategy/rank pairs skipped, see above)" : "");
   return 0;
@@ -480,10 +544,11 @@ static int cmd_validate(int argc, char **argv) {
   for (size_t i = 0; i < n && out.have_csv; i++) {
     const cc_obs *o = &checks[i].obs;
     cc_row row = predicted_row(&p, &o->strategy, o->op, o->row->dtype, 1, o->topo, o->bytes, &checks[i].cost);
+    split_phases(&p, &checks[i].cost, &row);
     row.count = o->row->count;
     write_row(&out, &row);
   }
-  close_outputs(&out, csv, NULL, "ccsim validate", argc, argv);
+  close_outputs(&out, csv, NULL, "ccsim validate", argc, argv, NULL);
   if (errors) {
     cc_afile af;
     if (cc_afile_open(&af, errors) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
@@ -495,6 +560,7 @@ static int cmd_validate(int argc, char **argv) {
               checks[i].rel_error);
     }
     if (cc_afile_commit(&af) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
+    write_sidecar(errors, "ccsim validate", argc, argv, &p, profile, NULL);
   }
   free(checks);
   cc_rowset_free(&rs);
@@ -503,67 +569,139 @@ static int cmd_validate(int argc, char **argv) {
 
 // --- step -----------------------------------------------------------------------------------------
 
+// "1,3,10" GB/s into out[]; returns the count.
+static int parse_bandwidths(const char *text, double *out, int max) {
+  int n = 0;
+  char *copy = cc_strdup(text), *save = NULL;
+  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+    double v;
+    if (cc_parse_double(tok, &v) != 0 || !(v > 0)) cc_input_error("--bandwidths: '%s' is not a bandwidth in GB/s", tok);
+    if (n == max) cc_input_error("--bandwidths: more than %d bandwidths", max);
+    out[n++] = v;
+  }
+  free(copy);
+  if (n == 0) cc_input_error("--bandwidths: give at least one bandwidth in GB/s");
+  return n;
+}
+
+// The profile with its inter-node link (the only link of a one-level profile) at `gbps`.
+static cc_profile at_bandwidth(const cc_profile *p, double gbps) {
+  cc_profile q = *p;
+  q.link[CC_INTER].beta_ns_per_byte = 1.0 / gbps;
+  if (q.single_level) q.link[CC_INTRA].beta_ns_per_byte = 1.0 / gbps;
+  return q;
+}
+
+typedef struct {
+  cc_afile af;
+  bool csv, bandwidth_column;
+  int rpn;
+  double params;
+  uint64_t bucket;
+} step_output;
+
+// One strategy at one rank count (and bandwidth): a table line and a CSV line; a warning when the model
+// cannot (hier on a partial node).
+static void step_line(step_output *o, const cc_profile *p, const cc_strategy *s, int ranks, const cc_step_config *c,
+                      const char *gbps) {
+  cc_step_prediction r;
+  char err[256];
+  cc_topology t = {.ranks = ranks, .ranks_per_node = o->rpn};
+  if (cc_step_predict(p, s, t, c, &r, err, sizeof err) != 0) {
+    cc_warn("%s at %d ranks: %s", s->name, ranks, err);
+    return;
+  }
+  printf(" %17s %7d %8lld %11.3f %11.3f %11.3f %9.1f%%", s->name, t.ranks, r.buckets, r.comm_us * 1e-3,
+         r.exposed_comm_us * 1e-3, r.step_us * 1e-3, 100 * r.efficiency);
+  if (o->bandwidth_column) printf(" %8s", gbps);
+  printf("\n");
+  if (!o->csv) return;
+  // Strategy names are quoted when a compressor's options hold a comma (RFC 4180).
+  bool quote = strchr(s->name, ',') != NULL;
+  fprintf(o->af.f, "%s,%s%s%s,%d,%d,%.0f,%.0f,%llu,%lld,%.6g,%.6g,%.6g,%.6g,%.6g", p->name, quote ? "\"" : "", s->name,
+          quote ? "\"" : "", t.ranks, o->rpn, o->params, r.grad_bytes, (unsigned long long)o->bucket, r.buckets,
+          r.compute_us, r.comm_us, r.exposed_comm_us, r.step_us, r.efficiency);
+  if (o->bandwidth_column) fprintf(o->af.f, ",%s", gbps);
+  fprintf(o->af.f, "\n");
+}
+
 static int cmd_step(int argc, char **argv) {
-  const char *profile = NULL, *strategies = "ring,hier:ring/ring", *ranks_text = NULL, *grad = "f32", *csv = NULL;
+  const char *profile = NULL, *strategies = "ring,hier:ring/ring", *ranks_text = NULL, *grad = "f32", *csv = NULL,
+             *bandwidths = NULL;
   double params = 124e6, compute_ms = 100, backward_fraction = 2.0 / 3.0, optimizer_ms = 0;
   uint64_t bucket = 25 << 20;
-  long long per_node = 0;
+  long long per_node = 0, at_ranks = 0;
   cc_option opts[] = {
       {"profile", 'p', CC_OPT_STRING, &profile, "FILE", "machine profile", 0, 0},
-      {"strategies", 's', CC_OPT_STRING, &strategies, "LIST", "gradient allreduce strategies", 0, 0},
+      {"strategies", 's', CC_OPT_STRING, &strategies, "LIST",
+       "gradient allreduce strategies, compressed ones too (ring+int8, ring+topk:0.01,approx+ef)", 0, 0},
       {"params", 0, CC_OPT_DOUBLE, &params, "N", "parameter count (e.g. 124e6)", 1, 1e15},
       {"bucket", 0, CC_OPT_SIZE, &bucket, "SIZE", "gradient bucket size; 0: one allreduce after backward", 0, 0},
-      {"grad-dtype", 0, CC_OPT_STRING, &grad, "TYPE", "gradient element type on the wire (f32, bf16, f16)", 0, 0},
+      {"grad-dtype", 0, CC_OPT_STRING, &grad, "TYPE",
+       "uncompressed gradient element type on the wire (f32, bf16, f16); compressed strategies encode f32", 0, 0},
       {"compute-ms", 0, CC_OPT_DOUBLE, &compute_ms, "MS", "forward + backward per step on one rank", 0, 1e9},
       {"backward-fraction", 0, CC_OPT_DOUBLE, &backward_fraction, "F", "share of compute that is backward", 0, 1},
       {"optimizer-ms", 0, CC_OPT_DOUBLE, &optimizer_ms, "MS", "optimizer step per rank", 0, 1e9},
       {"ranks", 'r', CC_OPT_STRING, &ranks_text, "LIST", "rank counts: 2,8 or 8..4096 (default: the profile's)", 0, 0},
       {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "ranks per node (default: the profile's)", 0, 1 << 24},
-      {"csv", 0, CC_OPT_STRING, &csv, "FILE", "write the table as CSV", 0, 0},
+      {"bandwidths", 0, CC_OPT_STRING, &bandwidths, "LIST",
+       "also predict at these inter-node bandwidths (GB/s; one-level profiles: the only link), at --at-ranks; "
+       "adds the inter_GBps column", 0, 0},
+      {"at-ranks", 0, CC_OPT_INT, &at_ranks, "N", "rank count of the --bandwidths sweep (default: the largest of --ranks)",
+       1, 1 << 24},
+      {"csv", 0, CC_OPT_STRING, &csv, "FILE", "write the table as CSV (and FILE.meta.json)", 0, 0},
   };
   cc_cli cli = {.prog = "ccsim step", .usage = "ccsim step --profile FILE [options]",
                 .summary = "Predicts a data-parallel training step: forward, backward with bucketed gradient "
                            "allreduces overlapping it, optimizer; and the scaling efficiency (throughput per rank "
-                           "relative to one rank, per-rank batch fixed).",
+                           "relative to one rank, per-rank batch fixed). Compressed strategies cut their buckets "
+                           "from f32 gradients, as cctrain does, and pay encode and decode.",
                 .epilog = "Example (GPT-2 124M on an H100 cluster):\n  ccsim step -p profiles/h100-ib-cluster.profile "
-                          "-s ring,hier:ring/ring --params 124e6 --grad-dtype bf16 --compute-ms 140 --ranks 8..4096",
+                          "-s ring,hier:ring/ring,ring+int8 --params 124e6 --grad-dtype bf16 --compute-ms 140 "
+                          "--ranks 8..4096 --bandwidths 1,10,100 --at-ranks 1024",
                 .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
   parse_or_exit(&cli, argc, argv);
   cc_profile p = load_profile(profile);
   strategy_list sl;
   int_list rl;
   parse_sweep(strategies, ranks_text, &p, &sl, &rl);
-  int rpn = per_node ? (int)per_node : p.ranks_per_node;
+  double gbps[MAX_LIST];
+  int nbw = bandwidths ? parse_bandwidths(bandwidths, gbps, MAX_LIST) : 0;
+  if (at_ranks && !bandwidths) cc_input_error("--at-ranks: only with --bandwidths");
+  int sweep_ranks = at_ranks ? (int)at_ranks : rl.v[rl.n - 1];
+  if (nbw && !(p.link[CC_INTER].beta_ns_per_byte > 0))
+    cc_input_error("--bandwidths: profile %s has no inter-node bandwidth to vary (beta 0)", p.name);
+  char note[1024];
+  default_rates_note(&p, sl.s, sl.n, note, sizeof note);
+  step_output o = {.csv = csv != NULL, .bandwidth_column = nbw > 0,
+                   .rpn = per_node ? (int)per_node : p.ranks_per_node, .params = params, .bucket = bucket};
   cc_step_config c = {.params = params, .grad_bytes_per_param = dtype_size(grad), .bucket_bytes = (double)bucket,
                       .forward_us = compute_ms * 1e3 * (1 - backward_fraction),
                       .backward_us = compute_ms * 1e3 * backward_fraction, .optimizer_us = optimizer_ms * 1e3};
-  cc_afile af = {0};
-  if (csv && cc_afile_open(&af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
-  if (csv) fprintf(af.f, "profile,strategy,ranks,ranks_per_node,params,grad_bytes,bucket_bytes,buckets,compute_us,comm_us,"
-                         "exposed_comm_us,step_us,efficiency\n");
-  char bsize[32];
+  if (csv && cc_afile_open(&o.af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
+  if (csv) fprintf(o.af.f, "profile,strategy,ranks,ranks_per_node,params,grad_bytes,bucket_bytes,buckets,compute_us,comm_us,"
+                           "exposed_comm_us,step_us,efficiency%s\n", nbw ? ",inter_GBps" : "");
+  char bsize[32], base_gbps[32];
   cc_format_size(bucket, bsize, sizeof bsize);
+  snprintf(base_gbps, sizeof base_gbps, "%.6g", 1.0 / p.link[CC_INTER].beta_ns_per_byte);
   printf("# ccsim step: %.3g parameters, %s gradients, buckets of %s, compute %.3g ms/step, profile %s\n", params, grad,
          bsize, compute_ms + optimizer_ms, p.name);
-  printf("#%17s %7s %8s %11s %11s %11s %10s\n", "strategy", "ranks", "buckets", "comm(ms)", "exposed(ms)", "step(ms)",
-         "efficiency");
-  for (int k = 0; k < sl.n; k++)
-    for (int r = 0; r < rl.n; r++) {
-      cc_step_prediction s;
-      char err[256];
-      cc_topology t = {.ranks = rl.v[r], .ranks_per_node = rpn};
-      if (cc_step_predict(&p, &sl.s[k], t, &c, &s, err, sizeof err) != 0) {
-        cc_warn("%s at %d ranks: %s", sl.s[k].name, rl.v[r], err);
-        continue;
-      }
-      printf(" %17s %7d %8lld %11.3f %11.3f %11.3f %9.1f%%\n", sl.s[k].name, t.ranks, s.buckets, s.comm_us * 1e-3,
-             s.exposed_comm_us * 1e-3, s.step_us * 1e-3, 100 * s.efficiency);
-      if (csv)
-        fprintf(af.f, "%s,%s,%d,%d,%.0f,%.0f,%llu,%lld,%.6g,%.6g,%.6g,%.6g,%.6g\n", p.name, sl.s[k].name, t.ranks, rpn,
-                params, params * c.grad_bytes_per_param, (unsigned long long)bucket, s.buckets, s.compute_us, s.comm_us,
-                s.exposed_comm_us, s.step_us, s.efficiency);
+  printf("#%17s %7s %8s %11s %11s %11s %10s%s\n", "strategy", "ranks", "buckets", "comm(ms)", "exposed(ms)", "step(ms)",
+         "efficiency", nbw ? "     GB/s" : "");
+  for (int k = 0; k < sl.n; k++) {
+    for (int r = 0; r < rl.n; r++) step_line(&o, &p, &sl.s[k], rl.v[r], &c, base_gbps);
+    for (int b = 0; b < nbw; b++) {
+      char label[32];
+      snprintf(label, sizeof label, "%.6g", gbps[b]);
+      if (strcmp(label, base_gbps) == 0) continue;  // the profile's own bandwidth: a line above
+      cc_profile q = at_bandwidth(&p, gbps[b]);
+      step_line(&o, &q, &sl.s[k], sweep_ranks, &c, label);
     }
-  if (csv && cc_afile_commit(&af) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
+  }
+  if (csv) {
+    if (cc_afile_commit(&o.af) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
+    write_sidecar(csv, "ccsim step", argc, argv, &p, profile, note);
+  }
   return 0;
 }
 

@@ -8,6 +8,8 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "sim/compressed_model.h"
+
 // A group of ranks as the algorithms see it: `size` ranks, `per_node` consecutive ranks per node.
 typedef struct {
   int size, per_node;
@@ -324,6 +326,8 @@ static int library_cost(const cc_profile *p, group g, cc_coll op, double n, cc_c
 
 int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
                   cc_cost *out, char *err, size_t errlen) {
+  // Encode, the base algorithm moving payloads (each collective with its own memory terms), decode.
+  if (s->compressed) return cc_compressed_cost(p, s, op, t, bytes, 0, out, err, errlen);
   if (algorithm_cost(p, s, op, t, bytes, out, err, errlen) != 0) return -1;
   memory_cost(p, t, bytes, out);
   return 0;
@@ -337,10 +341,6 @@ static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op,
     return -1;
   }
   if (!cc_strategy_implements(s, op, err, errlen)) return -1;
-  if (s->compressed) {
-    snprintf(err, errlen, "strategy '%s': the cost model does not cover compressors yet", s->name);
-    return -1;
-  }
   group g = {.size = t.ranks, .per_node = t.ranks_per_node};
   double n = bytes;
   if (s->algo == CC_ALGO_MPI) {
@@ -379,8 +379,10 @@ double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
     t += c->msgs[l] * k->alpha_us + (c->bytes[l] * k->beta_ns_per_byte + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
   }
   t += c->rndv_msgs * p->rndv_us + c->lib_calls * p->mpi_base_us + c->lib_reduced * p->mpi_gamma_ns_per_byte * 1e-3;
-  return t + (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte +
-              c->faulted * p->fault_ns_per_byte) * 1e-3;
+  t += (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte +
+        c->faulted * p->fault_ns_per_byte) * 1e-3;
+  if (c->compress[0]) t += cc_cost_encode_us(p, c) + cc_cost_decode_us(p, c);
+  return t;
 }
 
 double cc_cost_wire_bytes(const cc_cost *c) { return c->bytes[CC_INTRA] + c->bytes[CC_INTER]; }

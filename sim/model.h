@@ -21,6 +21,14 @@ typedef struct {
   double rndv_msgs;            // messages larger than eager_bytes: pay rndv_us each
   double lib_calls;            // calls into the MPI library: pay mpi_base_us each
   double lib_reduced;          // bytes the MPI library reduces: pay mpi_gamma_ns_per_byte more
+  // Compressed strategies (sim/compressed_model.h): the compressor's local work, priced by its entry in
+  // the profile (cc_compress_rates_of). All zero for uncompressed strategies.
+  char compress[48];           // the compressor's spelling, "" when uncompressed
+  int compress_kind;           // its cc_comp_kind (finds an entry under the kind's name)
+  double encode_calls, encode_elems, encode_flops;  // once per call: f32 elements in, PowerSGD's flops
+  double decode_calls, decode_elems;  // f32 elements decoded: n per payload (P payloads on the allgather path)
+  double ef_elems;             // error feedback decodes its own payload: priced as a decode unless the
+                               // profile's entry was fitted with +ef
 } cc_cost;
 
 // Ranks and how many share a node (ranks_per_node >= ranks: one node).
@@ -34,7 +42,11 @@ typedef struct {
 // `mpi` and `nccl` pick their algorithm by size from p, so the terms depend on p.
 int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology topo, double bytes,
                   cc_cost *out, char *err, size_t errlen);
+// Everything: communication, and for compressed strategies encode and decode.
 double cc_cost_time_us(const cc_profile *p, const cc_cost *c);
+// The compressor's share of cc_cost_time_us (0 when uncompressed); the rest is communication.
+double cc_cost_encode_us(const cc_profile *p, const cc_cost *c);
+double cc_cost_decode_us(const cc_profile *p, const cc_cost *c);
 double cc_cost_wire_bytes(const cc_cost *c);  // bytes received per rank over all levels
 
 // Predicted time in microseconds, or a negative value when cc_model_cost fails.

@@ -91,9 +91,14 @@ static int compress_key(parse_ctx *c, cc_profile *p, const char *key, const char
     cost = &p->compress[p->ncompress++];
     snprintf(cost->name, sizeof cost->name, "%s", cname);
   }
-  if (strcmp(dot + 1, "encode_ns_per_elem") == 0) return number(c, key, val, &cost->encode_ns_per_elem);
-  if (strcmp(dot + 1, "decode_ns_per_elem") == 0) return number(c, key, val, &cost->decode_ns_per_elem);
-  return fail(c, "'%s': expected compress.<name>.encode_ns_per_elem or .decode_ns_per_elem%s", key, "");
+  const char *field = dot + 1;
+  if (strcmp(field, "encode_us") == 0) return number(c, key, val, &cost->encode_us);
+  if (strcmp(field, "encode_ns_per_elem") == 0) return number(c, key, val, &cost->encode_ns_per_elem);
+  if (strcmp(field, "encode_ns_per_flop") == 0) return number(c, key, val, &cost->encode_ns_per_flop);
+  if (strcmp(field, "decode_us") == 0) return number(c, key, val, &cost->decode_us);
+  if (strcmp(field, "decode_ns_per_elem") == 0) return number(c, key, val, &cost->decode_ns_per_elem);
+  return fail(c, "'%s': expected compress.<name>.encode_ns_per_elem or .decode_ns_per_elem%s", key,
+              " (or .encode_us, .encode_ns_per_flop, .decode_us)");
 }
 
 // Bit set of the link keys seen, to insist on all three per level.
@@ -167,7 +172,7 @@ int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *er
   cc_profile_init(p);
   parse_ctx c = {.path = path, .line = 0, .err = err, .errlen = errlen};
   int seen[CC_NLEVELS] = {0, 0};
-  char keys_seen[64][48];
+  char keys_seen[128][112];  // compressor keys are long ("compress.topk:0.01,approx+ef.encode_ns_per_flop")
   int nkeys = 0;
   char *copy = cc_strdup(text);
   int rc = 0;
@@ -191,7 +196,7 @@ int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *er
     }
     for (int i = 0; i < nkeys && rc == 0; i++)
       if (strcmp(keys_seen[i], key) == 0) rc = fail(&c, "'%s' is set twice%s", key, "");
-    if (rc == 0 && nkeys < 64) snprintf(keys_seen[nkeys++], sizeof keys_seen[0], "%s", key);
+    if (rc == 0 && nkeys < 128) snprintf(keys_seen[nkeys++], sizeof keys_seen[0], "%s", key);
     if (rc == 0) rc = set_key(&c, p, key, val, seen);
   }
   free(copy);
@@ -277,6 +282,11 @@ int cc_profile_write(const cc_profile *p, const char *path, const char *comment)
   for (int i = 0; i < p->ncompress; i++) {
     fprintf(f, "compress.%s.encode_ns_per_elem = %.6g\n", p->compress[i].name, p->compress[i].encode_ns_per_elem);
     fprintf(f, "compress.%s.decode_ns_per_elem = %.6g\n", p->compress[i].name, p->compress[i].decode_ns_per_elem);
+    // The fixed and per-flop costs only when set, so profiles written before them read back the same.
+    if (p->compress[i].encode_us > 0) fprintf(f, "compress.%s.encode_us = %.6g\n", p->compress[i].name, p->compress[i].encode_us);
+    if (p->compress[i].encode_ns_per_flop > 0)
+      fprintf(f, "compress.%s.encode_ns_per_flop = %.6g\n", p->compress[i].name, p->compress[i].encode_ns_per_flop);
+    if (p->compress[i].decode_us > 0) fprintf(f, "compress.%s.decode_us = %.6g\n", p->compress[i].name, p->compress[i].decode_us);
   }
   return cc_afile_commit(&af);
 }

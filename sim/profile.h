@@ -16,9 +16,13 @@ typedef struct {
   double gamma_ns_per_byte;  // reduction cost per byte of result
 } cc_link;
 
+// A compressor's local work (docs/cost-model.md, "Compressed allreduce"): encode once per call, decode
+// once per payload, each a fixed cost plus a cost per f32 element of the vector; PowerSGD's encode also
+// pays per flop of its matrix products.
 typedef struct {
-  char name[32];             // "int8", "topk"
-  double encode_ns_per_elem, decode_ns_per_elem;
+  char name[48];             // the compressor's spelling ("topk:0.01+ef") or its kind ("topk")
+  double encode_us, encode_ns_per_elem, encode_ns_per_flop;
+  double decode_us, decode_ns_per_elem;
 } cc_compress_cost;
 
 #define CC_PROFILE_MAX_COMPRESS 16

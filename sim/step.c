@@ -11,7 +11,8 @@ int cc_step_predict(const cc_profile *p, const cc_strategy *s, cc_topology t, co
     snprintf(err, errlen, "step: parameters, gradient size and compute times must be positive");
     return -1;
   }
-  double grad = c->params * c->grad_bytes_per_param;
+  double grad = c->params * (s->compressed ? (double)sizeof(float) : c->grad_bytes_per_param);
+  out->grad_bytes = grad;
   double bucket = c->bucket_bytes > 0 && c->bucket_bytes < grad ? c->bucket_bytes : grad;
   double full = floor(grad / bucket), rest = grad - full * bucket;  // full buckets, then a smaller one
   if (full > 1e7) {

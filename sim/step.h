@@ -20,10 +20,13 @@ typedef struct {
   double comm_us;         // sum of the buckets' allreduce times
   double exposed_comm_us; // communication not hidden behind backward
   double efficiency;      // compute_us / step_us: throughput per rank relative to one rank
+  double grad_bytes;      // gradient bytes cut into buckets (compressed strategies: f32)
   long long buckets;
 } cc_step_prediction;
 
 // Backward emits gradient bytes at a steady rate; bucket i is ready when its last byte is, and the
-// buckets' allreduces run one after another. 0, or -1 with a reason in err.
+// buckets' allreduces run one after another. A compressed strategy's buckets are cut from f32
+// gradients whatever grad_bytes_per_param says (cctrain encodes f32), each bucket a compressed
+// allreduce (PowerSGD: the bucket as a near-square matrix). 0, or -1 with a reason in err.
 int cc_step_predict(const cc_profile *p, const cc_strategy *s, cc_topology t, const cc_step_config *c,
                     cc_step_prediction *out, char *err, size_t errlen);
