@@ -10,6 +10,9 @@
 #                                   kernels (bench_kernels_cuda, bench_sparse_cuda, torch_topk.py),
 #                                   device (ccbench -g: mpi-staged and ipc at DEV_NP ranks, default
 #                                   "1 2 3 4", and the nccl baseline at 1 rank; one archive)
+#                                   train (the trainer's GPU tests, bench_gpt2_cuda at TRAIN_B sequences,
+#                                   default 8, and a cctrain --device cuda run; one archive), train-torch
+#                                   (scripts/torch_gpt2.py: eager and torch.compile, same rows; one archive)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-gpu-out}
@@ -64,6 +67,21 @@ for step in build "$@"; do
               > gpu-device/device-nccl-np1.txt 2>&1 || echo "device: nccl np 1 failed"
             tar czf "$out/device.tgz" gpu-device
             tail -n 3 gpu-device/*.txt ;;
+    train) mkdir -p gpu-train
+           (cd build-gpu && ctest -L gpu -R 'trainer|cctrain' --output-on-failure) > gpu-train/ctest.txt 2>&1 || true
+           build-gpu/bin/bench_gpt2_cuda --batch "${TRAIN_B:-8}" --csv gpu-train/bench.csv > gpu-train/bench.txt 2>&1 \
+             || echo "train: bench_gpt2_cuda failed"
+           # cctrain's own throughput log: GPT-2 124M's blocks (the Markov source's small vocabulary), bf16.
+           mpirun -np 1 --bind-to none build-gpu/bin/cctrain --device cuda --dtype bf16 -L 12 --heads 12 -C 768 \
+             -T 1024 -b "${TRAIN_B:-8}" --steps 20 --val-every 1000 --no-progress --csv gpu-train/cctrain.csv \
+             > gpu-train/cctrain.txt 2>&1 || echo "train: cctrain failed"
+           tar czf "$out/train.tgz" gpu-train
+           tail -n 25 gpu-train/ctest.txt; cat gpu-train/bench.txt; tail -n 6 gpu-train/cctrain.txt ;;
+    train-torch) mkdir -p gpu-train-torch
+                 python3 scripts/torch_gpt2.py --batch "${TRAIN_B:-8}" --csv gpu-train-torch/torch.csv \
+                   > gpu-train-torch/torch.txt 2>&1 || echo "train-torch: torch_gpt2.py failed"
+                 tar czf "$out/train-torch.tgz" gpu-train-torch
+                 cat gpu-train-torch/torch.txt ;;
     *) echo "gpu-check.sh: unknown step '$step'" >&2; exit 2 ;;
   esac
   echo "gpu-check: $step took $(( $(date +%s) - t0 )) s"
