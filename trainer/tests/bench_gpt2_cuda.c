@@ -44,8 +44,8 @@ static result run(const gpt2_config *c, const float *init, int B, int T, gpt2_ma
   double *work;
   CC_CHECK_CUDA(cudaMalloc((void **)&adam_m, n * sizeof(float)));
   CC_CHECK_CUDA(cudaMalloc((void **)&adam_v, n * sizeof(float)));
-  CC_CHECK_CUDA(cudaMemset(adam_m, 0, n * sizeof(float)));
-  CC_CHECK_CUDA(cudaMemset(adam_v, 0, n * sizeof(float)));
+  CC_CHECK_CUDA(cudaMemsetAsync(adam_m, 0, n * sizeof(float), stream));
+  CC_CHECK_CUDA(cudaMemsetAsync(adam_v, 0, n * sizeof(float), stream));
   CC_CHECK_CUDA(cudaMalloc((void **)&work, GRAD_NORM_WORKSPACE * sizeof(double)));
   int *inputs = cc_malloc((size_t)B * T * sizeof(int)), *targets = cc_malloc((size_t)B * T * sizeof(int));
   cc_rng rng;

@@ -534,7 +534,9 @@ static void test_markov_training(gpt2_math math, double tol) {
 int main(void) {
   cc_cuda_require_gpu_or_skip("trainer_gpt2_cuda");
   cc_rng_seed(&rng, test_seed("trainer_gpt2_cuda"));
-  CC_CHECK_CUDA(cudaStreamCreateWithFlags(&stream, cudaStreamNonBlocking));
+  // A blocking stream: it waits for the legacy stream's work, so the plain cudaMemcpy/cudaMemset of the
+  // test's uploads (whose DMA may still run when they return) land before the kernels read them.
+  CC_CHECK_CUDA(cudaStreamCreate(&stream));
   test_layers();
   test_optimizer();
   // Tolerances: fp32 differs from the CPU by summation order only. TF32 rounds matmul operands to 10
