@@ -288,7 +288,7 @@ done <<< "$train_dirs"
 # for every step file that predicts at least two of its strategies over several ranks or bandwidths.
 step_files=()
 for ((i = 0; i < n; i++)); do if [ "${kind[i]}" = step ]; then step_files+=("$i"); fi; done
-note() { local t; t=$(sidecar "${path[$1]}" note); echo "${t:+; $t}"; }  # a step file's caveat (step-compressed.sh)
+note() { local t; t=$(sidecar "${path[$1]}" note); echo "${t:+; $t}"; }  # a step file's caveat (ccsim step: compressors priced by default rates)
 for ((i = 0; i < n; i++)); do
   [ "${kind[i]}" = summary ] || continue
   d=${dir[i]} suffix=${dir[i]:+_$(tag "${dir[i]}")}

@@ -37,7 +37,7 @@ kind == "" {
   for (i = 1; i <= nc; i++) {
     t = c[i]; opt[i] = sub(/[?]$/, "", t)
     ctype[i] = substr(t, length(t), 1); cname[i] = substr(t, 1, length(t) - 1)
-    # inter_GBps is written only by plots/step-compressed.sh; ccsim step's own rows lack it.
+    # inter_GBps is written by ccsim step --bandwidths only; its other step files lack it.
     if (!(cname[i] in col) && !(kind == "step" && cname[i] == "inter_GBps")) fail(name ": missing column '" cname[i] "' (a " kind " file, docs/FORMATS.md)")
   }
   printf "kind\t%s\n", kind

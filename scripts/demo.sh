@@ -100,16 +100,20 @@ grep -E '^#|^  [a-z]' "$out/compare.txt" | tail -n 9
 
 # 5. The same strategies predicted: the run itself on the host profile (cctrain syncs after backward:
 #    no overlap), and GPT-2 124M on the H100 cluster, where compression must win back its steps.
-#    ccsim step does not model compressors yet; plots/step-compressed.sh stands in (docs/plots.md).
+#    ccsim step prices encode and decode from the profile (default rates when it has none: the
+#    sidecar's note says which, and the plots repeat it).
 step "predicting the training run's steps, and the same strategies at scale"
 read -r compute_ms optim_ms < <(awk -F, 'NR == 2 { print $8, $12 }' "$out/compare/summary.csv")
 params=$(sed -n 's/^ *"parameters": *\([0-9]*\).*/\1/p' "$out/compare/summary.csv.meta.json")
-plots/step-compressed.sh -p "$out/host.profile" --summary "$out/compare/summary.csv" --params "$params" \
-  --compute-ms "$compute_ms" --optimizer-ms "$optim_ms" --backward-fraction 0 --bucket 4M --ranks "$np" \
-  --ranks-per-node "$np" --csv "$out/step_host_training-run.csv"
-plots/step-compressed.sh -p profiles/h100-ib-cluster.profile --summary "$out/compare/summary.csv" --params 124e6 \
-  --compute-ms 140 --ranks 8..4096 --bandwidths 1,2,5,10,20,50,100,200 --at-ranks 1024 \
-  --csv "$out/step_compressed_h100-ib-cluster.csv"
+# the run's strategies, read as plots/ reads the summary (quoted names may hold commas)
+run_strategies=$(awk -v name="$out/compare/summary.csv" -f plots/lib.awk -f plots/read.awk "$out/compare/summary.csv" |
+  awk -F'\t' 'NR > 1 { printf "%s%s", (NR > 2 ? "," : ""), $1 }')
+"$bin/ccsim" step -p "$out/host.profile" -s "$run_strategies" --params "$params" --compute-ms "$compute_ms" \
+  --optimizer-ms "$optim_ms" --backward-fraction 0 --bucket 4M --ranks "$np" --ranks-per-node "$np" \
+  --csv "$out/step_host_training-run.csv" > "$out/step_host_training-run.txt"
+"$bin/ccsim" step -p profiles/h100-ib-cluster.profile -s "$run_strategies" --params 124e6 --compute-ms 140 \
+  --ranks 8..4096 --bandwidths 1,2,5,10,20,50,100,200 --at-ranks 1024 \
+  --csv "$out/step_compressed_h100-ib-cluster.csv" > "$out/step_compressed_h100-ib-cluster.txt"
 
 # 6. Device sweeps when a GPU is visible: device buffers over mpi-staged at np 2, and at one rank the
 #    nccl transport with ncclAllReduce as the baseline (NCCL refuses two ranks on one GPU). Rows go to

@@ -421,9 +421,9 @@ static void default_rates_note(const cc_profile *p, const cc_strategy *s, int n,
   }
   note[0] = '\0';
   if (!names[0]) return;
-  snprintf(note, len, "encode/decode of %s priced by default rates from the profile's gamma (no compress.* costs in "
-           "profile %s; ccsim calibrate fits them from compressed ccbench rows)", names, p->name);
-  cc_warn("%s", note);
+  cc_warn("encode/decode of %s priced by default rates from the profile's intra link (no compress.* costs in "
+          "profile %s; ccsim calibrate fits them from compressed ccbench rows)", names, p->name);
+  snprintf(note, len, "default encode/decode rates for %s (no compress.* costs in the profile)", names);
 }
 
 static int cmd_predict(int argc, char **argv) {

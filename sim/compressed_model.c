@@ -138,11 +138,13 @@ cc_rates_source cc_compress_rates_of(const cc_profile *p, const char *name, int 
     *rates = *c;
     return CC_RATES_KIND;
   }
-  // Memory-bound defaults in units of a reduction (4 gamma per f32 element: read two, write one):
-  // encode passes over the vector twice (a scale or threshold, then the codes), a decode is one
-  // reduction per payload, a PowerSGD flop costs what a reduced element does. The C reference is
-  // slower than this (stochastic rounding hashes every element): calibrate on compressed rows.
-  double reduction = 4 * p->link[CC_INTRA].gamma_ns_per_byte;
+  // Memory-bound defaults in units of what the model charges a reduce step per f32 element it
+  // receives and adds, 4 (beta + gamma) of the intra link (gamma alone is 0 where the reduction rides
+  // in the copy, as in NCCL's kernels): encode passes over the vector twice (a scale or threshold,
+  // then the codes), a decode is one such element per element of each payload, a PowerSGD flop costs
+  // one. The C reference is slower than this (stochastic rounding hashes every element): calibrate
+  // on compressed rows.
+  double reduction = 4 * (p->link[CC_INTRA].beta_ns_per_byte + p->link[CC_INTRA].gamma_ns_per_byte);
   *rates = (cc_compress_cost){.encode_ns_per_elem = 2 * reduction, .encode_ns_per_flop = reduction,
                               .decode_ns_per_elem = reduction};
   snprintf(rates->name, sizeof rates->name, "%s", name);

@@ -44,7 +44,7 @@ typedef enum {
   CC_RATES_EXACT,    // an entry under the compressor's spelling ("topk:0.01+ef")
   CC_RATES_NO_EF,    // the spelling without +ef; error feedback's own decode priced on top
   CC_RATES_KIND,     // the kind's name ("topk")
-  CC_RATES_DEFAULT,  // none: memory-bound defaults from the intra link's gamma (cost-model.md)
+  CC_RATES_DEFAULT,  // none: memory-bound defaults from the intra link's beta + gamma (cost-model.md)
 } cc_rates_source;
 
 // The rates a cost with compressor `name` (kind `kind`) is priced with. *ef_priced: whether error

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # plots/plot.sh refuses what it cannot read with one line naming the file (and line and column) and
-# exit status 2, before drawing anything; plots/step-compressed.sh checks its flags the same way.
+# exit status 2, before drawing anything.
 #
 #   plots/tests/bad_input.sh
 set -euo pipefail
@@ -58,12 +58,4 @@ expect_error "^plot.sh: $dir/good/other.csv: not a CSV the plots read" "$plot" "
 mkdir -p "$dir/nothing" && cp "$dir/good/other.csv" "$dir/nothing/"
 expect_error "^plot.sh: no CSV the plots read under" "$plot" "$dir/nothing"
 
-# step-compressed.sh: flags checked before ccsim is looked for
-sc=$here/../step-compressed.sh
-prof=$here/../../profiles/h100-ib-cluster.profile
-expect_error "^step-compressed.sh: --profile is required" "$sc" --params 1e6 --compute-ms 1 --csv "$dir/s.csv" -s ring
-expect_error "^step-compressed.sh: --params: 'x' is not a number" "$sc" -p "$prof" --params x --compute-ms 1 --csv "$dir/s.csv" -s ring
-expect_error "^step-compressed.sh: --bucket: '3Q' is not a size" "$sc" -p "$prof" --params 1e6 --compute-ms 1 --bucket 3Q --csv "$dir/s.csv" -s ring
-expect_error "^step-compressed.sh: --summary: $dir/good/other.csv is not a cctrain --compare summary.csv" \
-  "$sc" -p "$prof" --params 1e6 --compute-ms 1 --csv "$dir/s.csv" --summary "$dir/good/other.csv"
 echo "plots_bad_input: $checked refusals, each one line and exit 2"

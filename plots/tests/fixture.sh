@@ -8,7 +8,7 @@
 #   DIR/validation/errors_np4.csv      their errors (ccsim validate --errors)
 #   DIR/predicted_scaling.csv          predictions over 2..64 ranks (ccsim predict)
 #   DIR/train/                         a cctrain --compare: summary.csv, train_<strategy>.csv + sidecars
-#   DIR/step_run.csv                   step predictions of that run (plots/step-compressed.sh schema)
+#   DIR/step_run.csv                   step predictions of that run (ccsim step --csv --bandwidths schema)
 #   DIR/step_scale.csv                 step predictions over 8..64 ranks (ccsim step --csv schema)
 #   DIR/step_ttt.csv                   the run's strategies over 8..64 ranks and 1..100 GB/s
 #   DIR/other.csv                      a CSV of no known kind (skipped)
@@ -94,8 +94,8 @@ step_rows() {
 }
 { echo "$step_header,inter_GBps"
   printf '%s\n' "ring 4 200 12.9" "ring+int8 4 150 12.9" "ring+topk:0.01+ef 4 90 12.9" | step_rows fixture 110336; } > "$d/step_run.csv"
-meta "$d/step_run.csv" plots/step-compressed.sh "plots/step-compressed.sh -p fixture.profile --summary $d/train/summary.csv" \
-  '  "note": "network share only"'
+meta "$d/step_run.csv" "ccsim step" "step -p fixture.profile -s ring,ring+int8,ring+topk:0.01+ef --bandwidths 12.9" \
+  '  "note": "default encode/decode rates for int8 (no compress.* costs in the profile)"'
 { echo "$step_header"
   for r in 8 16 32 64; do echo "ring $r $((r * 900))"; echo "hier:ring/ring $r $((r * 300))"; done | step_rows cluster 124000000
 } > "$d/step_scale.csv"
@@ -104,7 +104,7 @@ meta "$d/step_run.csv" plots/step-compressed.sh "plots/step-compressed.sh -p fix
     for r in 8 16 32 64; do echo "$s $r $(( r * 500 / (1 + ${#s} / 8) )) 50"; done
     for b in 1 10 100; do echo "$s 64 $(( 200000 / b / (1 + ${#s} / 8) )) $b"; done
   done | step_rows cluster 124000000; } > "$d/step_ttt.csv"
-meta "$d/step_ttt.csv" plots/step-compressed.sh "plots/step-compressed.sh -p cluster.profile --summary $d/train/summary.csv" \
-  '  "note": "network share only"'
+meta "$d/step_ttt.csv" "ccsim step" "step -p cluster.profile -s ring,ring+int8,ring+topk:0.01+ef --bandwidths 1,10,100" \
+  '  "note": "default encode/decode rates for int8 (no compress.* costs in the profile)"'
 
 printf 'a,b\n1,2\n' > "$d/other.csv"
