@@ -465,8 +465,11 @@ static int cmd_predict(int argc, char **argv) {
   build_sizes(minbytes, maxbytes, factor, sizes, &nsizes);
   int rpn = per_node ? (int)per_node : p.ranks_per_node;
   char err[256];
-  for (int k = 0; k < sl.n; k++)
+  for (int k = 0; k < sl.n; k++) {
     if (!cc_strategy_implements(&sl.s[k], op, err, sizeof err)) cc_input_error("-s/--strategies: %s", err);
+    if (sl.s[k].compressed && op != CC_ALLREDUCE)
+      cc_input_error("-s/--strategies: %s: compressors apply to allreduce only", sl.s[k].name);
+  }
 
   char note[1024];
   default_rates_note(&p, sl.s, sl.n, note, sizeof note);
@@ -555,7 +558,9 @@ static int cmd_validate(int argc, char **argv) {
     fprintf(af.f, "strategy,op,ranks,ranks_per_node,bytes,band,measured_us,predicted_us,rel_error\n");
     for (size_t i = 0; i < n; i++) {
       const cc_obs *o = &checks[i].obs;
-      fprintf(af.f, "%s,%s,%d,%d,%.0f,%s,%.6g,%.6g,%.6g\n", o->strategy.name, cc_coll_name(o->op), o->topo.ranks,
+      bool quote = strchr(o->strategy.name, ',') != NULL;  // "ring+topk:0.01,approx" (RFC 4180)
+      fprintf(af.f, "%s%s%s,%s,%d,%d,%.0f,%s,%.6g,%.6g,%.6g\n", quote ? "\"" : "", o->strategy.name, quote ? "\"" : "",
+              cc_coll_name(o->op), o->topo.ranks,
               o->topo.ranks_per_node, o->bytes, cc_band_name(cc_band_of(o->bytes)), o->time_us, checks[i].predicted_us,
               checks[i].rel_error);
     }
