@@ -1,0 +1,24 @@
+# Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.
+name = c-kernels-2c
+source = ccsim calibrate (6aac04c9b825-dirty) from results/c-kernels-2c/2026-11-23/compressed/sweep-a/compressed_np2.csv: 18 rows, rms relative error 28.7%
+ranks_per_node = 2
+nodes = 1
+base_us = 0
+intra.alpha_us = 0
+intra.beta_ns_per_byte = 0.401921  # 2.488 GB/s
+intra.gamma_ns_per_byte = 0
+ring_segment_bytes = 1048576
+tree_chunk_bytes = 262144
+mpi_decision = openmpi
+cache_bytes = 16777216
+mem_ns_per_byte = 1.90263
+mem_reduce_ns_per_byte = 0
+compress.int8.encode_ns_per_elem = 11.3592
+compress.int8.decode_ns_per_elem = 0.402446
+compress.bf16.encode_ns_per_elem = 0.575442
+compress.bf16.decode_ns_per_elem = 0.345233
+compress.topk:0.01.encode_ns_per_elem = 5.57069
+compress.topk:0.01.decode_ns_per_elem = 0.0937525
+compress.topk:0.01.encode_us = 27.7969
+compress.powersgd:4.encode_ns_per_elem = 8.52161
+compress.powersgd:4.decode_ns_per_elem = 5.09016
