@@ -469,6 +469,8 @@ static int cmd_predict(int argc, char **argv) {
     if (!cc_strategy_implements(&sl.s[k], op, err, sizeof err)) cc_input_error("-s/--strategies: %s", err);
     if (sl.s[k].compressed && op != CC_ALLREDUCE)
       cc_input_error("-s/--strategies: %s: compressors apply to allreduce only", sl.s[k].name);
+    if (sl.s[k].compressed && esize != 4)  // as ccbench: the compressors encode f32 gradients
+      cc_input_error("-s/--strategies: %s: compressed strategies take f32 gradients (-d f32)", sl.s[k].name);
   }
 
   char note[1024];
@@ -727,9 +729,12 @@ static int cmd_show(int argc, char **argv) {
            p.single_level ? "link" : cc_level_name((cc_level)l), k->alpha_us, k->beta_ns_per_byte,
            k->beta_ns_per_byte > 0 ? 1 / k->beta_ns_per_byte : INFINITY, k->gamma_ns_per_byte);
   }
-  for (int i = 0; i < p.ncompress; i++)
-    printf("  compress %-10s encode %.3g ns/elem, decode %.3g ns/elem\n", p.compress[i].name,
-           p.compress[i].encode_ns_per_elem, p.compress[i].decode_ns_per_elem);
+  for (int i = 0; i < p.ncompress; i++) {
+    const cc_compress_cost *c = &p.compress[i];
+    printf("  compress %-10s encode %.3g us + %.3g ns/elem", c->name, c->encode_us, c->encode_ns_per_elem);
+    if (c->encode_ns_per_flop > 0) printf(" + %.3g ns/flop", c->encode_ns_per_flop);
+    printf(", decode %.3g us + %.3g ns/elem per payload\n", c->decode_us, c->decode_ns_per_elem);
+  }
   return 0;
 }
 

@@ -56,6 +56,9 @@ grep -q '^"ring+topk:0.01,approx+ef",allreduce,2,2,65536,' "$dir/err.csv" || fai
 grep -q '^ring+int8 ' "$dir/val.txt" || fail "validate table has no ring+int8 line"
 [ -f "$dir/err.csv.meta.json" ] && grep -q '"tool": "ccsim validate"' "$dir/err.csv.meta.json" || fail "no sidecar for --errors"
 
+"$ccsim" show -p "$dir/fit.profile" | grep -q "compress int8       encode 20 us + 8 ns/elem, decode 0 us + 0.4 ns/elem per payload" ||
+  fail "show: $("$ccsim" show -p "$dir/fit.profile" | grep int8)"
+
 # step: compressed strategies; no default-rate note when the profile has every rate
 "$ccsim" step -p "$dir/fit.profile" -s ring,ring+int8,ring+topk:0.01,approx+ef --params 1e7 --ranks 2,4 \
   --csv "$dir/step.csv" > /dev/null 2> "$dir/step.err"
@@ -76,6 +79,7 @@ expect_error() {  # expect_error "pattern" args...
 }
 expect_error "-s/--strategies" predict -p "$dir/truth.profile" -s ring+int9
 expect_error "allreduce only" predict -p "$dir/truth.profile" -s ring+int8 -C allgather
+expect_error "f32 gradients" predict -p "$dir/truth.profile" -s ring+int8 -d bf16
 expect_error "--bandwidths" step -p "$dir/truth.profile" -s ring --bandwidths 0
 expect_error "--at-ranks" step -p "$dir/truth.profile" -s ring --at-ranks 8
 echo "ccsim_compressed_cli: all checks passed"
