@@ -1,7 +1,6 @@
 // Compressed allreduce over any strategy: encode, move the payloads, decode (compressed.h).
 #include "collectives/compressed.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +10,6 @@
 #include "common/timer.h"
 
 // --- state ----------------------------------------------------------------------------------------
-
-// PowerSGD sees the vector as a near-square matrix, zero-padded: cols = ceil(sqrt(n)).
-static void matrix_shape(size_t n, size_t *rows, size_t *cols) {
-  size_t c = (size_t)ceil(sqrt((double)n));
-  if (c == 0) c = 1;
-  *cols = c;
-  *rows = (n + c - 1) / c;
-  if (*rows == 0) *rows = 1;
-}
 
 static size_t padded_words(size_t bytes) { return (bytes + sizeof(float) - 1) / sizeof(float); }
 
@@ -44,7 +34,7 @@ void cc_compress_state_init_matrix(cc_compress_state *st, const cc_strategy *s, 
   size_t payload_bytes = cc_compressed_bytes(&st->z, count);
   if (st->z.kind == CC_COMP_POWERSGD) {
     if (cols) st->rows = count / cols, st->cols = cols;
-    else matrix_shape(count, &st->rows, &st->cols);
+    else cc_powersgd_matrix_shape(count, &st->rows, &st->cols);  // zero-padded
     cc_powersgd_init(&st->psgd, st->rows, st->cols, st->z.rank, seed);
     st->matrix = cc_calloc(st->rows * st->cols, sizeof(float));
     payload_bytes = 0;

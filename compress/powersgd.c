@@ -39,6 +39,14 @@ void cc_powersgd_free(cc_powersgd *s) {
   memset(s, 0, sizeof *s);
 }
 
+void cc_powersgd_matrix_shape(size_t n, size_t *rows, size_t *cols) {
+  size_t c = (size_t)ceil(sqrt((double)n));
+  if (c == 0) c = 1;
+  *cols = c;
+  *rows = (n + c - 1) / c;
+  if (*rows == 0) *rows = 1;
+}
+
 size_t cc_powersgd_bytes(size_t rows, size_t cols, int rank) {
   return sizeof(float) * clamp_rank(rows, cols, rank) * (rows + cols);
 }

@@ -50,6 +50,10 @@ typedef struct {
 void cc_powersgd_init(cc_powersgd *s, size_t rows, size_t cols, int rank, uint64_t seed);
 void cc_powersgd_free(cc_powersgd *s);
 
+// The matrix a flat vector of n elements is viewed as, zero-padded, when it has no shape of its own:
+// near-square, cols = ceil(sqrt(n)), rows = ceil(n / cols), both at least 1. Collectives and the cost
+// model both call it, so they always agree on the factors' sizes.
+void cc_powersgd_matrix_shape(size_t n, size_t *rows, size_t *cols);
 // Wire bytes per step, both allreduces together: 4 r (rows + cols), r clamped as in init.
 size_t cc_powersgd_bytes(size_t rows, size_t cols, int rank);
 // Whether the factors are smaller than the matrix itself (4 rows cols bytes); when not, send M as is.

@@ -1,22 +1,11 @@
 // Compressed allreduce: collectives/compressed.c's three paths, counted (compressed_model.h).
 #include "sim/compressed_model.h"
 
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "compress/compressor.h"
 #include "compress/powersgd.h"
-
-// collectives/compressed.c's matrix_shape (static there, and collectives/ links MPI, which sim/ must
-// not): cols = ceil(sqrt(n)), rows = ceil(n / cols), both at least 1. Same arithmetic, so the same shape.
-static void near_square(size_t n, size_t *rows, size_t *cols) {
-  size_t c = (size_t)ceil(sqrt((double)n));
-  if (c == 0) c = 1;
-  *cols = c;
-  *rows = (n + c - 1) / c;
-  if (*rows == 0) *rows = 1;
-}
 
 static size_t padded_words(size_t bytes) { return (bytes + sizeof(float) - 1) / sizeof(float); }
 
@@ -27,7 +16,7 @@ void cc_compressed_layout_of(const cc_compressor *z, size_t n, size_t cols, int 
     out->gathered_bytes = padded_words(out->payload_bytes) * sizeof(float) * (size_t)(ranks > 0 ? ranks : 1);
   if (out->path != CC_PATH_LOW_RANK) return;
   if (cols) out->rows = n / cols, out->cols = cols;
-  else near_square(n, &out->rows, &out->cols);
+  else cc_powersgd_matrix_shape(n, &out->rows, &out->cols);
   out->factors_sent = cc_powersgd_compresses(out->rows, out->cols, z->rank);
   // The clamped rank, from compress/'s own byte count: 4 r (rows + cols).
   out->rank = (int)(cc_powersgd_bytes(out->rows, out->cols, z->rank) / (sizeof(float) * (out->rows + out->cols)));
