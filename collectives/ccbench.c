@@ -797,7 +797,7 @@ static void mark_measured(bench *B) {
         call c = setup_call(B, o->size[z], o->dtype[d]);
         for (int k = 0; k < o->nstrategies; k++) {
           cc_row key = point_key(B, k, o->dtype[d], c.bytes);
-          bool *m = &B->measured[((size_t)d * (size_t)o->nsizes + (size_t)z) * (size_t)o->nstrategies + (size_t)k];
+          bool *m = B->measured + ((size_t)d * (size_t)o->nsizes + (size_t)z) * (size_t)o->nstrategies + (size_t)k;
           *m = cc_rowset_find_point(&B->previous, &key) != NULL;
           found += *m;
         }
@@ -1032,7 +1032,7 @@ int main(int argc, char **argv) {
       char label[160], sz[32];
       cc_format_size(c.bytes, sz, sizeof sz);
       snprintf(label, sizeof label, "%s %s", sz, cc_dtype_name(t_));
-      const bool *skip = &B.measured[((size_t)d * (size_t)o.nsizes + (size_t)z) * (size_t)o.nstrategies];
+      const bool *skip = B.measured + ((size_t)d * (size_t)o.nsizes + (size_t)z) * (size_t)o.nstrategies;
       bool all_known = true;
       for (int k = 0; k < o.nstrategies; k++) all_known &= skip[k];
       if (!all_known) measure_size(&B, o.size[z], t_, pts, skip, done, label);

@@ -120,8 +120,9 @@ int main(int argc, char **argv) {
   snprintf(list, sizeof list, "%s", dtypes);
   for (char *save = NULL, *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
     int math = gpt2_math_parse(tok);
-    if (math < 0 || nmaths == 3) cc_input_error("--dtype: '%s' is not a list of fp32, tf32, bf16", dtypes);
-    maths[nmaths++] = (gpt2_math)math;
+    if (math < 0 || nmaths >= (int)(sizeof maths / sizeof maths[0]))
+      cc_input_error("--dtype: '%s' is not a list of fp32, tf32, bf16", dtypes);
+    else maths[nmaths++] = (gpt2_math)math;
   }
   gpt2_config c = {.max_seq_len = (int)seq_len, .vocab_size = (int)vocab, .padded_vocab_size = gpt2_pad_vocab((int)vocab),
                    .num_layers = (int)layers, .num_heads = (int)heads, .channels = (int)channels};
