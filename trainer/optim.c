@@ -1,25 +1,13 @@
 // AdamW, gradient clipping and the cosine schedule (see optim.h).
 #include "trainer/optim.h"
+#include "trainer/adamw_step.h"
 
 #include <math.h>
 
 void adamw_update(float *params, const float *grads, float *m, float *v, size_t n, long long t, double lr,
                   const adamw_params *hp, bool decay) {
-  // Bias corrections computed once per call in double: b^t underflows gracefully and stays exact for
-  // the first steps, where it matters most.
-  float b1 = (float)hp->beta1, b2 = (float)hp->beta2;
-  float correct1 = (float)(1.0 / (1.0 - pow(hp->beta1, (double)t)));
-  float correct2 = (float)(1.0 / (1.0 - pow(hp->beta2, (double)t)));
-  float step = (float)lr, eps = (float)hp->eps, wd = decay ? (float)hp->weight_decay : 0.0f;
-  for (size_t i = 0; i < n; i++) {
-    float g = grads[i];
-    float mi = b1 * m[i] + (1.0f - b1) * g;
-    float vi = b2 * v[i] + (1.0f - b2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    float update = (mi * correct1) / (sqrtf(vi * correct2) + eps);
-    params[i] -= step * (update + wd * params[i]);
-  }
+  adamw_scalars k = adamw_scalars_at(hp, t, lr, decay);
+  for (size_t i = 0; i < n; i++) adamw_step_one(&params[i], grads[i], &m[i], &v[i], k);
 }
 
 double grad_norm(const float *grads, size_t n) {

@@ -6,6 +6,7 @@
 
 #include "kernels/cuda_device.h"
 #include "trainer/optim_cuda.h"
+#include "trainer/adamw_step.h"
 
 #include "kernels/block_scan_cuda.h"
 
@@ -13,29 +14,16 @@ static const unsigned THREADS = 256;
 // Fixed, not sized from the GPU: the norm's summation tree is then the same on every GPU.
 static const unsigned NORM_BLOCKS = GRAD_NORM_WORKSPACE - 1;
 
-static __global__ void adamw_kernel(float *params, const float *grads, float *m, float *v, size_t n, float b1,
-                                    float b2, float correct1, float correct2, float step, float eps, float wd) {
-  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
-    float g = grads[i];
-    float mi = b1 * m[i] + (1.0f - b1) * g;
-    float vi = b2 * v[i] + (1.0f - b2) * g * g;
-    m[i] = mi;
-    v[i] = vi;
-    float update = (mi * correct1) / (sqrtf(vi * correct2) + eps);
-    params[i] -= step * (update + wd * params[i]);
-  }
+static __global__ void adamw_kernel(float *params, const float *grads, float *m, float *v, size_t n, adamw_scalars k) {
+  for (size_t i = blockIdx.x * (size_t)blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x)
+    adamw_step_one(&params[i], grads[i], &m[i], &v[i], k);
 }
 
 void adamw_update_cuda(float *params, const float *grads, float *m, float *v, size_t n, long long t, double lr,
                        const adamw_params *hp, bool decay, cudaStream_t stream) {
   if (n == 0) return;
-  // The scalars exactly as adamw_update computes them.
-  float b1 = (float)hp->beta1, b2 = (float)hp->beta2;
-  float correct1 = (float)(1.0 / (1.0 - pow(hp->beta1, (double)t)));
-  float correct2 = (float)(1.0 / (1.0 - pow(hp->beta2, (double)t)));
-  float step = (float)lr, eps = (float)hp->eps, wd = decay ? (float)hp->weight_decay : 0.0f;
-  adamw_kernel<<<cc_cuda_grid_blocks(n, THREADS, 8), THREADS, 0, stream>>>(params, grads, m, v, n, b1, b2, correct1,
-                                                                          correct2, step, eps, wd);
+  adamw_scalars k = adamw_scalars_at(hp, t, lr, decay);  // exactly as adamw_update
+  adamw_kernel<<<cc_cuda_grid_blocks(n, THREADS, 8), THREADS, 0, stream>>>(params, grads, m, v, n, k);
   CC_CHECK_CUDA(cudaGetLastError());
 }
 
