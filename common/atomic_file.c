@@ -20,18 +20,24 @@ static void release(cc_afile *af) {
   *af = (cc_afile){0};
 }
 
+char *cc_path_with_suffix(const char *path, const char *suffix) {
+  size_t len = strlen(path), extra = strlen(suffix);
+  char *out = malloc(len + extra + 1);
+  if (!out) return NULL;
+  memcpy(out, path, len);
+  memcpy(out + len, suffix, extra + 1);
+  return out;
+}
+
 int cc_afile_open(cc_afile *af, const char *path) {
   *af = (cc_afile){0};
-  size_t len = strlen(path);
   af->path = dup_string(path);
-  af->tmp_path = malloc(len + sizeof ".partial");
+  af->tmp_path = cc_path_with_suffix(path, CC_PARTIAL_SUFFIX);
   if (!af->path || !af->tmp_path) {
     release(af);
     errno = ENOMEM;
     return -1;
   }
-  memcpy(af->tmp_path, path, len);
-  memcpy(af->tmp_path + len, ".partial", sizeof ".partial");
   af->f = fopen(af->tmp_path, "w");
   if (!af->f) {
     int saved = errno;

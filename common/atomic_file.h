@@ -13,6 +13,11 @@ typedef struct {
   char *tmp_path;  // "<path>.partial"
 } cc_afile;
 
+#define CC_PARTIAL_SUFFIX ".partial"
+
+// "<path><suffix>" in a new allocation (caller frees); NULL when out of memory.
+char *cc_path_with_suffix(const char *path, const char *suffix);
+
 // Opens "<path>.partial" for writing (truncating it). Returns 0, or -1 with errno set.
 int cc_afile_open(cc_afile *af, const char *path);
 // Flushes, fsyncs, closes and renames onto the final path. Returns 0, or -1 with errno set.

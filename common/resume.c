@@ -11,6 +11,8 @@
 #include "common/atomic_file.h"
 #include "common/error.h"
 
+#define RESUME_SUFFIX ".resume"
+
 static bool same_text(const char *a, const char *b) { return (!a || !b) ? a == b : strcmp(a, b) == 0; }
 
 bool cc_row_same_point(const cc_row *a, const cc_row *b) {
@@ -65,11 +67,15 @@ static int merge_file(cc_rowset *prev, const char *path, char *err, size_t errle
   return 1;
 }
 
+// "<csv>.resume" or "<csv>.partial" (caller frees).
+static char *sibling(const char *csv, const char *suffix) {
+  char *path;
+  CC_CHECK_PTR(path = cc_path_with_suffix(csv, suffix));
+  return path;
+}
+
 int cc_resume_load(cc_rowset *prev, const char *csv, size_t *torn_bytes, char *err, size_t errlen) {
-  size_t len = strlen(csv) + 16;
-  char *resume = cc_malloc(len), *partial = cc_malloc(len);
-  snprintf(resume, len, "%s.resume", csv);
-  snprintf(partial, len, "%s.partial", csv);
+  char *resume = sibling(csv, RESUME_SUFFIX), *partial = sibling(csv, CC_PARTIAL_SUFFIX);
   *torn_bytes = 0;
   long torn = access(partial, F_OK) == 0 ? trim_torn_line(partial) : 0;
   int files = 0, rc = 0;
@@ -91,9 +97,7 @@ int cc_resume_load(cc_rowset *prev, const char *csv, size_t *torn_bytes, char *e
 }
 
 int cc_resume_keep(const cc_rowset *prev, const char *csv) {
-  size_t len = strlen(csv) + 16;
-  char *resume = cc_malloc(len);
-  snprintf(resume, len, "%s.resume", csv);
+  char *resume = sibling(csv, RESUME_SUFFIX);
   cc_rowfile rf;
   int rc = cc_rowfile_open(&rf, resume, CC_ROWS_CSV);
   if (rc == 0) {
@@ -105,9 +109,7 @@ int cc_resume_keep(const cc_rowset *prev, const char *csv) {
 }
 
 void cc_resume_done(const char *csv) {
-  size_t len = strlen(csv) + 16;
-  char *resume = cc_malloc(len);
-  snprintf(resume, len, "%s.resume", csv);
+  char *resume = sibling(csv, RESUME_SUFFIX);
   unlink(resume);  // absent when nothing was resumed: fine
   free(resume);
 }

@@ -43,10 +43,8 @@ static FILE *open_for_reading(const char *path, size_t *size, char *err, size_t 
 
 // A failed write must leave nothing behind: cc_afile_commit keeps the .partial file on failure.
 static void remove_partial(const char *path) {
-  size_t len = strlen(path);
-  char *partial = cc_malloc(len + sizeof ".partial");
-  memcpy(partial, path, len);
-  memcpy(partial + len, ".partial", sizeof ".partial");
+  char *partial;
+  CC_CHECK_PTR(partial = cc_path_with_suffix(path, CC_PARTIAL_SUFFIX));
   remove(partial);
   free(partial);
 }
