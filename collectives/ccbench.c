@@ -81,7 +81,8 @@ typedef struct {
   cc_rowfile csv, json;
   bool have_csv, have_json;
   cc_rowset previous;   // --resume: rows of the interrupted run (rank 0)
-  bool *measured;       // --resume: [dtype][size][strategy] already in `previous`, on every rank
+  int *known_row;       // --resume: [dtype][size][strategy] the point's row in `previous` (rank 0) or
+                        // just >= 0 (the others) when it needs no measuring; -1: measure it
   cc_progress progress;
   int baseline;         // index of the mpi strategy in the sweep, -1 if absent
   long long total_wrong;
@@ -519,8 +520,8 @@ static double median_of(double *v, long long n) {
 // turn, then i + 1), so a burst of noise from the machine lands on all strategies alike and the
 // ratios to the baseline stay fair; running one strategy's iterations back to back would charge a
 // burst to whichever strategy happened to be running.
-// skip[k]: strategy k's point is already known (--resume): not run at all.
-static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, const bool *skip, uint64_t progress_base,
+// known[k] >= 0: strategy k's point is already known (--resume): not run at all.
+static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, const int *known, uint64_t progress_base,
                          const char *label) {
   const options *o = B->o;
   int ns = o->nstrategies;
@@ -531,7 +532,7 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, const 
   // Compressed strategies keep state across calls (residuals, warm starts), one per strategy.
   cc_compress_state *z = cc_calloc((size_t)ns, sizeof(cc_compress_state));
   for (int k = 0; k < ns; k++)
-    if (o->strategy[k].compressed && !skip[k])
+    if (o->strategy[k].compressed && known[k] < 0)
       cc_compress_state_init(&z[k], &o->strategy[k], c.count, 0xccbe4c ^ size, B->rank, B->P);
   double *phase = B->times + (size_t)ns * (size_t)n;  // encode, comm, decode per strategy and iteration
   memset(phase, 0, sizeof(double) * 3 * (size_t)ns * (size_t)n);
@@ -547,7 +548,7 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, const 
 
   for (long long i = 0; i < o->warmup; i++)
     for (int k = 0; k < ns; k++) {
-      if (skip[k]) continue;
+      if (known[k] >= 0) continue;
       cc_watchdog_enter(what + (size_t)(3 * k) * WHAT, i);
       run_once(B, &o->strategy[k], &c, t, &z[k], NULL);
     }
@@ -555,7 +556,7 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, const 
   for (long long i = 0; i < n; i++) {
     cc_progress_update(&B->progress, progress_base + (uint64_t)i, label);
     for (int k = 0; k < ns; k++) {
-      if (skip[k]) continue;
+      if (known[k] >= 0) continue;
       cc_watchdog_enter(what + (size_t)(3 * k + 1) * WHAT, i);
       uint64_t sent_before = B->comm->bytes_sent;
       cc_compress_timing tm = {0};
@@ -575,7 +576,7 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, point *pts, const 
   CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sent, ns, MPI_UINT64_T, MPI_MAX, B->mpi));
   double *column = cc_malloc(sizeof(double) * (size_t)n);
   for (int k = 0; k < ns; k++) {
-    if (skip[k]) continue;  // pts[k] holds the resumed row
+    if (known[k] >= 0) continue;  // pts[k] holds the resumed row
     point *pt = &pts[k];
     *pt = (point){.bytes = c.bytes, .wrong = -1, .rel_err = -1, .wire_bytes = sent[k] / (uint64_t)n};
     pt->count = o->op == CC_ALLREDUCE ? c.count : c.count * (size_t)B->P;
@@ -790,29 +791,31 @@ static cc_row point_key(const bench *B, int k, cc_dtype t, uint64_t bytes) {
 static void mark_measured(bench *B) {
   const options *o = B->o;
   size_t n = (size_t)o->ndtypes * (size_t)o->nsizes * (size_t)o->nstrategies, found = 0;
-  B->measured = cc_calloc(n, sizeof(bool));
+  B->known_row = cc_malloc(n * sizeof(int));
+  for (size_t i = 0; i < n; i++) B->known_row[i] = -1;
   if (B->rank == 0 && B->previous.n) {
     for (int d = 0; d < o->ndtypes; d++)
       for (int z = 0; z < o->nsizes; z++) {
         call c = setup_call(B, o->size[z], o->dtype[d]);
         for (int k = 0; k < o->nstrategies; k++) {
           cc_row key = point_key(B, k, o->dtype[d], c.bytes);
-          bool *m = B->measured + ((size_t)d * (size_t)o->nsizes + (size_t)z) * (size_t)o->nstrategies + (size_t)k;
-          *m = cc_rowset_find_point(&B->previous, &key) != NULL;
-          found += *m;
+          const cc_row *row = cc_rowset_find_point(&B->previous, &key);
+          if (!row) continue;
+          B->known_row[((size_t)d * (size_t)o->nsizes + (size_t)z) * (size_t)o->nstrategies + (size_t)k] =
+              (int)(row - B->previous.rows);
+          found++;
         }
       }
     printf("# resumed: %zu rows kept, %zu of this sweep's %zu points already measured\n", B->previous.n, found, n);
   }
-  CC_CHECK_MPI(MPI_Bcast(B->measured, (int)n, MPI_C_BOOL, 0, B->mpi));
+  CC_CHECK_MPI(MPI_Bcast(B->known_row, (int)n, MPI_INT, 0, B->mpi));
 }
 
-// pts[k] for a point taken from the previous rows (rank 0; the others only learn it was not measured).
-static point resumed_point(const bench *B, int k, cc_dtype t, uint64_t bytes) {
+// The point of previous row `row` (rank 0; the others only learn it was not measured now).
+static point resumed_point(const bench *B, int row, uint64_t bytes) {
   point pt = {.bytes = bytes, .wrong = -1, .rel_err = -1, .resumed = true};
-  cc_row key = point_key(B, k, t, bytes);
-  const cc_row *r = B->rank == 0 ? cc_rowset_find_point(&B->previous, &key) : NULL;
-  if (!r) return pt;
+  if (B->rank != 0) return pt;
+  const cc_row *r = &B->previous.rows[row];
   pt.count = r->count, pt.median_us = r->time_us, pt.min_us = r->time_min_us, pt.max_us = r->time_max_us;
   pt.algbw = r->algbw_GBps, pt.busbw = r->busbw_GBps, pt.wire_bytes = r->wire_bytes, pt.wrong = r->errors;
   pt.encode_us = r->encode_us, pt.comm_us = r->comm_us, pt.decode_us = r->decode_us, pt.rel_err = r->rel_err;
@@ -1032,12 +1035,12 @@ int main(int argc, char **argv) {
       char label[160], sz[32];
       cc_format_size(c.bytes, sz, sizeof sz);
       snprintf(label, sizeof label, "%s %s", sz, cc_dtype_name(t_));
-      const bool *skip = B.measured + ((size_t)d * (size_t)o.nsizes + (size_t)z) * (size_t)o.nstrategies;
+      const int *known = B.known_row + ((size_t)d * (size_t)o.nsizes + (size_t)z) * (size_t)o.nstrategies;
       bool all_known = true;
-      for (int k = 0; k < o.nstrategies; k++) all_known &= skip[k];
-      if (!all_known) measure_size(&B, o.size[z], t_, pts, skip, done, label);
+      for (int k = 0; k < o.nstrategies; k++) all_known &= known[k] >= 0;
+      if (!all_known) measure_size(&B, o.size[z], t_, pts, known, done, label);
       for (int k = 0; k < o.nstrategies; k++)
-        if (skip[k]) pts[k] = resumed_point(&B, k, t_, c.bytes);
+        if (known[k] >= 0) pts[k] = resumed_point(&B, known[k], c.bytes);
       done += (uint64_t)o.iters;
       for (int i = 0; i < o.nstrategies; i++)
         if (pts[i].wrong >= 0) B.any_checked = true, B.total_wrong += pts[i].wrong;
@@ -1073,7 +1076,7 @@ int main(int argc, char **argv) {
   }
   free(sum);
   free(pts);
-  free(B.measured);
+  free(B.known_row);
   cc_rowset_free(&B.previous);
   free(B.times);
   free_buffer(&B, B.buf_a, B.host_a);
