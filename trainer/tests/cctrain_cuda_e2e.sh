@@ -11,16 +11,7 @@
 # dp, resume and cpu exit 77 (Skipped) where cctrain reports no GPU (or was built without CUDA).
 set -uo pipefail
 mpiexec=$1 cctrain=$2 cmp_models=$3 mode=$4
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-run() {  # run NP ARGS...: cctrain on NP ranks, output in $tmp/log
-  local np=$1
-  shift
-  "$mpiexec" -q -np "$np" --bind-to none "$cctrain" --no-progress "$@" > "$tmp/log" 2>&1
-}
-tiny=(-L 2 -C 32 --heads 2 -T 16 --markov-vocab 16 --warmup 1)
+source "$(dirname "$0")/cctrain_lib.sh"
 gpu=(--device cuda)
 
 if [ "$mode" != flags ]; then
@@ -94,4 +85,4 @@ flags)
   ;;
 *) echo "unknown mode $mode"; exit 2 ;;
 esac
-[ "$failures" -eq 0 ] && echo "all ok" || { echo "$failures failure(s)"; exit 1; }
+finish "cctrain_cuda_e2e $mode"

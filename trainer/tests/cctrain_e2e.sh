@@ -12,16 +12,7 @@
 #   hang      one rank frozen mid-run: --timeout turns the hang into an error naming phase, strategy, step
 set -uo pipefail
 mpiexec=$1 cctrain=$2 cmp_models=$3 mode=$4
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-failures=0
-fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-run() {  # run NP ARGS...: cctrain on NP ranks, output in $tmp/log
-  local np=$1
-  shift
-  "$mpiexec" -q -np "$np" --bind-to none "$cctrain" --no-progress "$@" > "$tmp/log" 2>&1
-}
-tiny=(-L 2 -C 32 --heads 2 -T 16 --markov-vocab 16 --warmup 1)
+source "$(dirname "$0")/cctrain_lib.sh"
 
 case "$mode" in
 dp)
@@ -170,4 +161,4 @@ hang)
   ;;
 *) echo "cctrain_e2e.sh: unknown mode '$mode'"; exit 2 ;;
 esac
-[ "$failures" -eq 0 ] && echo "cctrain_e2e $mode: all passed" || { echo "cctrain_e2e $mode: $failures failure(s)"; exit 1; }
+finish "cctrain_e2e $mode"
