@@ -43,9 +43,9 @@ static FILE *open_for_reading(const char *path, size_t *size, char *err, size_t 
 
 // A failed write must leave nothing behind: cc_afile_commit keeps the .partial file on failure.
 static void remove_partial(const char *path) {
-  char *partial;
-  CC_CHECK_PTR(partial = cc_path_with_suffix(path, CC_PARTIAL_SUFFIX));
-  remove(partial);
+  char *partial = cc_path_with_suffix(path, CC_PARTIAL_SUFFIX);
+  if (!partial) CC_FATAL("out of memory naming %s%s", path, CC_PARTIAL_SUFFIX);
+  else remove(partial);
   free(partial);
 }
 
