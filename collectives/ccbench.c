@@ -313,6 +313,9 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       cc_input_error("-s/--strategies: %s: the MPI baseline cannot carry a compressor", o->strategy[i].name);
     if (o->strategy[i].compressed && (o->ndtypes != 1 || o->dtype[0] != CC_F32))
       cc_input_error("-s/--strategies: %s: compressed strategies take f32 gradients (-d f32)", o->strategy[i].name);
+    if (o->strategy[i].algo == CC_ALGO_NCCL && (o->strategy[i].nccl_algo >= 0 || o->strategy[i].nccl_proto >= 0))
+      cc_input_error("-s/--strategies: %s: ccbench runs NCCL's own choice; force it with NCCL_ALGO / NCCL_PROTO in the "
+                     "environment (ccsim models nccl:<algo>/<proto>)", o->strategy[i].name);
     if (o->strategy[i].algo == CC_ALGO_NCCL && !o->device)
       cc_input_error("-s/--strategies: 'nccl' runs on GPU buffers: add -g/--device");
     if (o->strategy[i].algo == CC_ALGO_NCCL && !have_nccl)
@@ -669,7 +672,8 @@ static cc_row make_row(const bench *B, const cc_strategy *s, cc_dtype t, const p
       .ranks_per_node = B->comm->local_size, .bytes = pt->bytes, .count = pt->count, .time_us = pt->median_us,
       .time_min_us = pt->min_us, .time_max_us = pt->max_us, .algbw_GBps = pt->algbw, .busbw_GBps = pt->busbw,
       .wire_bytes = pt->wire_bytes, .errors = pt->wrong, .profile = B->o->profile, .encode_us = pt->encode_us,
-      .comm_us = pt->comm_us, .decode_us = pt->decode_us, .rel_err = pt->rel_err};
+      .comm_us = pt->comm_us, .decode_us = pt->decode_us, .rel_err = pt->rel_err,
+      .redop = B->o->op == CC_ALLGATHER ? "none" : cc_redop_name(B->o->red)};
 }
 
 // Prints one size's rows (all strategies, so the ratio to the baseline is known) and stores them.

@@ -57,6 +57,12 @@ void *cc_calloc(size_t n, size_t size) {
   return p;
 }
 
+void *cc_realloc(void *p, size_t bytes) {
+  void *q = realloc(p, bytes ? bytes : 1);
+  if (!q) CC_FATAL("out of memory growing a buffer to %zu bytes", bytes);
+  return q;
+}
+
 char *cc_strdup(const char *s) {
   size_t len = strlen(s) + 1;
   return memcpy(cc_malloc(len), s, len);

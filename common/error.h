@@ -39,6 +39,8 @@ _Noreturn void cc_fatal_errno_at(const char *file, int line, const char *what);
 // malloc/calloc that never return NULL (size 0 gives a unique non-NULL pointer).
 void *cc_malloc(size_t bytes);
 void *cc_calloc(size_t n, size_t size);
+// realloc that never returns NULL.
+void *cc_realloc(void *p, size_t bytes);
 // strdup that never returns NULL.
 char *cc_strdup(const char *s);
 

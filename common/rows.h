@@ -3,11 +3,12 @@
 // CSV header, in this order (JSON lines use the same keys):
 //   source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,
 //   time_min_us,time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile,
-//   encode_us,comm_us,decode_us,rel_err
+//   encode_us,comm_us,decode_us,rel_err,redop
 // errors is -1 when the result was not checked. Bandwidths are in GB/s (1e9 bytes per second).
-// The last four describe compressed strategies and are optional when reading (files written before
-// compression existed lack them): encode/comm/decode split the median time (0 when not split),
-// rel_err = ||result - exact sum|| / ||exact sum|| (-1 when not computed).
+// The last five are optional when reading (files written before them lack them). encode/comm/decode
+// split the median time of compressed strategies (0 when not split), rel_err = ||result - exact sum||
+// / ||exact sum|| (-1 when not computed); redop is the reduction ("sum", "avg", "max", ...; "none" for
+// allgather; empty when the file did not say, read as sum).
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -33,9 +34,10 @@ typedef struct {
   const char *profile;   // machine profile: measured host name or simulator profile name
   double encode_us, comm_us, decode_us;  // compressed strategies: medians of each phase
   double rel_err;        // relative error of the result against the exact sum, -1 when not computed
+  const char *redop;     // "sum", "avg", "max", ...; "none" (allgather); NULL or "" when unknown (sum)
 } cc_row;
 
-#define CC_ROW_NCOLS 23
+#define CC_ROW_NCOLS 24
 #define CC_ROW_NREQUIRED 19  // the columns every file must have
 extern const char *const cc_row_columns[CC_ROW_NCOLS];
 

@@ -2,6 +2,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 
 static const char *const algo_names[CC_NALGOS] = {
     [CC_ALGO_RING] = "ring", [CC_ALGO_TREE] = "tree",     [CC_ALGO_BTREE] = "btree",
@@ -28,7 +29,64 @@ static int algo_lookup(const char *s, size_t len, cc_algo *out) {
   return -1;
 }
 
-#define ALGO_CHOICES "ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi, nccl"
+#define ALGO_CHOICES "ring, tree, btree, rd, rabenseifner, hier:<intra>/<inter>, mpi, nccl[:<algo>[/<proto>]]"
+
+static const char *const nccl_algo_names[CC_NCCL_NALGOS] = {"ring", "tree", "nvls", "nvlstree", "collnetdirect",
+                                                            "collnetchain"};
+static const char *const nccl_proto_names[CC_NCCL_NPROTOS] = {"ll", "ll128", "simple"};
+
+const char *cc_nccl_algo_name(cc_nccl_algo a) { return (unsigned)a < CC_NCCL_NALGOS ? nccl_algo_names[a] : "?"; }
+const char *cc_nccl_proto_name(cc_nccl_proto p) { return (unsigned)p < CC_NCCL_NPROTOS ? nccl_proto_names[p] : "?"; }
+
+static int name_lookup(const char *const *names, int n, const char *s, size_t len) {
+  for (int i = 0; i < n; i++)
+    if (strlen(names[i]) == len && strncasecmp(s, names[i], len) == 0) return i;
+  return -1;
+}
+
+int cc_nccl_algo_parse(const char *s, size_t len, cc_nccl_algo *out) {
+  int i = name_lookup(nccl_algo_names, CC_NCCL_NALGOS, s, len);
+  if (i < 0) return -1;
+  *out = (cc_nccl_algo)i;
+  return 0;
+}
+
+int cc_nccl_proto_parse(const char *s, size_t len, cc_nccl_proto *out) {
+  int i = name_lookup(nccl_proto_names, CC_NCCL_NPROTOS, s, len);
+  if (i < 0) return -1;
+  *out = (cc_nccl_proto)i;
+  return 0;
+}
+
+// "nccl:ring", "nccl:tree/ll128", "nccl:any/simple": NCCL with its algorithm or protocol forced.
+static int parse_nccl(const char *text, const char *spec, cc_strategy *out, char *err, size_t errlen) {
+  out->nccl_algo = out->nccl_proto = -1;
+  if (*spec == '\0') return 0;
+  const char *slash = strchr(spec, '/');
+  size_t alen = slash ? (size_t)(slash - spec) : strlen(spec);
+  cc_nccl_algo a;
+  cc_nccl_proto p;
+  if (!(alen == 3 && strncmp(spec, "any", 3) == 0)) {
+    if (cc_nccl_algo_parse(spec, alen, &a) != 0) {
+      snprintf(err, errlen, "strategy '%s': NCCL algorithm must be one of ring, tree, nvls, nvlstree, collnetdirect, "
+               "collnetchain, any", text);
+      return -1;
+    }
+    out->nccl_algo = (int)a;
+  }
+  if (slash) {
+    if (cc_nccl_proto_parse(slash + 1, strlen(slash + 1), &p) != 0) {
+      snprintf(err, errlen, "strategy '%s': NCCL protocol must be one of ll, ll128, simple", text);
+      return -1;
+    }
+    out->nccl_proto = (int)p;
+  }
+  if (out->nccl_algo < 0 && out->nccl_proto < 0) {
+    snprintf(err, errlen, "strategy '%s': 'nccl:any' forces nothing; write nccl", text);
+    return -1;
+  }
+  return 0;
+}
 
 // "hier", "hier:ring/tree"
 static int parse_hier(const char *text, const char *spec, cc_strategy *out, char *err, size_t errlen) {
@@ -72,9 +130,19 @@ int cc_strategy_parse(const char *text, cc_strategy *out, char *err, size_t errl
     snprintf(err, errlen, "unknown strategy '%s' (choose from " ALGO_CHOICES ")", text);
     return -1;
   }
+  out->nccl_algo = out->nccl_proto = -1;
   if (out->algo == CC_ALGO_HIER) {
     if (parse_hier(text, colon ? colon + 1 : "", out, err, errlen) != 0) return -1;
     snprintf(out->algo_name, sizeof(out->algo_name), "hier:%s/%s", algo_names[out->intra], algo_names[out->inter]);
+  } else if (out->algo == CC_ALGO_NCCL) {
+    if (parse_nccl(text, colon ? colon + 1 : "", out, err, errlen) != 0) return -1;
+    // Canonical: lower case, "any" only before a protocol.
+    int n = snprintf(out->algo_name, sizeof(out->algo_name), "nccl");
+    if (out->nccl_algo >= 0 || out->nccl_proto >= 0)
+      n += snprintf(out->algo_name + n, sizeof(out->algo_name) - (size_t)n, ":%s",
+                    out->nccl_algo >= 0 ? nccl_algo_names[out->nccl_algo] : "any");
+    if (out->nccl_proto >= 0)
+      snprintf(out->algo_name + n, sizeof(out->algo_name) - (size_t)n, "/%s", nccl_proto_names[out->nccl_proto]);
   } else {
     if (colon) {
       snprintf(err, errlen, "strategy '%s': '%s' takes no ':' options", text, algo_names[out->algo]);

@@ -1,7 +1,10 @@
 // Strategy names: the one spelling ccbench, ccsim and cctrain share.
 //
 //   strategy := algo [ "+" compressor ]        (compressor: common/compressor_spec.h)
-//   algo     := ring | tree | btree | rd | rabenseifner | mpi | nccl | hier[:<intra>/<inter>]
+//   algo     := ring | tree | btree | rd | rabenseifner | mpi | nccl[:<nalgo>[/<proto>]] | hier[:<intra>/<inter>]
+//   nalgo    := ring | tree | nvls | nvlstree | collnetdirect | collnetchain | any
+//   proto    := ll | ll128 | simple          (nccl:ring is NCCL with NCCL_ALGO=Ring; nccl:any/simple
+//                                             NCCL_PROTO=Simple)
 //   intra    := ring | rabenseifner            (algorithms with a reduce-scatter and an allgather)
 //   inter    := ring | tree | btree | rd | rabenseifner
 // "hier" alone means hier:ring/ring.
@@ -25,6 +28,25 @@ typedef enum {
 
 typedef enum { CC_ALLREDUCE, CC_ALLGATHER, CC_REDUCE_SCATTER, CC_NCOLLS } cc_coll;
 
+// NCCL's algorithms and protocols, which "nccl:<algo>[/<proto>]" may force (as NCCL_ALGO and
+// NCCL_PROTO do); ccsim models each (sim/nccl_model.h).
+typedef enum {
+  CC_NCCL_RING,
+  CC_NCCL_TREE,
+  CC_NCCL_NVLS,            // NVLink SHARP: the switch reduces; one node
+  CC_NCCL_NVLS_TREE,       // NVLS inside nodes, a tree between them
+  CC_NCCL_COLLNET_DIRECT,  // in-network reduction (SHARP), every GPU to its NIC
+  CC_NCCL_COLLNET_CHAIN,   // in-network reduction, a chain inside the node
+  CC_NCCL_NALGOS
+} cc_nccl_algo;
+typedef enum { CC_NCCL_LL, CC_NCCL_LL128, CC_NCCL_SIMPLE, CC_NCCL_NPROTOS } cc_nccl_proto;
+const char *cc_nccl_algo_name(cc_nccl_algo a);    // "ring", "tree", "nvls", "nvlstree", "collnetdirect", "collnetchain"
+const char *cc_nccl_proto_name(cc_nccl_proto p);  // "ll", "ll128", "simple"
+// Case-insensitive, so NCCL's own spellings ("Ring", "NVLSTree", "CollnetDirect", "LL128") read too.
+// 0, or -1.
+int cc_nccl_algo_parse(const char *s, size_t len, cc_nccl_algo *out);
+int cc_nccl_proto_parse(const char *s, size_t len, cc_nccl_proto *out);
+
 typedef struct {
   cc_algo algo;
   cc_algo intra, inter;  // for CC_ALGO_HIER
@@ -33,6 +55,7 @@ typedef struct {
   char compress[48];     // compressor part, canonical, or "none"
   bool compressed;       // false: compressor below is unused
   cc_compressor compressor;
+  int nccl_algo, nccl_proto;  // "nccl:ring/simple": the forced cc_nccl_algo / cc_nccl_proto; -1: NCCL's choice
 } cc_strategy;
 
 // 0 on success; -1 with a one-line reason in err.

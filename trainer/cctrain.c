@@ -239,6 +239,9 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
   bool device_sync = cuda && strcmp(o->transport, "mpi") != 0;
   for (int i = 0; i < o->nstrategies; i++) {
     const cc_strategy *s = &o->strategies[i];
+    if (s->algo == CC_ALGO_NCCL && (s->nccl_algo >= 0 || s->nccl_proto >= 0))
+      cc_input_error("%s: %s: cctrain runs NCCL's own choice; force it with NCCL_ALGO / NCCL_PROTO in the environment",
+                     flag, s->name);
     if (s->algo == CC_ALGO_NCCL && !(device_sync && have_nccl))
       cc_input_error("%s: nccl syncs GPU buffers: it needs --device cuda, a GPU --transport and NCCL", flag);
     if (s->compressed && device_sync)

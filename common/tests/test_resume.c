@@ -13,7 +13,7 @@ static const char *path_in_dir(const char *name) { return test_path(dir, name); 
 
 static cc_row row_at(const char *strategy, uint64_t bytes, double time_us) {
   return (cc_row){"measured", "allreduce", strategy, strategy, "none", "f32", 4, 1, 4, bytes, bytes / 4, time_us,
-                  time_us, time_us, 1, 1, 0, 0, "host", 0, time_us, 0, -1};
+                  time_us, time_us, 1, 1, 0, 0, "host", 0, time_us, 0, -1, "sum"};
 }
 
 // Writes rows through the normal writer; `partial` leaves them in <path>.partial as a killed run would.
