@@ -421,16 +421,26 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
   int levels = o->levels == 1 ? 1 : 2;
   int decision = o->fix_mpi_decision ? (int)o->mpi_decision : -1;  // -1: choose
   cc_obs *obs = NULL;
-  size_t n = cc_observations(rows, prof, &obs, &rep->rows_skipped, rep->skip_reason, sizeof rep->skip_reason);
+  size_t n = cc_observations_ex(rows, prof, &obs, &rep->rows_skipped, &rep->repeats, rep->skip_reason,
+                                sizeof rep->skip_reason);
   bool any_own = false, any_plain = false;
   for (size_t i = 0; i < n; i++) {
     any_own |= !is_baseline(&obs[i].strategy);
     any_plain |= !is_baseline(&obs[i].strategy) && !obs[i].strategy.compressed;
   }
 
-  bool *fit = cc_calloc(n ? n : 1, sizeof(bool));
+  // NCCL's rows fit NCCL's parameters (calibrate_nccl.c), the others base_us, the links and the host
+  // terms: the two sets share no parameter.
+  bool *fit = cc_calloc(n ? n : 1, sizeof(bool)), *fit_nccl = cc_calloc(n ? n : 1, sizeof(bool));
+  size_t rows_host = 0, rows_nccl = 0;
   for (size_t i = 0; i < n; i++) {
     const cc_strategy *s = &obs[i].strategy;
+    if (obs[i].repeat || obs[i].bytes < o->min_bytes) continue;
+    if (s->algo == CC_ALGO_NCCL && !s->compressed) {
+      fit_nccl[i] = o->strategies ? in_list(o->strategies, s) : true;
+      rows_nccl += fit_nccl[i];
+      continue;
+    }
     // A compressed row's encode and decode are the compressor's, fitted afterwards: the links see
     // its communication alone, and only when no uncompressed row of ours shows them more directly.
     bool chosen = o->strategies ? in_list(o->strategies, s) : !(any_own && is_baseline(s)) && !(any_plain && s->compressed);
@@ -438,18 +448,29 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
       obs[i].time_us = obs[i].row->comm_us;
       chosen &= obs[i].time_us > 0;
     }
-    fit[i] = chosen && obs[i].bytes >= o->min_bytes;
-    rep->rows_fit += fit[i];
+    fit[i] = chosen;
+    rows_host += fit[i];
   }
+  rep->rows_fit = rows_host + rows_nccl;
   if (rep->rows_fit == 0) {
     if (n == 0)
       snprintf(err, errlen, "no usable rows (measured rows of a modelled strategy with 2+ ranks and a time)%s%s",
                rep->skip_reason[0] ? "; first skipped: " : "", rep->skip_reason);
     else
       snprintf(err, errlen, "none of the %zu usable rows matches the strategies and sizes chosen for the fit", n);
-    free(fit), free(obs);
+    free(fit), free(fit_nccl), free(obs);
     return -1;
   }
+  if (rows_nccl) {
+    rep->nccl_fit = cc_fit_nccl(obs, n, fit_nccl, &o->nccl, prof, &rep->nccl) == 0;
+    rep->rms_rel_error = rep->nccl.rms_rel_error;
+  }
+  free(fit_nccl);
+  if (rows_host == 0) {
+    free(fit), free(obs);
+    return 0;
+  }
+  rep->host_fit = true;
 
   // The cache size and the eager limit enter the terms non-linearly: fit at each pair of candidates.
   // Their terms are nearly collinear with others (the miss term with beta for large rows, rendezvous
@@ -472,12 +493,19 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
       cc_profile p = start;
       p.cache_bytes = cache_pass ? caches[k] : cache;
       p.eager_bytes = cache_pass ? eager : eagers[k];
-      double rms = fit_parameters(obs, n, fit, rep->rows_fit, levels, decision, &p, &trial);
+      double rms = fit_parameters(obs, n, fit, rows_host, levels, decision, &p, &trial);
       unsigned library = library_params & ~(trial.identified[FAULT] ? 1u << FAULT : 0u);
       if (any_own) fit_mpi_library(obs, n, library, decision, &p, &trial);
       trial.rms_rel_error = rms;
       double score = rms * (1 + 0.1 * ((p.cache_bytes != 0 && !o->cache_bytes) + (p.eager_bytes != 0 && !o->eager_bytes)));
-      if (score < best_score) best = p, best_score = score, *rep = trial;
+      if (score < best_score) {
+        best = p, best_score = score;
+        cc_nccl_fit_report nccl = rep->nccl;
+        bool nccl_fit = rep->nccl_fit;
+        size_t rows_fit = rep->rows_fit, repeats = rep->repeats;
+        *rep = trial;
+        rep->nccl = nccl, rep->nccl_fit = nccl_fit, rep->rows_fit = rows_fit, rep->repeats = repeats, rep->host_fit = true;
+      }
     }
     eager = best.eager_bytes, cache = best.cache_bytes;
   }

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "common/rows.h"
+#include "sim/calibrate_nccl.h"
 #include "sim/profile.h"
 
 // Fitted parameters: base, alpha/beta/gamma per level, mem_ns_per_byte, fault_ns_per_byte, rndv_us,
@@ -26,10 +27,15 @@ typedef struct {
   uint64_t eager_bytes;    // the same for the eager limit (UINT64_MAX: no rendezvous term)
   bool fix_mpi_decision;   // keep mpi_decision; false: choose the one that explains the mpi rows best
   cc_mpi_decision mpi_decision;
+  cc_nccl_fit_opts nccl;   // rows of strategy nccl fit the profile's NCCL parameters (calibrate_nccl.h)
 } cc_calib_opts;
 
 typedef struct {
-  size_t rows_fit;         // rows that drove the fit
+  size_t rows_fit;         // rows that drove the fit (host and NCCL)
+  size_t repeats;          // slower repeats of a measured point, left out (observe.h)
+  bool host_fit;           // rows of host algorithms (or mpi alone) fitted base_us, the links, ...
+  bool nccl_fit;           // rows of nccl fitted the NCCL parameters
+  cc_nccl_fit_report nccl;
   size_t rows_skipped;     // unusable rows (not measured, no model, no time)
   char skip_reason[200];   // why the first unusable row was skipped
   int iterations;          // refits while mpi/nccl rows changed their algorithm choice

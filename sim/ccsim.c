@@ -21,6 +21,7 @@
 #include "common/version.h"
 #include "sim/calibrate.h"
 #include "sim/compressed_model.h"
+#include "sim/crossval.h"
 #include "sim/model.h"
 #include "sim/nccltests.h"
 #include "sim/profile.h"
@@ -106,13 +107,21 @@ static cc_profile load_profile(const char *path) {
   return p;
 }
 
-// Measured rows from CSV files in the row schema or nccl-tests logs (told apart by content).
-static void read_measurements(cc_rowset *rs, const char *flag, const char **paths, int npaths, int ranks_override) {
+// One line per thing the nccl-tests reader skipped or assumed.
+static void print_note(void *ctx, const char *msg) {
+  (void)ctx;
+  fprintf(stderr, "ccsim: note: %s\n", msg);
+}
+
+// Measured rows from CSV files in the row schema or nccl-tests logs (told apart by content). `ranks` and
+// `per_node` (0: from the log) give the layout of logs without rank lines.
+static void read_measurements(cc_rowset *rs, const char *flag, const char **paths, int npaths, int ranks, int per_node) {
+  cc_nccltests_opts log = {.ranks = ranks, .ranks_per_node = per_node, .note = print_note};
   for (int i = 0; i < npaths; i++) {
     char err[512];
     char *text = cc_read_text_file(paths[i], NULL, err, sizeof err);
     if (!text) cc_input_error("%s: %s", flag, err);
-    int rc = cc_nccltests_sniff(text) ? cc_nccltests_parse(rs, text, paths[i], ranks_override, err, sizeof err)
+    int rc = cc_nccltests_sniff(text) ? cc_nccltests_parse(rs, text, paths[i], &log, err, sizeof err)
                                       : cc_rowset_read_csv(rs, paths[i], err, sizeof err);
     free(text);
     if (rc != 0) cc_input_error("%s: %s", flag, err);
@@ -198,14 +207,89 @@ static void print_compressors(const cc_profile *p, const cc_calib_report *rep) {
            CC_PROFILE_MAX_COMPRESS);
 }
 
+static void print_bandwidth(const char *what, double ns_per_byte) {
+  if (ns_per_byte > 0) printf("%s %.5f ns/B (%.2f GB/s)", what, ns_per_byte, 1 / ns_per_byte);
+  else printf("%s 0 (no cost fitted)", what);
+}
+
+// The host algorithms' fit: base, links, protocol, memory, the mpi model. A level no row exercised is
+// said to be copied, on stdout and as a warning.
+static void print_host_fit(const cc_profile *prof, const cc_calib_report *rep, int levels) {
+  printf("# host: %d level%s, %d refit%s, rms relative error %.1f%%\n", levels, levels > 1 ? "s" : "", rep->iterations,
+         rep->iterations > 1 ? "s" : "", 100 * rep->rms_rel_error);
+  printf("# base %.3f us\n", prof->base_us);
+  for (int l = 0; l < (levels == 1 ? 1 : CC_NLEVELS); l++) {
+    const cc_link *k = &prof->link[l];
+    printf("# %s: alpha %.3f us, ", levels == 1 ? "link" : cc_level_name((cc_level)l), k->alpha_us);
+    print_bandwidth("beta", k->beta_ns_per_byte);
+    print_bandwidth(", gamma", k->gamma_ns_per_byte);
+    bool copied = !rep->identified[1 + 3 * l];
+    printf("%s\n", copied ? "  (undetermined: no row depends on this level; copied from the other)" : "");
+    if (copied) cc_warn("%s.alpha_us, beta_ns_per_byte, gamma_ns_per_byte: undetermined (no row depends on this level): "
+                        "copied from the other level", cc_level_name((cc_level)l));
+  }
+  if (prof->eager_bytes)
+    printf("# protocol: messages over %llu B pay a %.3f us rendezvous\n", (unsigned long long)prof->eager_bytes,
+           prof->rndv_us);
+  else printf("# protocol: no rendezvous cost fitted\n");
+  if (prof->cache_bytes)
+    printf("# memory: working sets beyond %.1f MiB per node pay %.5f ns/B more on bytes moved and %.5f ns/B on "
+           "bytes reduced that miss\n", prof->cache_bytes / 1048576.0, prof->mem_ns_per_byte, prof->mem_reduce_ns_per_byte);
+  else printf("# memory: no cache effect fitted\n");
+  if (prof->fault_ns_per_byte > 0)
+    printf("# mpi temporaries >= %.0f MiB: %.5f ns/B page faults\n", prof->mmap_threshold_bytes / 1048576.0,
+           prof->fault_ns_per_byte);
+  if (prof->mpi_decision != CC_MPI_SWITCH) printf("# mpi: %s's algorithm choice", prof->mpi_decision == CC_MPI_MPICH ? "MPICH" : "Open MPI 4.1");
+  else if (prof->mpi_rd_max_bytes == UINT64_MAX) printf("# mpi: recursive doubling at every size");
+  else printf("# mpi: recursive doubling below %llu B, ring above", (unsigned long long)prof->mpi_rd_max_bytes);
+  printf("; library overhead %.3f us per call, %.5f ns/B more per reduced byte\n", prof->mpi_base_us,
+         prof->mpi_gamma_ns_per_byte);
+}
+
+// NCCL's fit: every pair some row could run, its five terms and what the fit found out about each
+// (the same words as the profile's comments); one warning per pair naming its undetermined terms.
+static void print_nccl_fit(const cc_profile *prof, const cc_nccl_fit_report *r) {
+  printf("# nccl: %zu rows, rms relative error %.1f%%; the cheapest pair at the measured sizes:", r->rows,
+         100 * r->rms_rel_error);
+  for (int a = 0; a < CC_NCCL_NALGOS; a++)
+    for (int pr = 0; pr < CC_NCCL_NPROTOS; pr++)
+      if (r->runs[a] & (1u << pr)) printf(" %s/%s", cc_nccl_algo_name((cc_nccl_algo)a), cc_nccl_proto_name((cc_nccl_proto)pr));
+  printf("\n");
+  for (int a = 0; a < CC_NCCL_NALGOS; a++)
+    for (int pr = 0; pr < CC_NCCL_NPROTOS; pr++) {
+      int b = cc_nccl_param((cc_nccl_algo)a, (cc_nccl_proto)pr, CC_NCCL_BASE_US);
+      if (!r->free_param[b]) continue;
+      const double *x = &prof->nccl[b];
+      printf("# nccl.%s.%s: base %.3g us, hop %.3g us in a node, %.3g us between nodes, %.4g GB/s in a node, %.4g GB/s "
+             "network\n", cc_nccl_algo_name((cc_nccl_algo)a), cc_nccl_proto_name((cc_nccl_proto)pr), x[0], x[1], x[2],
+             x[3] > 0 ? 1 / x[3] : 0, x[4] > 0 ? 1 / x[4] : 0);
+      char undetermined[256] = "", bound[256] = "";
+      for (int k = 0; k < CC_NCCL_NKINDS; k++) {
+        char *list = r->note[b + k] == CC_NOTE_UNDETERMINED ? undetermined : r->note[b + k] == CC_NOTE_AT_BOUND ? bound : NULL;
+        if (list) snprintf(list + strlen(list), 256 - strlen(list), "%s%s", list[0] ? ", " : "", cc_nccl_kind_name((cc_nccl_kind)k));
+      }
+      if (undetermined[0]) {
+        printf("#   %s: %s\n", undetermined, cc_param_note_text(CC_NOTE_UNDETERMINED));
+        cc_warn("nccl.%s.%s: %s undetermined by the measurements: kept the prior (the profile's value, else NCCL's default)",
+                cc_nccl_algo_name((cc_nccl_algo)a), cc_nccl_proto_name((cc_nccl_proto)pr), undetermined);
+      }
+      if (bound[0]) printf("#   %s: %s\n", bound, cc_param_note_text(CC_NOTE_AT_BOUND));
+    }
+}
+
 static int cmd_calibrate(int argc, char **argv) {
   const char *files[MAX_LIST], *out = NULL, *from_flag = NULL, *name = NULL, *fit = NULL, *cache = "auto", *eager = "auto",
              *mpi = "openmpi";
-  long long levels = 0, ranks = 0, per_node = 0, nodes = 0;
+  long long levels = 0, ranks = 0, per_node = 0, nodes = 0, starts = 32;
+  double prior_weight = 0.01;
   uint64_t min_bytes = 0, report_min = 64 << 10, segment = 1 << 20, chunk = 256 << 10;
+  const char *base = NULL;
   cc_option opts[] = {
       {"from", 0, CC_OPT_STRING, &from_flag, "FILE",
        "measurements: ccbench CSV or nccl-tests output (repeat for more files)", 0, 0},
+      {"profile", 'p', CC_OPT_STRING, &base, "FILE",
+       "start from this profile: its hardware (ceilings), NCCL's algorithms, and its values as the priors the "
+       "fit keeps where the measurements cannot tell (default: NCCL's published defaults, no ceilings)", 0, 0},
       {"output", 'o', CC_OPT_STRING, &out, "FILE", "profile to write", 0, 0},
       {"name", 0, CC_OPT_STRING, &name, "NAME", "profile name (default: the rows' profile column)", 0, 0},
       {"levels", 0, CC_OPT_INT, &levels, "N",
@@ -215,7 +299,12 @@ static int cmd_calibrate(int argc, char **argv) {
       {"min-bytes", 0, CC_OPT_SIZE, &min_bytes, "SIZE", "fit only rows at least this large", 0, 0},
       {"report-min", 0, CC_OPT_SIZE, &report_min, "SIZE", "smallest size in the '>= min' error column", 0, 0},
       {"ranks", 0, CC_OPT_INT, &ranks, "N", "rank count for nccl-tests logs without '#  Rank' lines", 0, 1 << 24},
-      {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "profile shape (default: from the rows)", 0, 1 << 24},
+      {"prior-weight", 0, CC_OPT_DOUBLE, &prior_weight, "W",
+       "NCCL fit: how strongly parameters keep their prior, against one row's relative error (default 0.01)", 0, 1e6},
+      {"starts", 0, CC_OPT_INT, &starts, "N", "NCCL fit: starting points tried (default 32)", 1, 10000},
+      {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N",
+       "ranks per node of nccl-tests logs without host names, and the profile's shape (default: from the rows)", 0,
+       1 << 24},
       {"nodes", 0, CC_OPT_INT, &nodes, "N", "profile shape (default: from the rows)", 0, 1 << 24},
       {"ring-segment", 0, CC_OPT_SIZE, &segment, "SIZE", "ccbench --ring-segment of the measurements", 1, 1e15},
       {"tree-chunk", 0, CC_OPT_SIZE, &chunk, "SIZE", "ccbench --tree-chunk of the measurements", 1, 1e15},
@@ -242,10 +331,11 @@ static int cmd_calibrate(int argc, char **argv) {
 
   cc_rowset rs;
   cc_rowset_init(&rs);
-  read_measurements(&rs, "--from", files, nfiles, (int)ranks);
+  read_measurements(&rs, "--from", files, nfiles, (int)ranks, (int)per_node);
 
   cc_profile prof;
-  cc_profile_init(&prof);
+  if (base) prof = load_profile(base);
+  else cc_profile_init(&prof);
   prof.ring_segment_bytes = segment;
   prof.tree_chunk_bytes = chunk;
   int max_ranks = 0, span_nodes = 0, rows_per_node = 0;
@@ -259,9 +349,11 @@ static int cmd_calibrate(int argc, char **argv) {
   // One level means one kind of link: the machine is one node of all the ranks.
   prof.ranks_per_node = per_node ? (int)per_node : levels == 1 ? (max_ranks ? max_ranks : 1) : rows_per_node;
   prof.nodes = nodes ? (int)nodes : levels == 1 ? 1 : span_nodes;
-  snprintf(prof.name, sizeof prof.name, "%s", name ? name : rs.n && rs.rows[0].profile ? rs.rows[0].profile : "calibrated");
+  if (name || !base)
+    snprintf(prof.name, sizeof prof.name, "%s", name ? name : rs.n && rs.rows[0].profile ? rs.rows[0].profile : "calibrated");
 
-  cc_calib_opts co = {.levels = (int)levels, .strategies = fit, .min_bytes = (double)min_bytes};
+  cc_calib_opts co = {.levels = (int)levels, .strategies = fit, .min_bytes = (double)min_bytes,
+                      .nccl = {.prior_weight = prior_weight, .starts = (int)starts}};
   if (strcmp(cache, "none") == 0) co.cache_bytes = UINT64_MAX;
   else if (strcmp(cache, "auto") != 0 && (cc_parse_size(cache, &co.cache_bytes) != 0 || co.cache_bytes == 0))
     cc_input_error("--cache: '%s' is not a size, 'auto' or 'none'", cache);
@@ -285,39 +377,15 @@ static int cmd_calibrate(int argc, char **argv) {
   if (cc_profile_write(&prof, out, "Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.") != 0)
     cc_input_error("-o/--output: cannot write '%s': %s", out, strerror(errno));
 
-  printf("# ccsim calibrate: %zu rows fit (%zu unusable%s%s), %d level%s, %d refit%s\n", rep.rows_fit, rep.rows_skipped,
-         rep.skip_reason[0] ? "; first: " : "", rep.skip_reason, (int)levels, levels > 1 ? "s" : "", rep.iterations,
-         rep.iterations > 1 ? "s" : "");
-  printf("# base %.3f us\n", prof.base_us);
-  for (int l = 0; l < (levels == 1 ? 1 : CC_NLEVELS); l++) {
-    const cc_link *k = &prof.link[l];
-    printf("# %s: alpha %.3f us, beta %.5f ns/B (%.2f GB/s), gamma %.5f ns/B (%.2f GB/s)%s\n",
-           levels == 1 ? "link" : cc_level_name((cc_level)l), k->alpha_us, k->beta_ns_per_byte,
-           k->beta_ns_per_byte > 0 ? 1 / k->beta_ns_per_byte : INFINITY, k->gamma_ns_per_byte,
-           k->gamma_ns_per_byte > 0 ? 1 / k->gamma_ns_per_byte : INFINITY,
-           rep.identified[1 + 3 * l] ? "" : "  (no rows depend on this level: copied)");
-  }
-  if (prof.eager_bytes)
-    printf("# protocol: messages over %llu B pay a %.3f us rendezvous\n", (unsigned long long)prof.eager_bytes,
-           prof.rndv_us);
-  else printf("# protocol: no rendezvous cost fitted\n");
-  if (prof.cache_bytes)
-    printf("# memory: working sets beyond %.1f MiB per node pay %.5f ns/B more on bytes moved and %.5f ns/B on "
-           "bytes reduced that miss\n", prof.cache_bytes / 1048576.0, prof.mem_ns_per_byte, prof.mem_reduce_ns_per_byte);
-  else printf("# memory: no cache effect fitted\n");
-  if (prof.fault_ns_per_byte > 0)
-    printf("# mpi temporaries >= %.0f MiB: %.5f ns/B page faults\n", prof.mmap_threshold_bytes / 1048576.0,
-           prof.fault_ns_per_byte);
-  if (prof.mpi_decision != CC_MPI_SWITCH) printf("# mpi: %s's algorithm choice", prof.mpi_decision == CC_MPI_MPICH ? "MPICH" : "Open MPI 4.1");
-  else if (prof.mpi_rd_max_bytes == UINT64_MAX) printf("# mpi: recursive doubling at every size");
-  else printf("# mpi: recursive doubling below %llu B, ring above", (unsigned long long)prof.mpi_rd_max_bytes);
-  printf("; library overhead %.3f us per call, %.5f ns/B more per reduced byte\n", prof.mpi_base_us,
-         prof.mpi_gamma_ns_per_byte);
+  printf("# ccsim calibrate: %zu rows fit (%zu unusable%s%s; %zu slower repeats of a point left out)\n", rep.rows_fit,
+         rep.rows_skipped, rep.skip_reason[0] ? "; first: " : "", rep.skip_reason, rep.repeats);
+  if (rep.host_fit) print_host_fit(&prof, &rep, (int)levels);
+  if (rep.nccl_fit) print_nccl_fit(&prof, &rep.nccl);
   print_compressors(&prof, &rep);
   printf("# wrote %s\n", out);
 
   cc_check *checks;
-  size_t skipped, n = cc_validate(&prof, &rs, &checks, &skipped, err, sizeof err);
+  size_t skipped, n = cc_validate(&prof, &rs, &checks, &skipped, NULL, err, sizeof err);
   print_error_table(checks, n, (double)report_min);
   free(checks);
   cc_rowset_free(&rs);
@@ -511,22 +579,98 @@ static int cmd_predict(int argc, char **argv) {
 
 // --- validate -------------------------------------------------------------------------------------
 
+// One line per checked point: measured against predicted; with `fold`, a last column naming it
+// ("fit": the profile fitted on everything; "held_out": fitted without this point's rank count).
+static void write_errors(FILE *f, const cc_check *checks, size_t n, const char *fold) {
+  for (size_t i = 0; i < n; i++) {
+    const cc_obs *o = &checks[i].obs;
+    bool quote = strchr(o->strategy.name, ',') != NULL;  // "ring+topk:0.01,approx" (RFC 4180)
+    fprintf(f, "%s%s%s,%s,%d,%d,%.0f,%s,%.6g,%.6g,%.6g", quote ? "\"" : "", o->strategy.name, quote ? "\"" : "",
+            cc_coll_name(o->op), o->topo.ranks, o->topo.ranks_per_node, o->bytes, cc_band_name(cc_band_of(o->bytes)),
+            o->time_us, checks[i].predicted_us, checks[i].rel_error);
+    fprintf(f, fold ? ",%s\n" : "\n", fold);
+  }
+}
+
+static void write_predictions(outputs *out, const cc_profile *p, const cc_check *checks, size_t n) {
+  for (size_t i = 0; i < n && out->have_csv; i++) {
+    const cc_obs *o = &checks[i].obs;
+    cc_row row = predicted_row(p, &o->strategy, o->op, o->row->dtype, 1, o->topo, o->bytes, &checks[i].cost);
+    split_phases(p, &checks[i].cost, &row);
+    row.count = o->row->count;
+    write_row(out, &row);
+  }
+}
+
+// How many rank counts a strategy was measured at.
+static int rank_counts_of(const cc_check *checks, size_t n, const char *strategy) {
+  int seen[64], ns = 0;
+  for (size_t i = 0; i < n; i++) {
+    if (strcmp(checks[i].obs.strategy.name, strategy) != 0) continue;
+    bool known = false;
+    for (int k = 0; k < ns; k++) known |= seen[k] == checks[i].obs.topo.ranks;
+    if (!known && ns < 64) seen[ns++] = checks[i].obs.topo.ranks;
+  }
+  return ns;
+}
+
+// Per held-out rank count and strategy: median and worst from --report-min up, the numbers a user
+// quotes. A strategy measured at fewer than three rank counts has, with one left out, at most one
+// other to learn its scaling from: said beside it.
+static void print_folds(const cc_crossval *cv, double min_bytes) {
+  for (int k = 0; k < cv->nranks; k++)
+    for (size_t s = 0; s < cv->nheld; s++) {
+      const char *name = cv->held_out[s].obs.strategy.name;
+      if (cv->held_out[s].obs.topo.ranks != cv->ranks[k]) continue;
+      bool first = true;
+      for (size_t i = 0; i < s && first; i++)
+        first = !(cv->held_out[i].obs.topo.ranks == cv->ranks[k] && strcmp(cv->held_out[i].obs.strategy.name, name) == 0);
+      if (!first) continue;
+      cc_check *mine = cc_calloc(cv->nheld, sizeof *mine);
+      size_t m = 0;
+      for (size_t i = 0; i < cv->nheld; i++)
+        if (cv->held_out[i].obs.topo.ranks == cv->ranks[k] && strcmp(cv->held_out[i].obs.strategy.name, name) == 0)
+          mine[m++] = cv->held_out[i];
+      cc_error_stats st = cc_error_summary(mine, m, NULL, -1, min_bytes);
+      int counts = rank_counts_of(cv->fit, cv->nfit, name);
+      printf("# held out %d ranks, %s: median %.1f%%, worst %.1f%% (%zu points from %.0f B)%s\n", cv->ranks[k], name,
+             100 * st.median, 100 * st.worst, st.n, min_bytes,
+             counts < 3 ? "  [measured at fewer than 3 rank counts: no scaling to learn]" : "");
+      free(mine);
+    }
+}
+
 static int cmd_validate(int argc, char **argv) {
   const char *profile = NULL, *files[MAX_LIST], *against_flag = NULL, *csv = NULL, *errors = NULL;
   uint64_t report_min = 64 << 10;
-  long long ranks = 0;
+  long long ranks = 0, per_node = 0, starts = 32;
+  double prior_weight = 0.01;
+  bool loo = false;
   cc_option opts[] = {
-      {"profile", 'p', CC_OPT_STRING, &profile, "FILE", "machine profile", 0, 0},
+      {"profile", 'p', CC_OPT_STRING, &profile, "FILE",
+       "machine profile (with --leave-one-out: the hardware and priors each fit starts from)", 0, 0},
       {"against", 0, CC_OPT_STRING, &against_flag, "FILE", "measurements (ccbench CSV or nccl-tests log; repeatable)", 0, 0},
+      {"leave-one-out", 0, CC_OPT_FLAG, &loo, NULL,
+       "calibrate on every rank count but one and predict that one, for each; also report the plain fit on all", 0, 0},
+      {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "ranks per node of nccl-tests logs without host names", 0, 1 << 24},
       {"report-min", 0, CC_OPT_SIZE, &report_min, "SIZE", "smallest size in the '>= min' column", 0, 0},
       {"ranks", 0, CC_OPT_INT, &ranks, "N", "rank count for nccl-tests logs without '#  Rank' lines", 0, 1 << 24},
-      {"csv", 0, CC_OPT_STRING, &csv, "FILE", "write the predictions at the measured points as rows", 0, 0},
+      {"prior-weight", 0, CC_OPT_DOUBLE, &prior_weight, "W", "with --leave-one-out: as calibrate --prior-weight", 0, 1e6},
+      {"starts", 0, CC_OPT_INT, &starts, "N", "with --leave-one-out: as calibrate --starts", 1, 10000},
+      {"csv", 0, CC_OPT_STRING, &csv, "FILE",
+       "write the predictions at the measured points as rows (--leave-one-out: the held-out predictions)", 0, 0},
       {"errors", 0, CC_OPT_STRING, &errors, "FILE",
-       "write one CSV line per measured row: strategy, sizes, measured, predicted, relative error", 0, 0},
+       "write one CSV line per measured point: strategy, sizes, measured, predicted, relative error "
+       "(--leave-one-out: twice, with a fold column: fit, held_out)", 0, 0},
   };
   cc_cli cli = {.prog = "ccsim validate", .usage = "ccsim validate --profile FILE --against FILE [options]",
-                .summary = "Predicts every measured row the model covers and reports |predicted - measured| / "
-                           "measured per strategy and size band: median and worst.",
+                .summary = "Predicts every measured point the model covers and reports |predicted - measured| / "
+                           "measured per strategy and size band: median and worst. A point measured more than "
+                           "once is compared at its fastest measurement. --leave-one-out calibrates on all rank "
+                           "counts but one and predicts that one, in turn.",
+                .epilog = "Example (one cluster logged at 16, 32 and 64 ranks):\n  ccsim validate --leave-one-out -p "
+                          "profiles/h100-ib-cluster.profile --against np16.log --against np32.log --against np64.log "
+                          "--errors loo.csv",
                 .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
   parse_or_exit(&cli, argc, argv);
   cc_profile p = load_profile(profile);
@@ -534,42 +678,50 @@ static int cmd_validate(int argc, char **argv) {
   if (nfiles == 0) cc_input_error("--against: give at least one measurement file");
   cc_rowset rs;
   cc_rowset_init(&rs);
-  read_measurements(&rs, "--against", files, nfiles, (int)ranks);
-
-  cc_check *checks;
-  size_t skipped;
-  char reason[256];
-  size_t n = cc_validate(&p, &rs, &checks, &skipped, reason, sizeof reason);
-  if (n == 0) cc_input_error("--against: no measured rows the model covers%s%s", skipped ? "; first skipped: " : "", reason);
-  printf("# ccsim validate: profile %s against %zu measured rows (%zu skipped)\n", p.name, n, skipped);
-  print_error_table(checks, n, (double)report_min);
-
+  read_measurements(&rs, "--against", files, nfiles, (int)ranks, (int)per_node);
   outputs out;
   open_outputs(&out, csv, NULL);
-  for (size_t i = 0; i < n && out.have_csv; i++) {
-    const cc_obs *o = &checks[i].obs;
-    cc_row row = predicted_row(&p, &o->strategy, o->op, o->row->dtype, 1, o->topo, o->bytes, &checks[i].cost);
-    split_phases(&p, &checks[i].cost, &row);
-    row.count = o->row->count;
-    write_row(&out, &row);
+  cc_afile af;
+  if (errors && cc_afile_open(&af, errors) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
+  if (errors)
+    fprintf(af.f, "strategy,op,ranks,ranks_per_node,bytes,band,measured_us,predicted_us,rel_error%s\n", loo ? ",fold" : "");
+
+  if (loo) {
+    cc_calib_opts co = {.levels = p.single_level ? 1 : 2, .fix_mpi_decision = true, .mpi_decision = p.mpi_decision,
+                        .nccl = {.prior_weight = prior_weight, .starts = (int)starts}};
+    cc_crossval cv;
+    char err[512];
+    if (cc_leave_one_out(&rs, &co, &p, &cv, err, sizeof err) != 0) cc_input_error("--leave-one-out: %s", err);
+    printf("# ccsim validate --leave-one-out: profile %s, %zu measured points at %d rank counts:", p.name, cv.nfit,
+           cv.nranks);
+    for (int k = 0; k < cv.nranks; k++) printf(" %d", cv.ranks[k]);
+    printf("\n# the plain fit, on every rank count:\n");
+    print_error_table(cv.fit, cv.nfit, (double)report_min);
+    printf("# each rank count predicted by the profile fitted without it:\n");
+    print_error_table(cv.held_out, cv.nheld, (double)report_min);
+    print_folds(&cv, (double)report_min);
+    write_predictions(&out, &cv.fitted, cv.held_out, cv.nheld);
+    if (errors) write_errors(af.f, cv.fit, cv.nfit, "fit"), write_errors(af.f, cv.held_out, cv.nheld, "held_out");
+    cc_crossval_free(&cv);
+  } else {
+    cc_check *checks;
+    size_t skipped;
+    char reason[256];
+    size_t repeats, n = cc_validate(&p, &rs, &checks, &skipped, &repeats, reason, sizeof reason);
+    if (n == 0) cc_input_error("--against: no measured rows the model covers%s%s", skipped ? "; first skipped: " : "", reason);
+    printf("# ccsim validate: profile %s against %zu measured points (%zu rows skipped%s%s; %zu slower repeats of a "
+           "point left out: a point is compared at its fastest measurement)\n", p.name, n, skipped,
+           skipped ? ", first: " : "", skipped ? reason : "", repeats);
+    print_error_table(checks, n, (double)report_min);
+    write_predictions(&out, &p, checks, n);
+    if (errors) write_errors(af.f, checks, n, NULL);
+    free(checks);
   }
   close_outputs(&out, csv, NULL, "ccsim validate", argc, argv, NULL);
   if (errors) {
-    cc_afile af;
-    if (cc_afile_open(&af, errors) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
-    fprintf(af.f, "strategy,op,ranks,ranks_per_node,bytes,band,measured_us,predicted_us,rel_error\n");
-    for (size_t i = 0; i < n; i++) {
-      const cc_obs *o = &checks[i].obs;
-      bool quote = strchr(o->strategy.name, ',') != NULL;  // "ring+topk:0.01,approx" (RFC 4180)
-      fprintf(af.f, "%s%s%s,%s,%d,%d,%.0f,%s,%.6g,%.6g,%.6g\n", quote ? "\"" : "", o->strategy.name, quote ? "\"" : "",
-              cc_coll_name(o->op), o->topo.ranks,
-              o->topo.ranks_per_node, o->bytes, cc_band_name(cc_band_of(o->bytes)), o->time_us, checks[i].predicted_us,
-              checks[i].rel_error);
-    }
     if (cc_afile_commit(&af) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
     write_sidecar(errors, "ccsim validate", argc, argv, &p, profile, NULL);
   }
-  free(checks);
   cc_rowset_free(&rs);
   return 0;
 }

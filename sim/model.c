@@ -233,54 +233,6 @@ static void mpi_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *
   }
 }
 
-// NCCL across nodes runs one ring or tree per channel and gives each channel's node-crossing hop a
-// different NIC, so a node's traffic leaves through all of its ranks' NICs at once: the network moves a
-// step's bytes at beta_inter / ranks_per_node, and a step lasts as long as the slower of that and the
-// NVLink hop. Only the steps that cross nodes pay the network latency (NCCL's tuning model: a ring
-// allreduce has 2(P-1) steps of which 2(nodes-1) cross; a tree climbs ranks_per_node-1 intra hops and
-// log2(nodes) inter hops each way). Terms must stay linear in the profile, so the slower level is
-// chosen under the current profile, as the ring-or-tree choice is.
-static void nccl_bytes(const cc_profile *p, group g, cc_cost *c, double bytes, double reduced) {
-  double nics = g.per_node < g.size ? g.per_node : 1;
-  if (one_node(g) || p->link[CC_INTER].beta_ns_per_byte / nics < p->link[CC_INTRA].beta_ns_per_byte)
-    add(c, CC_INTRA, 0, bytes, reduced);
-  else {
-    add(c, CC_INTER, 0, bytes / nics, 0);
-    add(c, CC_INTRA, 0, 0, reduced);  // the reduction runs in the GPU's copy, whatever the link
-  }
-}
-
-static void nccl_ring_cost(const cc_profile *p, group g, double n, cc_cost *c) {
-  int P = g.size, nodes = one_node(g) ? 1 : (g.size + g.per_node - 1) / g.per_node;
-  if (P == 1) return;
-  double steps = 2.0 * (P - 1), crossing = 2.0 * (nodes - 1);
-  add(c, CC_INTER, crossing, 0, 0);
-  add(c, CC_INTRA, steps - crossing, 0, 0);
-  nccl_bytes(p, g, c, steps * n / P, (P - 1) * n / P);
-}
-
-static void nccl_tree_cost(const cc_profile *p, group g, double n, cc_cost *c) {
-  int P = g.size;
-  if (P == 1) return;
-  if (one_node(g)) {
-    tree_cost(c, g, n, 2, INFINITY);
-    return;
-  }
-  int nodes = (g.size + g.per_node - 1) / g.per_node;
-  add(c, CC_INTRA, 2.0 * (g.per_node - 1), 0, 0);
-  add(c, CC_INTER, 2.0 * ceil(log2(nodes)), 0, 0);
-  nccl_bytes(p, g, c, 2 * n, n);
-}
-
-// NCCL chooses the faster of ring and tree by its own model; ours stands in for it. Both are pipelined
-// inside one kernel, so no per-chunk latency.
-static void nccl_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *c) {
-  cc_cost ring = *c, tree = *c;
-  nccl_ring_cost(p, g, n, &ring);
-  nccl_tree_cost(p, g, n, &tree);
-  *c = cc_cost_time_us(p, &ring) <= cc_cost_time_us(p, &tree) ? ring : tree;
-}
-
 static int hier_cost(const cc_profile *p, const cc_strategy *s, cc_topology t, double n, cc_cost *c,
                      char *err, size_t errlen) {
   int local = t.ranks_per_node < t.ranks ? t.ranks_per_node : t.ranks;
@@ -335,7 +287,7 @@ int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topo
 
 static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
                           cc_cost *out, char *err, size_t errlen) {
-  *out = (cc_cost){.calls = 1, .eager_bytes = (double)p->eager_bytes};
+  *out = (cc_cost){.calls = 1, .eager_bytes = (double)p->eager_bytes, .nccl_algo = -1, .nccl_proto = -1};
   if (t.ranks < 1 || t.ranks_per_node < 1) {
     snprintf(err, errlen, "invalid topology: %d ranks, %d per node", t.ranks, t.ranks_per_node);
     return -1;
@@ -343,6 +295,10 @@ static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op,
   if (!cc_strategy_implements(s, op, err, errlen)) return -1;
   group g = {.size = t.ranks, .per_node = t.ranks_per_node};
   double n = bytes;
+  if (s->algo == CC_ALGO_NCCL) {
+    out->calls = 0;  // NCCL's per-call cost is each pair's own base latency
+    return cc_nccl_cost(p, s->nccl_algo, s->nccl_proto, op, t, n, out, err, errlen);
+  }
   if (s->algo == CC_ALGO_MPI) {
     // The library's own overheads ride on whatever algorithm it runs.
     int rc = library_cost(p, g, op, n, out);
@@ -353,14 +309,12 @@ static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op,
   if (op == CC_ALLREDUCE) {
     switch (s->algo) {
       case CC_ALGO_HIER: return hier_cost(p, s, t, n, out, err, errlen);
-      case CC_ALGO_NCCL: nccl_allreduce_cost(p, g, n, out); return 0;
       default: return allreduce_cost(p, s->algo, g, n, out);
     }
   }
   bool rs = op == CC_REDUCE_SCATTER;
   switch (s->algo) {
     case CC_ALGO_RING: ring_cost(out, g, n, (double)p->ring_segment_bytes, rs, !rs); return 0;
-    case CC_ALGO_NCCL: ring_cost(out, g, n, INFINITY, rs, !rs); return 0;
     case CC_ALGO_RD:  // rd's allgather is the recursive doubling half of Rabenseifner
     case CC_ALGO_RABENSEIFNER:
       if (rs) rabenseifner_reduce_scatter_cost(out, g, n);
@@ -381,6 +335,8 @@ double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
   t += c->rndv_msgs * p->rndv_us + c->lib_calls * p->mpi_base_us + c->lib_reduced * p->mpi_gamma_ns_per_byte * 1e-3;
   t += (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte +
         c->faulted * p->fault_ns_per_byte) * 1e-3;
+  for (int i = 0; i < CC_NCCL_NPARAMS; i++)
+    if (c->nccl[i] != 0) t += c->nccl[i] * p->nccl[i];
   if (c->compress[0]) t += cc_cost_encode_us(p, c) + cc_cost_decode_us(p, c);
   return t;
 }

@@ -29,6 +29,9 @@ typedef struct {
   double decode_calls, decode_elems;  // f32 elements decoded: n per payload (P payloads on the allgather path)
   double ef_elems;             // error feedback decodes its own payload: priced as a decode unless the
                                // profile's entry was fitted with +ef
+  // NCCL (sim/nccl_model.h): coefficients of the profile's nccl[] parameters, and the pair they price.
+  double nccl[CC_NCCL_NPARAMS];
+  int nccl_algo, nccl_proto;   // the (algorithm, protocol) NCCL runs at this size; -1 for other strategies
 } cc_cost;
 
 // Ranks and how many share a node (ranks_per_node >= ranks: one node).
@@ -48,6 +51,20 @@ double cc_cost_time_us(const cc_profile *p, const cc_cost *c);
 double cc_cost_encode_us(const cc_profile *p, const cc_cost *c);
 double cc_cost_decode_us(const cc_profile *p, const cc_cost *c);
 double cc_cost_wire_bytes(const cc_cost *c);  // bytes received per rank over all levels
+
+// --- NCCL (sim/nccl_model.c) ---------------------------------------------------------------------------
+// The (algorithm, protocol) pairs NCCL may run for `op` on topology t under the profile: the enabled
+// ones that fit the topology (NVLS on one node, NVLS-tree and CollNet on several), or only those
+// `force_algo` / `force_proto` allow (>= 0). Returns how many were written to algos[]/protos[].
+int cc_nccl_pairs(const cc_profile *p, int force_algo, int force_proto, cc_coll op, cc_topology t,
+                  cc_nccl_algo algos[CC_NCCL_NALGOS * CC_NCCL_NPROTOS], cc_nccl_proto protos[CC_NCCL_NALGOS * CC_NCCL_NPROTOS]);
+// The terms of one pair, its bandwidth bottleneck (NVLink, NVLS switch or network) chosen under the
+// profile's current values; c->calls stays 0 (NCCL's per-call cost is the pair's base latency).
+void cc_nccl_pair_cost(const cc_profile *p, cc_nccl_algo a, cc_nccl_proto pr, cc_coll op, cc_topology t, double bytes,
+                       cc_cost *c);
+// NCCL's collective: the cheapest of cc_nccl_pairs. 0, or -1 with a reason when no pair can run.
+int cc_nccl_cost(const cc_profile *p, int force_algo, int force_proto, cc_coll op, cc_topology t, double bytes,
+                 cc_cost *c, char *err, size_t errlen);
 
 // Predicted time in microseconds, or a negative value when cc_model_cost fails.
 double cc_model_time_us(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology topo, double bytes);

@@ -1,6 +1,7 @@
 #include "sim/observe.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "common/error.h"
@@ -15,8 +16,17 @@ static const char *usable(const cc_row *r, const cc_profile *p, cc_obs *o, char 
     return why;
   }
   if (r->ranks < 2) return "fewer than 2 ranks";
+  // The model prices sums (and allgather's none); max, min, prod and avg are left out of fits and checks.
+  if (r->redop && r->redop[0] && strcmp(r->redop, "sum") != 0 && strcmp(r->redop, "none") != 0) {
+    snprintf(why, len, "redop %s (the model prices sum)", r->redop);
+    return why;
+  }
   if (r->bytes == 0) return "0 bytes";
   if (!(r->time_us > 0)) return "no time";
+  if (r->errors > 0) {  // a run that failed its own check measured something else than the collective
+    snprintf(why, len, "its check found %lld wrong elements", r->errors);
+    return why;
+  }
   int per_node = r->ranks_per_node > 0 ? r->ranks_per_node : r->nodes > 0 ? r->ranks / r->nodes : r->ranks;
   o->topo = (cc_topology){.ranks = r->ranks, .ranks_per_node = per_node > 0 ? per_node : r->ranks};
   o->bytes = (double)r->bytes;
@@ -30,8 +40,49 @@ static const char *usable(const cc_row *r, const cc_profile *p, cc_obs *o, char 
   return NULL;
 }
 
+static int cmp_str(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
+
+// The order that puts repeats of one point side by side, fastest first.
+static int same_point_order(const void *pa, const void *pb) {
+  const cc_obs *a = *(const cc_obs *const *)pa, *b = *(const cc_obs *const *)pb;
+  int c = strcmp(a->strategy.name, b->strategy.name);
+  if (!c) c = (int)a->op - (int)b->op;
+  if (!c) c = a->topo.ranks - b->topo.ranks;
+  if (!c) c = a->topo.ranks_per_node - b->topo.ranks_per_node;
+  if (!c) c = (a->bytes > b->bytes) - (a->bytes < b->bytes);
+  if (!c) c = cmp_str(a->row->dtype, b->row->dtype);
+  if (!c) c = cmp_str(a->row->redop, b->row->redop);
+  if (!c) c = cmp_str(a->row->profile, b->row->profile);
+  if (!c) c = (a->time_us > b->time_us) - (a->time_us < b->time_us);
+  if (!c) c = (a > b) - (a < b);
+  return c;
+}
+
+static bool same_point(const cc_obs *a, const cc_obs *b) {
+  return strcmp(a->strategy.name, b->strategy.name) == 0 && a->op == b->op && a->topo.ranks == b->topo.ranks &&
+         a->topo.ranks_per_node == b->topo.ranks_per_node && a->bytes == b->bytes &&
+         !cmp_str(a->row->dtype, b->row->dtype) && !cmp_str(a->row->redop, b->row->redop) &&
+         !cmp_str(a->row->profile, b->row->profile);
+}
+
+static size_t mark_repeats(cc_obs *obs, size_t n) {
+  cc_obs **order = cc_calloc(n ? n : 1, sizeof *order);
+  for (size_t i = 0; i < n; i++) order[i] = &obs[i];
+  qsort(order, n, sizeof *order, same_point_order);
+  size_t repeats = 0;
+  for (size_t i = 1; i < n; i++)
+    if (same_point(order[i - 1], order[i])) order[i]->repeat = true, repeats++;
+  free(order);
+  return repeats;
+}
+
 size_t cc_observations(const cc_rowset *rows, const cc_profile *p, cc_obs **out, size_t *skipped, char *reason,
                        size_t reason_len) {
+  return cc_observations_ex(rows, p, out, skipped, NULL, reason, reason_len);
+}
+
+size_t cc_observations_ex(const cc_rowset *rows, const cc_profile *p, cc_obs **out, size_t *skipped, size_t *repeats,
+                          char *reason, size_t reason_len) {
   cc_obs *obs = cc_calloc(rows->n ? rows->n : 1, sizeof(cc_obs));
   size_t n = 0;
   *skipped = 0;
@@ -45,6 +96,8 @@ size_t cc_observations(const cc_rowset *rows, const cc_profile *p, cc_obs **out,
     }
     if ((*skipped)++ == 0 && reason_len) snprintf(reason, reason_len, "row %zu: %s", i + 1, why);
   }
+  size_t r = mark_repeats(obs, n);
+  if (repeats) *repeats = r;
   *out = obs;
   return n;
 }

@@ -9,6 +9,17 @@
 #include "common/error.h"
 #include "common/readfile.h"
 
+// NCCL's default choice of algorithms and protocols: ring and tree everywhere, NVLS where the node has
+// an NVLink switch that reduces (nvls_GBps given); CollNet only when a profile names it.
+void cc_profile_nccl_finish(cc_profile *p) {
+  if (!p->nccl_algos) {
+    p->nccl_algos = 1u << CC_NCCL_RING | 1u << CC_NCCL_TREE;
+    if (p->nvls_GBps > 0) p->nccl_algos |= 1u << CC_NCCL_NVLS | 1u << CC_NCCL_NVLS_TREE;
+  }
+  if (!p->nccl_protos) p->nccl_protos = (1u << CC_NCCL_NPROTOS) - 1;
+  cc_profile_nccl_defaults(p);
+}
+
 void cc_profile_init(cc_profile *p) {
   memset(p, 0, sizeof(*p));
   p->ranks_per_node = 1;
@@ -18,6 +29,7 @@ void cc_profile_init(cc_profile *p) {
   p->mpi_decision = CC_MPI_OPENMPI; // the project's MPI
   p->mpi_rd_max_bytes = 10000;      // Open MPI's classic allreduce switch from recursive doubling to ring
   p->mmap_threshold_bytes = 32u << 20;  // glibc's largest dynamic mmap threshold (64-bit)
+  cc_profile_nccl_finish(p);
 }
 
 static const char *const mpi_decision_names[CC_MPI_NDECISIONS] = {"openmpi", "mpich", "switch"};
@@ -122,6 +134,29 @@ static int link_key(parse_ctx *c, cc_profile *p, const char *key, const char *va
   return fail(c, "unknown key '%s' (links: intra.|inter. alpha_us, beta_ns_per_byte, gamma_ns_per_byte)%s", key, "");
 }
 
+// "ring,tree,nvls" (NCCL's spellings too) into a bit set of cc_nccl_algo or cc_nccl_proto.
+static int nccl_list(parse_ctx *c, const char *key, const char *val, bool algos, unsigned *out) {
+  *out = 0;
+  for (const char *s = val; *s;) {
+    size_t len = strcspn(s, ", ");
+    int i = -1;
+    if (algos) {
+      cc_nccl_algo a;
+      if (cc_nccl_algo_parse(s, len, &a) == 0) i = (int)a;
+    } else {
+      cc_nccl_proto pr;
+      if (cc_nccl_proto_parse(s, len, &pr) == 0) i = (int)pr;
+    }
+    if (i < 0)
+      return fail(c, "'%s': expected a list of %s", key,
+                  algos ? "ring, tree, nvls, nvlstree, collnetdirect, collnetchain" : "ll, ll128, simple");
+    *out |= 1u << i;
+    s += len;
+    s += strspn(s, ", ");
+  }
+  return 0;
+}
+
 static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val, int seen[CC_NLEVELS]) {
   if (strcmp(key, "name") == 0) {
     if (strlen(val) >= sizeof p->name) return fail(c, "'name': '%s' is too long%s", val, "");
@@ -149,6 +184,21 @@ static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val
   if (strcmp(key, "mem_reduce_ns_per_byte") == 0) return number(c, key, val, &p->mem_reduce_ns_per_byte);
   if (strcmp(key, "fault_ns_per_byte") == 0) return number(c, key, val, &p->fault_ns_per_byte);
   if (strncmp(key, "compress.", 9) == 0) return compress_key(c, p, key, val);
+  if (strcmp(key, "nvlink_GBps") == 0) return number(c, key, val, &p->nvlink_GBps);
+  if (strcmp(key, "nvls_GBps") == 0) return number(c, key, val, &p->nvls_GBps);
+  if (strcmp(key, "nic_GBps") == 0) return number(c, key, val, &p->nic_GBps);
+  if (strcmp(key, "nics_per_node") == 0) return count_value(c, key, val, &p->nics_per_node);
+  if (strcmp(key, "mem_GBps") == 0) return number(c, key, val, &p->mem_GBps);
+  if (strcmp(key, "nccl.algorithms") == 0) return nccl_list(c, key, val, true, &p->nccl_algos);
+  if (strcmp(key, "nccl.protocols") == 0) return nccl_list(c, key, val, false, &p->nccl_protos);
+  if (strncmp(key, "nccl.", 5) == 0) {
+    int i = cc_nccl_param_of_key(key);
+    if (i < 0)
+      return fail(c, "unknown key '%s' (NCCL: nccl.<algorithm>.<protocol>.<term>, e.g. nccl.ring.simple.base_us; "
+                  "docs/FORMATS.md)%s", key, "");
+    p->nccl_given[i] = 1;
+    return number(c, key, val, &p->nccl[i]);
+  }
   return link_key(c, p, key, val, seen);
 }
 
@@ -170,9 +220,10 @@ static void cut_comment(char *s) {
 
 int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *err, size_t errlen) {
   cc_profile_init(p);
+  p->nccl_algos = p->nccl_protos = 0;  // the file's, or the defaults for its hardware once it is read
   parse_ctx c = {.path = path, .line = 0, .err = err, .errlen = errlen};
   int seen[CC_NLEVELS] = {0, 0};
-  char keys_seen[128][112];  // compressor keys are long ("compress.topk:0.01,approx+ef.encode_ns_per_flop")
+  static char keys_seen[512][112];  // compressor keys are long ("compress.topk:0.01,approx+ef.encode_ns_per_flop")
   int nkeys = 0;
   char *copy = cc_strdup(text);
   int rc = 0;
@@ -196,7 +247,7 @@ int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *er
     }
     for (int i = 0; i < nkeys && rc == 0; i++)
       if (strcmp(keys_seen[i], key) == 0) rc = fail(&c, "'%s' is set twice%s", key, "");
-    if (rc == 0 && nkeys < 128) snprintf(keys_seen[nkeys++], sizeof keys_seen[0], "%s", key);
+    if (rc == 0 && nkeys < 512) snprintf(keys_seen[nkeys++], sizeof keys_seen[0], "%s", key);
     if (rc == 0) rc = set_key(&c, p, key, val, seen);
   }
   free(copy);
@@ -213,6 +264,17 @@ int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *er
   if (p->single_level) p->link[CC_INTER] = p->link[CC_INTRA];
   if (p->ring_segment_bytes == 0 || p->tree_chunk_bytes == 0)
     return snprintf(err, errlen, "%s: ring_segment_bytes and tree_chunk_bytes must be positive", path), -1;
+  if ((p->nics_per_node > 0) != (p->nic_GBps > 0))
+    return snprintf(err, errlen, "%s: give both nics_per_node and nic_GBps (the node's network), or neither", path), -1;
+  cc_profile_nccl_finish(p);
+  for (int i = 0; i < CC_NCCL_NPARAMS; i++) {
+    if (!p->nccl_given[i] || p->nccl[i] >= cc_profile_nccl_floor(p, i) * (1 - 1e-5)) continue;
+    char key[96];
+    cc_nccl_param_key(i, key, sizeof key);
+    return snprintf(err, errlen, "%s: '%s' = %g is faster than the hardware allows (at least %g: the ceiling "
+                    "of nvlink_GBps, nvls_GBps or nics_per_node x nic_GBps)", path, key, p->nccl[i],
+                    cc_profile_nccl_floor(p, i)), -1;
+  }
   return 0;
 }
 
@@ -242,6 +304,49 @@ static void write_text_value(FILE *f, const char *key, const char *text) {
     fputc(*s == '\n' || *s == '\r' ? ' ' : *s, f);
   }
   fputc('\n', f);
+}
+
+const char *cc_param_note_text(cc_param_note n) {
+  switch (n) {
+    case CC_NOTE_FITTED: return "fitted";
+    case CC_NOTE_UNDETERMINED: return "undetermined by the measurements: kept the prior";
+    case CC_NOTE_AT_BOUND: return "fitted to its bound (the hardware ceiling)";
+    default: return "";
+  }
+}
+
+static void write_list(FILE *f, const char *key, unsigned set, int n, const char *(*name)(int)) {
+  fprintf(f, "%s = ", key);
+  for (int i = 0, first = 1; i < n; i++)
+    if (set & (1u << i)) fprintf(f, "%s%s", first ? "" : ",", name(i)), first = 0;
+  fputc('\n', f);
+}
+
+static const char *algo_name_of(int i) { return cc_nccl_algo_name((cc_nccl_algo)i); }
+static const char *proto_name_of(int i) { return cc_nccl_proto_name((cc_nccl_proto)i); }
+
+// The hardware keys that are set, then NCCL's algorithms and protocols and every parameter a file or
+// a fit gave (the rest are NCCL's defaults under this hardware, computed when the profile is read).
+static void write_hardware_and_nccl(FILE *f, const cc_profile *p) {
+  if (p->nvlink_GBps > 0) fprintf(f, "nvlink_GBps = %.6g\n", p->nvlink_GBps);
+  if (p->nvls_GBps > 0) fprintf(f, "nvls_GBps = %.6g\n", p->nvls_GBps);
+  if (p->nics_per_node > 0) fprintf(f, "nics_per_node = %d\nnic_GBps = %.6g\n", p->nics_per_node, p->nic_GBps);
+  if (p->mem_GBps > 0) fprintf(f, "mem_GBps = %.6g\n", p->mem_GBps);
+  write_list(f, "nccl.algorithms", p->nccl_algos, CC_NCCL_NALGOS, algo_name_of);
+  write_list(f, "nccl.protocols", p->nccl_protos, CC_NCCL_NPROTOS, proto_name_of);
+  bool any = false;
+  for (int i = 0; i < CC_NCCL_NPARAMS; i++) {
+    if (!p->nccl_given[i] || !cc_nccl_param_exists(i)) continue;
+    if (!any) fprintf(f, "# NCCL's pairs (docs/cost-model.md); parameters not listed are NCCL's defaults\n");
+    any = true;
+    char key[96];
+    cc_nccl_param_key(i, key, sizeof key);
+    fprintf(f, "%s = %.6g", key, p->nccl[i]);
+    bool bandwidth = i % CC_NCCL_NKINDS >= CC_NCCL_INTRA_NS_PER_BYTE;
+    if (bandwidth && p->nccl[i] > 0) fprintf(f, "  # %.4g GB/s", 1 / p->nccl[i]);
+    if (p->nccl_note[i]) fprintf(f, "%s%s", bandwidth && p->nccl[i] > 0 ? ", " : "  # ", cc_param_note_text(p->nccl_note[i]));
+    fputc('\n', f);
+  }
 }
 
 int cc_profile_write(const cc_profile *p, const char *path, const char *comment) {
@@ -279,6 +384,7 @@ int cc_profile_write(const cc_profile *p, const char *path, const char *comment)
     fprintf(f, "mmap_threshold_bytes = %llu\n", (unsigned long long)p->mmap_threshold_bytes);
     fprintf(f, "fault_ns_per_byte = %.6g\n", p->fault_ns_per_byte);
   }
+  write_hardware_and_nccl(f, p);
   for (int i = 0; i < p->ncompress; i++) {
     fprintf(f, "compress.%s.encode_ns_per_elem = %.6g\n", p->compress[i].name, p->compress[i].encode_ns_per_elem);
     fprintf(f, "compress.%s.decode_ns_per_elem = %.6g\n", p->compress[i].name, p->compress[i].decode_ns_per_elem);

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "sim/nccl_model.h"
+
 typedef enum { CC_INTRA, CC_INTER, CC_NLEVELS } cc_level;
 
 typedef struct {
@@ -60,7 +62,40 @@ typedef struct {
   double rndv_us;
   int ncompress;
   cc_compress_cost compress[CC_PROFILE_MAX_COMPRESS];
+  // The hardware as it is, for every strategy: ceilings no prediction exceeds (0: not given, no ceiling).
+  double nvlink_GBps;        // a GPU's link bandwidth inside its node, each way (H100 SXM: 450)
+  double nvls_GBps;          // NVLink SHARP bus bandwidth of a node's switch (0: no NVLS)
+  int nics_per_node;         // the node's network: NICs, shared by the node's ranks ...
+  double nic_GBps;           // ... at this rate each (400 Gb/s InfiniBand NDR: 50)
+  double mem_GBps;           // a node's memory bandwidth, shared by its ranks (host algorithms)
+  // NCCL (sim/nccl_model.h): the algorithms and protocols it may choose from (bit sets), and each
+  // pair's latency and bandwidth terms. nccl_given marks the values the file set or a fit determined;
+  // the others are NCCL's published defaults (cc_profile_nccl_defaults). nccl_note is what calibrate
+  // found out about each, written beside it.
+  unsigned nccl_algos, nccl_protos;
+  double nccl[CC_NCCL_NPARAMS];
+  unsigned char nccl_given[CC_NCCL_NPARAMS];
+  unsigned char nccl_note[CC_NCCL_NPARAMS];  // cc_param_note
 } cc_profile;
+
+// What calibration says about a parameter, written as a comment beside it in the profile.
+typedef enum {
+  CC_NOTE_NONE,
+  CC_NOTE_FITTED,        // determined by the measurements
+  CC_NOTE_UNDETERMINED,  // the measurements cannot tell it: the prior value is kept
+  CC_NOTE_AT_BOUND,      // fitted to its bound (0, or a hardware ceiling)
+} cc_param_note;
+const char *cc_param_note_text(cc_param_note n);
+
+// The default value of NCCL parameter i under the profile's hardware: NCCL's published latencies
+// (src/graph/tuning.cc), bandwidths from the hardware figures (docs/cost-model.md).
+double cc_profile_nccl_default(const cc_profile *p, int i);
+// The lower bound of NCCL parameter i: 0 for latencies, 1 / ceiling for bandwidth terms.
+double cc_profile_nccl_floor(const cc_profile *p, int i);
+// Fills every NCCL parameter not given with its default (after the hardware keys are known).
+void cc_profile_nccl_defaults(cc_profile *p);
+// The default algorithm and protocol sets where none were given, then cc_profile_nccl_defaults.
+void cc_profile_nccl_finish(cc_profile *p);
 
 // Defaults for everything but name, shape and links.
 void cc_profile_init(cc_profile *p);

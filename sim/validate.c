@@ -14,19 +14,21 @@ const char *cc_band_name(int band) {
   return band >= 0 && band < CC_NBANDS ? names[band] : "all";
 }
 
-size_t cc_validate(const cc_profile *p, const cc_rowset *measured, cc_check **out, size_t *skipped, char *reason,
-                   size_t reason_len) {
+size_t cc_validate(const cc_profile *p, const cc_rowset *measured, cc_check **out, size_t *skipped, size_t *repeats,
+                   char *reason, size_t reason_len) {
   cc_obs *obs;
-  size_t n = cc_observations(measured, p, &obs, skipped, reason, reason_len);
-  cc_check *checks = cc_calloc(n ? n : 1, sizeof(cc_check));
-  for (size_t i = 0; i < n; i++) {
+  size_t nobs = cc_observations_ex(measured, p, &obs, skipped, repeats, reason, reason_len), n = 0;
+  cc_check *checks = cc_calloc(nobs ? nobs : 1, sizeof(cc_check));
+  for (size_t k = 0; k < nobs; k++) {
+    if (obs[k].repeat) continue;  // a point is compared at its fastest measurement
     char err[200];
-    checks[i].obs = obs[i];
+    size_t i = n++;
+    checks[i].obs = obs[k];
     // cc_observations kept only rows the model covers, so this cannot fail.
-    if (cc_model_cost(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &checks[i].cost, err, sizeof err) != 0)
-      CC_FATAL("%s", err);
+    const cc_obs *o = &checks[i].obs;
+    if (cc_model_cost(p, &o->strategy, o->op, o->topo, o->bytes, &checks[i].cost, err, sizeof err) != 0) CC_FATAL("%s", err);
     checks[i].predicted_us = cc_cost_time_us(p, &checks[i].cost);
-    checks[i].rel_error = fabs(checks[i].predicted_us - obs[i].time_us) / obs[i].time_us;
+    checks[i].rel_error = fabs(checks[i].predicted_us - o->time_us) / o->time_us;
   }
   free(obs);
   *out = checks;

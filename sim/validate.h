@@ -19,9 +19,11 @@ enum { CC_NBANDS = 4 };
 int cc_band_of(double bytes);
 const char *cc_band_name(int band);  // "<64K", "64K-1M", "1M-16M", ">=16M"
 
-// Predicts every usable measured row. Returns the count; *out is malloc'd (free it).
-size_t cc_validate(const cc_profile *p, const cc_rowset *measured, cc_check **out, size_t *skipped, char *reason,
-                   size_t reason_len);
+// Predicts every usable measured point: a point measured more than once is compared at its fastest
+// measurement (observe.h); *repeats (may be NULL) counts the slower ones left out. Returns the count;
+// *out is malloc'd (free it).
+size_t cc_validate(const cc_profile *p, const cc_rowset *measured, cc_check **out, size_t *skipped, size_t *repeats,
+                   char *reason, size_t reason_len);
 
 typedef struct {
   size_t n;

@@ -23,11 +23,15 @@ static void add_rows(cc_rowset *rs, const cc_profile *truth, const char *const *
         double t = cc_model_time_us(truth, &s, CC_ALLREDUCE, (cc_topology){ranks[r], per_node}, n);
         if (t < 0) continue;  // e.g. hier with a rank count that is not whole nodes
         for (int sweep = 0; sweep < 8; sweep++) {
+        // Each sweep its own machine name: repeats of one point on one machine are compared at their
+        // fastest (observe.h), while these are independent noisy samples for the fit to average.
+        static const char *const sweeps[8] = {"synthetic-0", "synthetic-1", "synthetic-2", "synthetic-3",
+                                              "synthetic-4", "synthetic-5", "synthetic-6", "synthetic-7"};
         double measured = t * (1 + noise * (2 * cc_rng_uniform(&rng) - 1));
         cc_row row = {.source = "measured", .op = "allreduce", .strategy = s.name, .algo = s.algo_name,
                       .compress = "none", .dtype = "f32", .ranks = ranks[r], .nodes = (ranks[r] + per_node - 1) / per_node,
                       .ranks_per_node = per_node, .bytes = (uint64_t)n, .count = (uint64_t)n / 4, .time_us = measured,
-                      .time_min_us = measured, .time_max_us = measured, .errors = 0, .profile = "synthetic"};
+                      .time_min_us = measured, .time_max_us = measured, .errors = 0, .profile = sweeps[sweep]};
         cc_rowset_add(rs, &row);
         }
       }
@@ -97,7 +101,8 @@ static void two_levels(void) {
   cc_rowset_free(&rs);
 }
 
-// Library baselines: nccl rows alone (as from nccl-tests) fit the links; mpi rows set the switch size.
+// Library baselines: mpi rows set the switch size (nccl rows fit NCCL's own parameters:
+// sim/tests/test_nccl_model.c).
 static void baselines(void) {
   cc_profile truth;
   cc_profile_init(&truth);
@@ -106,21 +111,9 @@ static void baselines(void) {
   truth.mpi_decision = CC_MPI_SWITCH;
   truth.mpi_rd_max_bytes = 65536;
   cc_rowset rs;
-  cc_rowset_init(&rs);
-  add_rows(&rs, &truth, (const char *const[]){"nccl"}, 1, (const int[]){2, 3, 4, 6, 8, 12, 16}, 7, 0, 0.05);
   cc_profile fit;
-  cc_profile_init(&fit);
   cc_calib_report rep;
   char err[256];
-  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 1}, &fit, &rep, err, sizeof err) == 0);
-  expect_close("nccl base", fit.base_us, truth.base_us);
-  expect_close("nccl alpha", fit.link[CC_INTRA].alpha_us, truth.link[CC_INTRA].alpha_us);
-  // Both of NCCL's algorithms receive twice what they reduce, so nccl rows fix 2 beta + gamma, not each.
-  const cc_link *f = &fit.link[CC_INTRA], *t = &truth.link[CC_INTRA];
-  expect_close("nccl 2 beta + gamma", 2 * f->beta_ns_per_byte + f->gamma_ns_per_byte,
-               2 * t->beta_ns_per_byte + t->gamma_ns_per_byte);
-  cc_rowset_free(&rs);
-
   cc_rowset_init(&rs);
   add_rows(&rs, &truth, (const char *const[]){"ring", "rd", "mpi"}, 3, (const int[]){2, 4, 8}, 3, 0, 0.0);
   cc_profile_init(&fit);
@@ -185,8 +178,10 @@ static void host_memory(void) {
   truth.rndv_us = 5;
   cc_rowset rs;
   cc_rowset_init(&rs);
+  // 3% noise: with five cost terms beside the links on three rank counts, 5% noise moves gamma by about
+  // 2% from one seed to the next (the tolerance itself); 3% keeps the check about the fit, not the draw.
   add_rows(&rs, &truth, (const char *const[]){"ring", "tree", "rd", "rabenseifner", "mpi"}, 5, (const int[]){2, 3, 4},
-           3, 0, 0.05);
+           3, 0, 0.03);
   cc_profile fit;
   cc_profile_init(&fit);
   cc_calib_report rep;
@@ -239,12 +234,12 @@ static void rejects_unusable_input(void) {
 }
 
 int main(void) {
-  cc_rng_seed(&rng, 20261123);
-  one_level();
-  two_levels();
-  baselines();
-  host_memory();
-  mpi_library();
+  // Each test draws its own noise, so one test's rows do not depend on what the others drew.
+  cc_rng_seed(&rng, 20261123), one_level();
+  cc_rng_seed(&rng, 20261124), two_levels();
+  cc_rng_seed(&rng, 20261125), baselines();
+  cc_rng_seed(&rng, 20261126), host_memory();
+  cc_rng_seed(&rng, 20261127), mpi_library();
   rejects_unusable_input();
   return check_done("test_sim_calibrate");
 }

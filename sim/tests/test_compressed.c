@@ -222,7 +222,7 @@ static void calibration(void) {
           cc_row row = {.source = "measured", .op = "allreduce", .strategy = s.name, .algo = s.algo_name,
                         .compress = s.compress, .dtype = "f32", .ranks = P, .nodes = 1, .ranks_per_node = P,
                         .bytes = (uint64_t)n, .count = (uint64_t)n / 4, .time_us = enc + comm + dec, .errors = -1,
-                        .profile = "synthetic", .encode_us = enc, .comm_us = comm, .decode_us = dec, .rel_err = -1};
+                        .profile = sweep == 0 ? "synthetic-0" : sweep == 1 ? "synthetic-1" : "synthetic-2", .encode_us = enc, .comm_us = comm, .decode_us = dec, .rel_err = -1};
           row.time_min_us = row.time_max_us = row.time_us;
           cc_rowset_add(&rs, &row);
         }
