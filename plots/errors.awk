@@ -2,7 +2,10 @@
 # `ccsim validate --errors` file; each key entry carries the strategy's median from 64 KiB up (the
 # band ccsim validate reports).
 #
-#   awk -v dat=.. -v vars=.. -v ttl=.. -v subt=.. -f lib.awk -f errors.awk colors.tsv errors.tsv
+#   awk -v dat=.. -v vars=.. -v ttl=.. -v subt=.. [-v breaks=1] -f lib.awk -f errors.awk colors.tsv errors.tsv
+#
+# breaks=1 (the fit fold of a leave-one-out file, sorted by ranks and size): a strategy's line breaks
+# where the rank count (or ranks per node) changes instead of running back to the smallest size.
 #
 # Errors columns (read.awk): strategy op ranks ranks_per_node bytes measured_us predicted_us rel_error.
 
@@ -13,7 +16,7 @@ $1 == "kind" { next }
   s = $1
   if (!(s in count)) { names[++n] = s; count[s] = 0; nbig[s] = 0 }
   k = ++count[s]
-  x[s, k] = $5 + 0; y[s, k] = 100 * $8
+  x[s, k] = $5 + 0; y[s, k] = 100 * $8; grp[s, k] = $3 SUBSEP $4
   if ($5 + 0 >= 65536) big[s, ++nbig[s]] = 100 * $8
   if (lo == "" || $5 + 0 < lo) lo = $5 + 0
   if (hi == "" || $5 + 0 > hi) hi = $5 + 0
@@ -35,7 +38,10 @@ END {
   list = ""; cols = ""
   for (i = 1; i <= n; i++) {
     s = names[i]
-    for (k = 1; k <= count[s]; k++) if (y[s, k] > 0) printf "%s\t%s\n", x[s, k], y[s, k] > dat
+    for (k = 1; k <= count[s]; k++) {
+      if (breaks && k > 1 && grp[s, k] != grp[s, k - 1]) printf "\n" > dat
+      if (y[s, k] > 0) printf "%s\t%s\n", x[s, k], y[s, k] > dat
+    }
     printf "\n\n" > dat
     md = median(s)
     list = list (i > 1 ? " " : "") s

@@ -4,15 +4,19 @@
 #   plots/plot.sh RESULTS [RESULTS...] [-o OUTDIR] [options]
 #
 # RESULTS is a directory (searched for *.csv, subdirectories included) or one CSV file. The kind of
-# each CSV comes from its header: ccbench/ccsim rows, ccsim validate --errors, ccsim step --csv,
-# cctrain per-step rows and --compare summaries; other CSVs in a directory are skipped, a file named
-# on the command line must be one of these. Every input is checked before anything is drawn: a
-# missing file, or a line with a missing field or a bad number, stops the run with one line naming
-# the file, line and column (exit 2).
+# each CSV comes from its header: ccbench/ccsim rows, ccsim validate --errors (with or without
+# --leave-one-out), ccsim step --csv, cctrain per-step rows and --compare summaries; other CSVs in a
+# directory are skipped, a file named on the command line must be one of these. Every input is
+# checked before anything is drawn: a missing file, or a line with a missing field or a bad number,
+# stops the run with one line naming the file, line and column (exit 2).
 #
 # Plots (PNG and SVG, OUTDIR defaults to RESULTS/plots for one directory):
 #   busbw_*      busbw vs size per strategy, measured solid, predicted (nearest prediction) dashed
-#   error_*      prediction error vs size per strategy (ccsim validate --errors)
+#   error_*      prediction error vs size per strategy (ccsim validate --errors; with --leave-one-out:
+#                the fit fold)
+#   loo_*        leave-one-rank-count-out validation (ccsim validate --leave-one-out --errors): busbw
+#                vs size per strategy and op, one colour per rank count, measured points, held-out
+#                prediction solid, fit dashed; key: held-out median and worst error from 64K
 #   scaling_*    predicted time and busbw vs ranks at chosen sizes, measured points of that profile
 #   loss_step_*, loss_time_*   training loss vs step / wall time, entropy floor of the Markov source
 #   wire_gap_*   wire bytes per step vs final loss gap (cctrain --compare summary)
@@ -200,8 +204,9 @@ for i in "${measured[@]}"; do
 done
 
 # Prediction error vs size: profile and commit from the prediction file written by the same validate.
+# A leave-one-out errors file (kind loo) draws its fit fold here: the plain error of the full fit.
 for ((i = 0; i < n; i++)); do
-  [ "${kind[i]}" = errors ] || continue
+  [ "${kind[i]}" = errors ] || [ "${kind[i]}" = loo ] || continue
   prof="" pc="unknown" against=""
   for j in "${pointwise[@]}"; do
     for e in $(names_in "${command[j]}" --errors); do
@@ -211,12 +216,47 @@ for ((i = 0; i < n; i++)); do
       fi
     done
   done
-  rk=$(awk -F'\t' 'NR == 2 { print $3 }' "$work/$i.tsv")
+  src=$work/$i.tsv breaks=0
+  if [ "${kind[i]}" = loo ]; then  # the fit fold, one line per strategy and rank count
+    src=$work/$i.fit.tsv breaks=1
+    { printf 'kind\terrors\n'
+      awk -F'\t' -v OFS='\t' '$1 != "kind" && $9 == "fit" { print $1, $2, $3, $4, $5, $6, $7, $8 }' "$work/$i.tsv" |
+        LC_ALL=C sort -t $'\t' -s -k3,3n -k4,4n -k5,5g; } > "$src"
+    [ "$(wc -l < "$src")" -gt 1 ] || continue
+    prof=${prof:-$(sidecar "${path[i]}" profile_name)}
+    [ "$pc" != unknown ] || pc=${commit[i]}
+    rk=$(awk -F'\t' 'NR > 1 && !seen[$3]++ { print $3 }' "$src" | sort -n | paste -sd, - | sed 's/,/, /g')
+  else
+    rk=$(awk -F'\t' 'NR == 2 { print $3 }' "$work/$i.tsv")
+  fi
   base="error_$(tag "${rel[i]}")"
   awk -v dat="$work/$base.d" -v vars="$work/$base.gpv" -v ttl="prediction error against size, per strategy" \
-    -v subt="${prof:-unknown profile}, $rk ranks, commit $pc${against:+; measured: $against}" \
-    -f "$here/lib.awk" -f "$here/errors.awk" "$work/colors.tsv" "$work/$i.tsv" || exit 2
+    -v subt="${prof:-unknown profile}, $rk ranks, commit $pc${against:+; measured: $against}$([ "$breaks" -eq 0 ] || echo "; fit on every rank count")" \
+    -v breaks="$breaks" -f "$here/lib.awk" -f "$here/errors.awk" "$work/colors.tsv" "$src" || exit 2
   render error.gp "$base" "vars='$work/$base.gpv'; dat='$work/$base.d'"
+done
+
+# Leave-one-rank-count-out validation: per (strategy, op) of a `ccsim validate --leave-one-out
+# --errors` file, measured busbw with the held_out and fit predictions, one colour per rank count.
+for ((i = 0; i < n; i++)); do
+  [ "${kind[i]}" = loo ] || continue
+  prof=$(sidecar "${path[i]}" profile_name) nt=$(sidecar "${path[i]}" note)
+  tail -n +2 "$work/$i.tsv" | LC_ALL=C sort -t $'\t' -s -k3,3n -k4,4n -k5,5g > "$work/$i.sorted.tsv"
+  groups=$(awk -F'\t' 'NR > 1 && !seen[$1, $2]++ { print $1 "\t" $2 }' "$work/$i.tsv")
+  ngroups=$(wc -l <<< "$groups")
+  used=" "
+  while IFS=$'\t' read -r s op; do
+    base="loo_$(tag "${rel[i]}")"
+    [ "$ngroups" -eq 1 ] || base="${base}_${s//[^A-Za-z0-9+._-]/_}_$op"
+    b=$base k=1
+    while [[ $used == *" $b "* ]]; do k=$((k + 1)) b="${base}_$k"; done  # names that sanitise alike
+    base=$b used="$used$b "
+    awk -v strategy="$s" -v op="$op" -v dat="$work/$base.d" -v vars="$work/$base.gpv" \
+      -v ttl="leave-one-rank-count-out: $s $op, profile ${prof:-unknown}" \
+      -v subt="held-out: predicted by a profile fitted without that rank count; key: errors from 64K; commit ${commit[i]}; ${rel[i]}${nt:+; $nt}" \
+      -f "$here/lib.awk" -f "$here/loo.awk" "$work/$i.sorted.tsv" || exit 2
+    render loo.gp "$base" "vars='$work/$base.gpv'; dat='$work/$base.d'"
+  done <<< "$groups"
 done
 
 # Predicted scaling: per prediction over several rank counts, at the sizes of --sizes nearest to ones

@@ -4,7 +4,8 @@
 #   awk -v name=NAME -f lib.awk -f read.awk FILE
 #
 # First output line: "kind<TAB>K"; K is rows (ccbench/ccsim rows), errors (ccsim validate --errors),
-# step (ccsim step --csv), summary (cctrain --compare summary.csv) or train (cctrain per-step rows).
+# loo (ccsim validate --leave-one-out --errors: an errors file with a fold column), step (ccsim step
+# --csv), summary (cctrain --compare summary.csv) or train (cctrain per-step rows).
 # Exit 0: read; 1: malformed (one line on stderr naming the file, line and column); 3: not a kind
 # the plots know (nothing printed on stderr: the driver decides whether that is an error).
 
@@ -16,6 +17,11 @@ BEGIN {
   mark["rows"] = "busbw_GBps"
   spec["errors"] = "strategy$ op$ ranks# ranks_per_node# bytes# measured_us# predicted_us# rel_error#"
   mark["errors"] = "rel_error"
+  # loo: told by rel_error and fold together (see below), so it is not in mark[]
+  spec["loo"] = spec["errors"] " fold$"
+  # the values a text column may take, per kind (a '|'-separated list)
+  allowed["loo", "fold"] = "fit|held_out"
+  allowed["loo", "op"] = "allreduce|allgather|reduce_scatter"
   spec["step"] = "profile$ strategy$ ranks# ranks_per_node# params# compute_us# comm_us# exposed_comm_us# step_us# inter_GBps#?"
   mark["step"] = "exposed_comm_us"
   spec["summary"] = "strategy$ steps# final_loss~ final_val_loss~? val_loss_gap~? loss_floor#? step_ms# compute_ms# encode_ms# comm_ms# decode_ms# optim_ms# wire_bytes_per_step# payload_bytes_per_step# payload_ratio~?"
@@ -33,6 +39,7 @@ kind == "" {
   for (i = 1; i <= nh; i++) col[h[i]] = i
   for (k in mark) if (mark[k] in col) kind = k
   if (kind == "") { unknown = 1; exit 3 }
+  if (kind == "errors" && ("fold" in col)) kind = "loo"
   nc = split(spec[kind], c, " ")
   for (i = 1; i <= nc; i++) {
     t = c[i]; opt[i] = sub(/[?]$/, "", t)
@@ -58,6 +65,8 @@ kind == "" {
       fail(name ":" NR ": column '" cname[i] "': '" v "' is not a number")
     } else if (ctype[i] == "~" && !is_num(v) && tolower(v) !~ /^[-+]?(nan|inf)$/) {
       fail(name ":" NR ": column '" cname[i] "': '" v "' is not a number")
+    } else if (((kind, cname[i]) in allowed) && v !~ ("^(" allowed[kind, cname[i]] ")$")) {
+      fail(name ":" NR ": column '" cname[i] "': '" v "' is not " one_of(allowed[kind, cname[i]]))
     } else if (ctype[i] == "$" && v ~ /[ \t]/) {
       gsub(/[ \t]/, "_", v)
     }
@@ -65,6 +74,13 @@ kind == "" {
   }
   print line
   rows++
+}
+
+function one_of(list,    n, w, i, s) {  # "a|b|c" -> "a, b or c"
+  n = split(list, w, "|")
+  s = w[1]
+  for (i = 2; i <= n; i++) s = s (i == n ? " or " : ", ") w[i]
+  return s
 }
 
 END {
