@@ -13,6 +13,9 @@
 #    GPU has its own NIC, so a rank's inter-node traffic goes through one NIC; that is the per-rank
 #    link ccsim's inter level stands for (hier: each rank sends n / ranks_per_node bytes over it).
 #  - gamma = 0 on both levels: NCCL reduces inside its copy kernels.
+#  - the node's hardware (NVLink, NVLS, its 8 NICs) sets the ceilings no prediction exceeds; ranks of a
+#    node share its NICs. NCCL's own algorithms (strategy nccl) use NCCL's published latencies and
+#    bandwidths from this hardware; profiles/h100-ndr-aion.profile has them fitted to real logs.
 # nodes = 128 is only a default shape; `ccsim predict --ranks` sweeps other rank counts.
 name = h100-ib-cluster
 source = published figures, not measured: NCCL src/graph/tuning.cc latencies (LL protocol); busbw from NVIDIA/nccl-tests#212 (NVLink 4) and NVIDIA/nccl-tests#290 (NDR) (docs/profile-sources.md)
@@ -25,3 +28,9 @@ intra.gamma_ns_per_byte = 0         # NCCL reduces inside the copy; the busbw of
 inter.alpha_us = 2.7                # NCCL per-hop network latency, ring, LL protocol (NVIDIA/nccl src/graph/tuning.cc)
 inter.beta_ns_per_byte = 0.0212766  # 1/47 GB/s: InfiniBand NDR 400 Gb/s gives 46-48 GB/s effective per NIC (NVIDIA/nccl-tests#290)
 inter.gamma_ns_per_byte = 0         # as intra: the reduction runs inside NCCL's copy on the GPU
+nvlink_GBps = 450                   # H100 SXM: 18 NVLink 4 links x 25 GB/s each way (NVIDIA H100 datasheet: 900 GB/s both ways)
+nvls_GBps = 480                     # NVLink SHARP allreduce busbw on 8 H100, ~480 GB/s (NVIDIA/nccl-tests#212)
+nics_per_node = 8                   # one 400 Gb/s NDR ConnectX-7 per GPU (DGX H100 user guide; NVIDIA/nccl-tests#290)
+nic_GBps = 50                       # 400 Gb/s line rate; 46-48 GB/s reached per NIC (NVIDIA/nccl-tests#290)
+nccl.algorithms = ring,tree,nvls,nvlstree  # NVLS inside a node, NVLS-tree across nodes (no SHARP switches: no CollNet)
+nccl.protocols = ll,ll128,simple   # NCCL's three protocols, LL128 enabled on NVLink (NCCL docs: NCCL_PROTO)

@@ -47,15 +47,25 @@ static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
 }
 
 // The row of the design matrix: time_us = a . x. One level: inter steps load the intra columns.
+// A row's time a node's shared memory or NICs set (fixed by the hardware figures, not fitted).
+static double shared_us(const cc_profile *p, const cc_cost *c) {
+  if (c->memory_bound)
+    return ((c->node_copy_bytes > 0 ? c->node_copy_bytes / p->mem_GBps : 0) +
+            (c->node_cache_bytes > 0 ? c->node_cache_bytes / p->cache_GBps : 0)) * 1e-3;
+  return c->nic_bound ? c->nic_bytes / (p->nics_per_node * p->nic_GBps) * 1e-3 : 0;
+}
+
 static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
   a[0] = c->calls;
+  // Terms a shared resource replaces do not move the time (model.c, shared_resources).
+  double own = c->memory_bound ? 0 : 1;
   for (int l = 0; l < CC_NLEVELS; l++) {
     a[1 + 3 * l] = c->msgs[l];
-    a[2 + 3 * l] = c->bytes[l] * 1e-3;
-    a[3 + 3 * l] = c->reduced[l] * 1e-3;
+    a[2 + 3 * l] = c->bytes[l] * 1e-3 * (l == CC_INTER && c->nic_bound ? 0 : own);
+    a[3 + 3 * l] = c->reduced[l] * 1e-3 * own;
   }
-  a[MEM] = c->spilled * 1e-3;
-  a[MEM_REDUCE] = c->spilled_reduced * 1e-3;
+  a[MEM] = c->spilled * 1e-3 * own;
+  a[MEM_REDUCE] = c->spilled_reduced * 1e-3 * own;
   a[FAULT] = c->faulted * 1e-3;
   a[RNDV] = c->rndv_msgs;
   a[MPI_BASE] = c->lib_calls;
@@ -211,22 +221,27 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
   unsigned usable = 0;
   for (int it = 0; it < 20; it++) {
     rep->iterations = it + 1;
-    // Terms under the current parameters (mpi and nccl choose their algorithm from them).
+    // Terms under the current parameters (mpi and nccl choose their algorithm from them). The first
+    // pass leaves the node's shared memory and NICs out: whether they set the pace depends on the
+    // per-rank terms, which must be fitted first (from zeros, every row would look bound by them).
+    cc_profile own = *prof;
+    if (it == 0) own.mem_GBps = own.cache_GBps = 0, own.nics_per_node = 0, own.nic_GBps = 0;
     double G[NPARAMS][NPARAMS] = {{0}}, h[NPARAMS] = {0}, bb = 0;
     usable = 0;
     for (size_t i = 0; i < n; i++) {
       cc_cost c;
       char e[160];
-      if (cc_model_cost(prof, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &c, e, sizeof e) != 0) CC_FATAL("%s", e);
+      if (cc_model_cost(&own, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &c, e, sizeof e) != 0) CC_FATAL("%s", e);
       design_row(&c, levels, A[i]);
       if (!fit[i]) continue;
       double w = 1.0 / obs[i].time_us;  // relative error: divide the row by its time
+      double b = 1 - shared_us(&own, &c) * w;  // what the fitted terms must explain
       for (int j = 0; j < NPARAMS; j++) {
         if (A[i][j] != 0 && j != MPI_BASE && j != MPI_GAMMA) usable |= 1u << j;
-        h[j] += A[i][j] * w;  // b = time * w = 1
+        h[j] += A[i][j] * w * b;
         for (int k = 0; k < NPARAMS; k++) G[j][k] += A[i][j] * A[i][k] * w * w;
       }
-      bb += 1;
+      bb += b * b;
     }
     if (it > 0 && memcmp(A, prevA, n * sizeof *A) == 0) break;  // choices settled: the fit stands
     nnls(G, h, bb, usable, x);

@@ -270,7 +270,8 @@ static void print_nccl_fit(const cc_profile *prof, const cc_nccl_fit_report *r) 
       }
       if (undetermined[0]) {
         printf("#   %s: %s\n", undetermined, cc_param_note_text(CC_NOTE_UNDETERMINED));
-        cc_warn("nccl.%s.%s: %s undetermined by the measurements: kept the prior (the profile's value, else NCCL's default)",
+        cc_warn("nccl.%s.%s: %s undetermined by the measurements: the prior (the profile's value, else NCCL's default) "
+                "decides them",
                 cc_nccl_algo_name((cc_nccl_algo)a), cc_nccl_proto_name((cc_nccl_proto)pr), undetermined);
       }
       if (bound[0]) printf("#   %s: %s\n", bound, cc_param_note_text(CC_NOTE_AT_BOUND));

@@ -269,6 +269,43 @@ static void memory_cost(const cc_profile *p, cc_topology t, double bytes, cc_cos
 static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
                           cc_cost *out, char *err, size_t errlen);
 
+// The per-rank bandwidth terms under the profile: what shared resources compete with.
+static double rank_bandwidth_us(const cc_profile *p, const cc_cost *c, bool inter_only) {
+  double t = c->bytes[CC_INTER] * p->link[CC_INTER].beta_ns_per_byte;
+  if (inter_only) return t * 1e-3;
+  t += c->bytes[CC_INTRA] * p->link[CC_INTRA].beta_ns_per_byte;
+  for (int l = 0; l < CC_NLEVELS; l++) t += c->reduced[l] * p->link[l].gamma_ns_per_byte;
+  t += c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte;
+  return t * 1e-3;
+}
+
+// Ranks of a node share its memory and its NICs (docs/cost-model.md, "Shared resources"). Memory: every
+// rank of the node moves its bytes at once; a byte received inside the node is copied twice (into the
+// shared segment and out of it), one from the network once (by the NIC), a reduced byte streams as 1.5
+// copies (two reads, one write). NICs: the ranks of a node that cross in the same step share them: one
+// per node for the rings and trees (one hop crosses), all of them for recursive doubling, Rabenseifner,
+// the library's algorithms and the hierarchical inter-node phase.
+static void shared_resources(const cc_profile *p, const cc_strategy *s, cc_topology t, cc_cost *c) {
+  int per_host = t.ranks_per_host > 0 ? t.ranks_per_host : t.ranks_per_node;
+  double on_node = per_host < t.ranks ? per_host : t.ranks;
+  double nics = p->nics_per_node * p->nic_GBps;
+  if (nics > 0 && c->bytes[CC_INTER] > 0 && t.ranks > per_host) {
+    bool one_crosses = s->algo == CC_ALGO_RING || s->algo == CC_ALGO_TREE || s->algo == CC_ALGO_BTREE;
+    double node_bytes = c->bytes[CC_INTER] * (one_crosses ? 1 : on_node);
+    if (node_bytes / nics * 1e-3 > rank_bandwidth_us(p, c, true)) c->nic_bound = true, c->nic_bytes = node_bytes;
+  }
+  if (p->mem_GBps > 0 || p->cache_GBps > 0) {
+    // What misses the cache (memory_cost's fraction) streams from memory, the rest from the cache.
+    double moved = c->bytes[CC_INTRA] + c->bytes[CC_INTER], reduced = c->reduced[CC_INTRA] + c->reduced[CC_INTER];
+    double miss = moved + reduced > 0 ? (c->spilled + c->spilled_reduced) / (moved + reduced) : 0;
+    double copies = (2 * c->bytes[CC_INTRA] + c->bytes[CC_INTER] + 1.5 * reduced) * on_node;
+    double dram = p->mem_GBps > 0 ? miss * copies : 0, cached = p->cache_GBps > 0 ? (1 - miss) * copies : 0;
+    double node_us = (dram > 0 ? dram / p->mem_GBps : 0) + (cached > 0 ? cached / p->cache_GBps : 0);
+    if (node_us * 1e-3 > rank_bandwidth_us(p, c, false))
+      c->memory_bound = true, c->nic_bound = false, c->node_copy_bytes = dram, c->node_cache_bytes = cached;
+  }
+}
+
 // MPI_Allreduce by the library's decision; its allgather and reduce-scatter as unsegmented rings.
 static int library_cost(const cc_profile *p, group g, cc_coll op, double n, cc_cost *c) {
   if (op == CC_ALLREDUCE) mpi_allreduce_cost(p, g, n, c);
@@ -282,6 +319,7 @@ int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topo
   if (s->compressed) return cc_compressed_cost(p, s, op, t, bytes, 0, out, err, errlen);
   if (algorithm_cost(p, s, op, t, bytes, out, err, errlen) != 0) return -1;
   memory_cost(p, t, bytes, out);
+  if (s->algo != CC_ALGO_NCCL) shared_resources(p, s, t, out);
   return 0;
 }
 
@@ -328,13 +366,21 @@ static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op,
 
 double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
   double t = c->calls * p->base_us;
-  for (int l = 0; l < CC_NLEVELS; l++) {
-    const cc_link *k = &p->link[l];
-    t += c->msgs[l] * k->alpha_us + (c->bytes[l] * k->beta_ns_per_byte + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
+  for (int l = 0; l < CC_NLEVELS; l++) t += c->msgs[l] * p->link[l].alpha_us;
+  if (c->memory_bound) {
+    if (c->node_copy_bytes > 0) t += c->node_copy_bytes / p->mem_GBps * 1e-3;
+    if (c->node_cache_bytes > 0) t += c->node_cache_bytes / p->cache_GBps * 1e-3;
+  } else {
+    for (int l = 0; l < CC_NLEVELS; l++) {
+      const cc_link *k = &p->link[l];
+      bool shared = l == CC_INTER && c->nic_bound;
+      t += ((shared ? 0 : c->bytes[l] * k->beta_ns_per_byte) + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
+    }
+    if (c->nic_bound) t += c->nic_bytes / (p->nics_per_node * p->nic_GBps) * 1e-3;
+    t += (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte) * 1e-3;
   }
   t += c->rndv_msgs * p->rndv_us + c->lib_calls * p->mpi_base_us + c->lib_reduced * p->mpi_gamma_ns_per_byte * 1e-3;
-  t += (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte +
-        c->faulted * p->fault_ns_per_byte) * 1e-3;
+  t += c->faulted * p->fault_ns_per_byte * 1e-3;
   for (int i = 0; i < CC_NCCL_NPARAMS; i++)
     if (c->nccl[i] != 0) t += c->nccl[i] * p->nccl[i];
   if (c->compress[0]) t += cc_cost_encode_us(p, c) + cc_cost_decode_us(p, c);

@@ -29,14 +29,24 @@ typedef struct {
   double decode_calls, decode_elems;  // f32 elements decoded: n per payload (P payloads on the allgather path)
   double ef_elems;             // error feedback decodes its own payload: priced as a decode unless the
                                // profile's entry was fitted with +ef
+  // Shared resources (host strategies): the node's ranks copy through one memory system and send
+  // through the node's NICs at once. When the node's share is the slower, it sets the pace and the
+  // per-rank terms above it replaces are not priced (memory_bound: the bytes, reductions and cache
+  // misses; nic_bound: the inter-node bytes). docs/cost-model.md, "Shared resources".
+  bool memory_bound, nic_bound;
+  double node_copy_bytes;      // bytes the node's ranks copy through memory together: pays 1 / mem_GBps
+  double node_cache_bytes;     // ... through the last-level cache (the working set fits it): 1 / cache_GBps
+  double nic_bytes;            // bytes the node's crossing ranks send together: pays 1 / (nics x nic_GBps)
   // NCCL (sim/nccl_model.h): coefficients of the profile's nccl[] parameters, and the pair they price.
   double nccl[CC_NCCL_NPARAMS];
   int nccl_algo, nccl_proto;   // the (algorithm, protocol) NCCL runs at this size; -1 for other strategies
 } cc_cost;
 
-// Ranks and how many share a node (ranks_per_node >= ranks: one node).
+// Ranks and how many share a node (ranks_per_node >= ranks: one node). ranks_per_host is how many
+// share one machine's memory and NICs when that differs from the node the algorithms see (ccbench
+// --ranks-per-node splits one machine into nodes); 0: ranks_per_node.
 typedef struct {
-  int ranks, ranks_per_node;
+  int ranks, ranks_per_node, ranks_per_host;
 } cc_topology;
 
 // Terms of collective `op` of `bytes` (as in the row schema: allreduce the vector, allgather and

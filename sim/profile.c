@@ -189,6 +189,7 @@ static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val
   if (strcmp(key, "nic_GBps") == 0) return number(c, key, val, &p->nic_GBps);
   if (strcmp(key, "nics_per_node") == 0) return count_value(c, key, val, &p->nics_per_node);
   if (strcmp(key, "mem_GBps") == 0) return number(c, key, val, &p->mem_GBps);
+  if (strcmp(key, "cache_GBps") == 0) return number(c, key, val, &p->cache_GBps);
   if (strcmp(key, "nccl.algorithms") == 0) return nccl_list(c, key, val, true, &p->nccl_algos);
   if (strcmp(key, "nccl.protocols") == 0) return nccl_list(c, key, val, false, &p->nccl_protos);
   if (strncmp(key, "nccl.", 5) == 0) {
@@ -309,8 +310,8 @@ static void write_text_value(FILE *f, const char *key, const char *text) {
 const char *cc_param_note_text(cc_param_note n) {
   switch (n) {
     case CC_NOTE_FITTED: return "fitted";
-    case CC_NOTE_UNDETERMINED: return "undetermined by the measurements: kept the prior";
-    case CC_NOTE_AT_BOUND: return "fitted to its bound (the hardware ceiling)";
+    case CC_NOTE_UNDETERMINED: return "undetermined by the measurements: the prior decides it";
+    case CC_NOTE_AT_BOUND: return "at its bound (0, or the hardware ceiling)";
     default: return "";
   }
 }
@@ -332,6 +333,7 @@ static void write_hardware_and_nccl(FILE *f, const cc_profile *p) {
   if (p->nvls_GBps > 0) fprintf(f, "nvls_GBps = %.6g\n", p->nvls_GBps);
   if (p->nics_per_node > 0) fprintf(f, "nics_per_node = %d\nnic_GBps = %.6g\n", p->nics_per_node, p->nic_GBps);
   if (p->mem_GBps > 0) fprintf(f, "mem_GBps = %.6g\n", p->mem_GBps);
+  if (p->cache_GBps > 0) fprintf(f, "cache_GBps = %.6g\n", p->cache_GBps);
   write_list(f, "nccl.algorithms", p->nccl_algos, CC_NCCL_NALGOS, algo_name_of);
   write_list(f, "nccl.protocols", p->nccl_protos, CC_NCCL_NPROTOS, proto_name_of);
   bool any = false;

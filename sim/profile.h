@@ -67,7 +67,8 @@ typedef struct {
   double nvls_GBps;          // NVLink SHARP bus bandwidth of a node's switch (0: no NVLS)
   int nics_per_node;         // the node's network: NICs, shared by the node's ranks ...
   double nic_GBps;           // ... at this rate each (400 Gb/s InfiniBand NDR: 50)
-  double mem_GBps;           // a node's memory bandwidth, shared by its ranks (host algorithms)
+  double mem_GBps;           // a node's memory bandwidth, shared by its ranks (host algorithms) ...
+  double cache_GBps;         // ... and its last-level cache's, for what the cache holds (0: not shared)
   // NCCL (sim/nccl_model.h): the algorithms and protocols it may choose from (bit sets), and each
   // pair's latency and bandwidth terms. nccl_given marks the values the file set or a fit determined;
   // the others are NCCL's published defaults (cc_profile_nccl_defaults). nccl_note is what calibrate
@@ -82,7 +83,8 @@ typedef struct {
 typedef enum {
   CC_NOTE_NONE,
   CC_NOTE_FITTED,        // determined by the measurements
-  CC_NOTE_UNDETERMINED,  // the measurements cannot tell it: the prior value is kept
+  CC_NOTE_UNDETERMINED,  // the measurements leave it uncertain (alone, or its share of a sum they fix): the
+                         // prior, the profile's value or NCCL's default, decides it
   CC_NOTE_AT_BOUND,      // fitted to its bound (0, or a hardware ceiling)
 } cc_param_note;
 const char *cc_param_note_text(cc_param_note n);

@@ -20,7 +20,7 @@ static void add_rows(cc_rowset *rs, const cc_profile *truth, const char *const *
         char err[256];
         if (cc_strategy_parse(strategies[k], &s, err, sizeof err) != 0) continue;
         int per_node = ranks_per_node ? ranks_per_node : ranks[r];
-        double t = cc_model_time_us(truth, &s, CC_ALLREDUCE, (cc_topology){ranks[r], per_node}, n);
+        double t = cc_model_time_us(truth, &s, CC_ALLREDUCE, (cc_topology){ranks[r], per_node, 0}, n);
         if (t < 0) continue;  // e.g. hier with a rank count that is not whole nodes
         for (int sweep = 0; sweep < 8; sweep++) {
         // Each sweep its own machine name: repeats of one point on one machine are compared at their

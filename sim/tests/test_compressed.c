@@ -39,7 +39,7 @@ static int cost_of(const cc_profile *p, const char *strategy, int ranks, int per
   cc_strategy s;
   char err[256];
   if (cc_strategy_parse(strategy, &s, err, sizeof err) != 0 ||
-      cc_model_cost(p, &s, CC_ALLREDUCE, (cc_topology){ranks, per_node}, bytes, c, err, sizeof err) != 0) {
+      cc_model_cost(p, &s, CC_ALLREDUCE, (cc_topology){ranks, per_node, 0}, bytes, c, err, sizeof err) != 0) {
     fprintf(stderr, "%s: %s\n", strategy, err);
     return -1;
   }
@@ -129,7 +129,7 @@ static void rates_lookup(void) {
   cc_strategy s;
   char err[256];
   CHECK(cc_strategy_parse("ring+int8", &s, err, sizeof err) == 0);
-  CHECK(cc_model_cost(&p, &s, CC_ALLGATHER, (cc_topology){2, 2}, 4096, &c, err, sizeof err) == -1 &&
+  CHECK(cc_model_cost(&p, &s, CC_ALLGATHER, (cc_topology){2, 2, 0}, 4096, &c, err, sizeof err) == -1 &&
         strstr(err, "allreduce only"));
 }
 
@@ -214,7 +214,7 @@ static void calibration(void) {
           char err[256];
           cc_cost c;
           CHECK(cc_strategy_parse(strategies[k], &s, err, sizeof err) == 0);
-          CHECK(cc_model_cost(&truth, &s, CC_ALLREDUCE, (cc_topology){P, P}, n, &c, err, sizeof err) == 0);
+          CHECK(cc_model_cost(&truth, &s, CC_ALLREDUCE, (cc_topology){P, P, 0}, n, &c, err, sizeof err) == 0);
           double noise[3];
           for (int q = 0; q < 3; q++) noise[q] = 1 + 0.03 * (2 * cc_rng_uniform(&rng) - 1);
           double enc = cc_cost_encode_us(&truth, &c) * noise[0], dec = cc_cost_decode_us(&truth, &c) * noise[2];

@@ -22,7 +22,7 @@ static double predict(const cc_profile *p, const char *strategy, cc_coll op, int
     fprintf(stderr, "%s\n", err);
     return NAN;
   }
-  return cc_model_time_us(p, &s, op, (cc_topology){ranks, per_node}, bytes);
+  return cc_model_time_us(p, &s, op, (cc_topology){ranks, per_node, 0}, bytes);
 }
 
 #define EXPECT_TIME(strategy, op, ranks, per_node, bytes, want)                                          \
@@ -140,10 +140,10 @@ int main(void) {
   cc_cost c;
   char err[256] = "";
   cc_strategy_parse("tree", &s, err, sizeof err);
-  CHECK(cc_model_cost(&p, &s, CC_ALLGATHER, (cc_topology){4, 4}, 1024, &c, err, sizeof err) != 0);
+  CHECK(cc_model_cost(&p, &s, CC_ALLGATHER, (cc_topology){4, 4, 0}, 1024, &c, err, sizeof err) != 0);
   CHECK(strstr(err, "allgather") != NULL);
   cc_strategy_parse("hier", &s, err, sizeof err);
-  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){10, 4}, 1024, &c, err, sizeof err) != 0);
+  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){10, 4, 0}, 1024, &c, err, sizeof err) != 0);
   CHECK(strstr(err, "same number of ranks") != NULL);
 
   // Properties over a sweep: time grows with size, and one level equals two identical levels.

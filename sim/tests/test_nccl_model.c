@@ -15,7 +15,7 @@ static double predict(const cc_profile *p, const char *strategy, cc_coll op, int
     fprintf(stderr, "%s\n", err);
     return NAN;
   }
-  return cc_model_time_us(p, &s, op, (cc_topology){ranks, per_node}, bytes);
+  return cc_model_time_us(p, &s, op, (cc_topology){ranks, per_node, 0}, bytes);
 }
 
 #define EXPECT_TIME(strategy, op, ranks, per_node, bytes, want)                                               \
@@ -92,11 +92,11 @@ static void pair_terms(void) {
   char err[256];
   cc_cost c;
   CHECK(cc_strategy_parse("nccl:nvls", &s, err, sizeof err) == 0);
-  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){16, 8}, n, &c, err, sizeof err) != 0 && strstr(err, "NCCL"));
+  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){16, 8, 0}, n, &c, err, sizeof err) != 0 && strstr(err, "NCCL"));
   CHECK(cc_strategy_parse("nccl:nvlstree", &s, err, sizeof err) == 0);
-  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){8, 8}, n, &c, err, sizeof err) != 0);
+  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){8, 8, 0}, n, &c, err, sizeof err) != 0);
   CHECK(cc_strategy_parse("nccl:nvls/ll", &s, err, sizeof err) == 0);
-  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){8, 8}, n, &c, err, sizeof err) != 0);
+  CHECK(cc_model_cost(&p, &s, CC_ALLREDUCE, (cc_topology){8, 8, 0}, n, &c, err, sizeof err) != 0);
   CHECK(cc_strategy_parse("nccl:tree/ll128+x", &s, err, sizeof err) != 0);
   CHECK(cc_strategy_parse("nccl:warp", &s, err, sizeof err) != 0 && strstr(err, "NCCL algorithm"));
   CHECK(cc_strategy_parse("nccl:ring/fast", &s, err, sizeof err) != 0 && strstr(err, "NCCL protocol"));
@@ -180,7 +180,7 @@ static void recovers_known_profile(void) {
   for (int r = 0; r < NRANKS; r++)
     for (int k = 0; k < NSIZES; k++) {
       double n = 1024.0 * (1 << k);
-      double t = cc_model_time_us(&truth, &s, CC_ALLREDUCE, (cc_topology){ranks[r], 8}, n) * (1 + 0.01 * (2 * cc_rng_uniform(&rng) - 1));
+      double t = cc_model_time_us(&truth, &s, CC_ALLREDUCE, (cc_topology){ranks[r], 8, 0}, n) * (1 + 0.01 * (2 * cc_rng_uniform(&rng) - 1));
       cc_row row = {.source = "measured", .op = "allreduce", .strategy = "nccl", .algo = "nccl", .compress = "none",
                     .dtype = "f32", .ranks = ranks[r], .nodes = ranks[r] / 8, .ranks_per_node = 8, .bytes = (uint64_t)n,
                     .count = (uint64_t)n / 4, .time_us = t, .time_min_us = t, .time_max_us = t, .errors = 0,
@@ -196,7 +196,7 @@ static void recovers_known_profile(void) {
     bool fit_switch[NSIZES] = {false};
     int truth_pair[NSIZES], fit_pair[NSIZES];
     for (int k = 0; k < NSIZES; k++) {
-      cc_topology t = {ranks[r], 8};
+      cc_topology t = {ranks[r], 8, 0};
       double n = 1024.0 * (1 << k);
       cc_cost want, got;
       cc_model_cost(&truth, &s, CC_ALLREDUCE, t, n, &want, err, sizeof err);
@@ -211,7 +211,7 @@ static void recovers_known_profile(void) {
       if (truth_pair[k] == truth_pair[k - 1]) continue;
       // A switch between two pairs whose times stay within 3% of each other a step or two away is no
       // change of course the curve shows: nothing to recover.
-      cc_topology t = {ranks[r], 8};
+      cc_topology t = {ranks[r], 8, 0};
       int before = k >= 2 ? k - 2 : 0, after = k + 1 < NSIZES ? k + 1 : k;
       double a_after = pair_time(&truth, truth_pair[k - 1], t, 1024.0 * (1 << after));
       double b_after = pair_time(&truth, truth_pair[k], t, 1024.0 * (1 << after));

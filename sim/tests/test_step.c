@@ -13,7 +13,7 @@ int main(void) {
   cc_strategy ring;
   char err[256];
   CHECK(cc_strategy_parse("ring", &ring, err, sizeof err) == 0);
-  cc_topology four = {4, 4};
+  cc_topology four = {4, 4, 0};
   // 1e6 f32 gradients = 4e6 B. Ring over 4 ranks: 6 messages (60 us) and 1.5 x bytes received.
   cc_step_config c = {.params = 1e6, .grad_bytes_per_param = 4, .bucket_bytes = 0, .forward_us = 1000,
                       .backward_us = 2000, .optimizer_us = 100};
@@ -52,7 +52,7 @@ int main(void) {
   NEAR(s.step_us, 1000 + fmax(1500 + t3, 2000) + t1 + 100);
 
   // One rank: no communication, efficiency 1.
-  CHECK(cc_step_predict(&p, &ring, (cc_topology){1, 1}, &c, &s, err, sizeof err) == 0);
+  CHECK(cc_step_predict(&p, &ring, (cc_topology){1, 1, 0}, &c, &s, err, sizeof err) == 0);
   NEAR(s.step_us, 3100);
   NEAR(s.efficiency, 1);
 

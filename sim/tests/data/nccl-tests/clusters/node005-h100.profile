@@ -1,0 +1,12 @@
+# H100 nodes, 8 GPUs, 8 ConnectX-7 HCAs on NDR 400 Gb/s, Quantum-2 switches (NVIDIA/nccl-tests#290).
+name = node005-h100
+ranks_per_node = 8
+nodes = 2
+base_us = 0
+intra.alpha_us = 0                  # host-algorithm links unused for these logs (strategy nccl)
+intra.beta_ns_per_byte = 0
+intra.gamma_ns_per_byte = 0
+nvlink_GBps = 450                   # H100 SXM: 18 NVLink 4 links x 25 GB/s each way (NVIDIA H100 datasheet)
+nvls_GBps = 480                     # NVLink SHARP allreduce busbw on 8 H100 (NVIDIA/nccl-tests#212)
+nics_per_node = 8
+nic_GBps = 50
