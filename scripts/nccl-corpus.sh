@@ -11,6 +11,7 @@
 #   OUTDIR/fit/<log>.profile, <log>.txt (calibrate's report), <log>_errors.csv (+ .meta.json)
 #   OUTDIR/fit_summary.txt   one line per log: points from 64 KiB, median and worst error
 #   OUTDIR/loo/<cluster>.txt, <cluster>_errors.csv, <cluster>_predicted.csv (+ .meta.json)
+#   OUTDIR/loo/<cluster>.profile, <cluster>_calibrate.txt   the plain fit on all its rank counts
 # OUTDIR defaults to results/nccl-corpus/<today>.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -74,6 +75,8 @@ for cluster in $(ls "$data"/*.log | sed 's|.*/||; s|_.*||' | sort -u); do
     counts="$counts $(basename "$log" | sed 's/.*_\([0-9]*\)r[0-9]*n.*/\1/')"
   done
   [ "$(echo $counts | tr ' ' '\n' | sort -un | wc -l)" -ge 3 ] || continue
+  "$ccsim" calibrate -p "$data/clusters/$cluster.profile" "${args[@]/--against/--from}" -o "$out/loo/$cluster.profile" \
+    > "$out/loo/${cluster}_calibrate.txt" 2>&1 || true
   "$ccsim" validate --leave-one-out -p "$data/clusters/$cluster.profile" "${args[@]}" \
     --errors "$out/loo/${cluster}_errors.csv" --csv "$out/loo/${cluster}_predicted.csv" > "$out/loo/$cluster.txt" 2>&1 || true
   echo "== leave-one-rank-count-out, $cluster"

@@ -882,6 +882,19 @@ static int cmd_show(int argc, char **argv) {
            p.single_level ? "link" : cc_level_name((cc_level)l), k->alpha_us, k->beta_ns_per_byte,
            k->beta_ns_per_byte > 0 ? 1 / k->beta_ns_per_byte : INFINITY, k->gamma_ns_per_byte);
   }
+  if (p.nvlink_GBps > 0 || p.nvls_GBps > 0 || p.nics_per_node > 0 || p.mem_GBps > 0 || p.cache_GBps > 0)
+    printf("  hardware: NVLink %.4g GB/s, NVLS %.4g GB/s, %d NICs x %.4g GB/s, memory %.4g GB/s, cache %.4g GB/s (0: none given)\n",
+           p.nvlink_GBps, p.nvls_GBps, p.nics_per_node, p.nic_GBps, p.mem_GBps, p.cache_GBps);
+  printf("  nccl:");
+  for (int a = 0; a < CC_NCCL_NALGOS; a++)
+    for (int pr = 0; pr < CC_NCCL_NPROTOS; pr++) {
+      if (!(p.nccl_algos & (1u << a)) || !(p.nccl_protos & (1u << pr)) || !cc_nccl_pair_exists((cc_nccl_algo)a, (cc_nccl_proto)pr))
+        continue;
+      const double *x = &p.nccl[cc_nccl_param((cc_nccl_algo)a, (cc_nccl_proto)pr, CC_NCCL_BASE_US)];
+      printf(" %s/%s %.3g us %.4g GB/s%s", cc_nccl_algo_name((cc_nccl_algo)a), cc_nccl_proto_name((cc_nccl_proto)pr),
+             x[0], x[3] > 0 ? 1 / x[3] : 0, x[0] == cc_profile_nccl_default(&p, (int)(x - p.nccl)) ? "" : "*");
+    }
+  printf("\n  (nccl: base latency and bandwidth in a node per pair; * differs from NCCL's default)\n");
   for (int i = 0; i < p.ncompress; i++) {
     const cc_compress_cost *c = &p.compress[i];
     printf("  compress %-10s encode %.3g us + %.3g ns/elem", c->name, c->encode_us, c->encode_ns_per_elem);

@@ -297,7 +297,8 @@ static void shared_resources(const cc_profile *p, const cc_strategy *s, cc_topol
   if (p->mem_GBps > 0 || p->cache_GBps > 0) {
     // What misses the cache (memory_cost's fraction) streams from memory, the rest from the cache.
     double moved = c->bytes[CC_INTRA] + c->bytes[CC_INTER], reduced = c->reduced[CC_INTRA] + c->reduced[CC_INTER];
-    double miss = moved + reduced > 0 ? (c->spilled + c->spilled_reduced) / (moved + reduced) : 0;
+    // Without a cache size in the profile everything counts as streamed from memory.
+    double miss = p->cache_bytes == 0 ? 1 : moved + reduced > 0 ? (c->spilled + c->spilled_reduced) / (moved + reduced) : 0;
     double copies = (2 * c->bytes[CC_INTRA] + c->bytes[CC_INTER] + 1.5 * reduced) * on_node;
     double dram = p->mem_GBps > 0 ? miss * copies : 0, cached = p->cache_GBps > 0 ? (1 - miss) * copies : 0;
     double node_us = (dram > 0 ? dram / p->mem_GBps : 0) + (cached > 0 ? cached / p->cache_GBps : 0);

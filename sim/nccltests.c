@@ -320,13 +320,13 @@ static int data_line(reader *r, cc_rowset *rs, char **tok, int n, char *err, siz
   if (!t->op) return 0;
   int ranks = 0, nodes = 1, per_node = 1;
   if (layout(r, &ranks, &nodes, &per_node, err, errlen) != 0) return -1;
-  double times[2];
+  double times[2] = {0, 0};
   for (int p = 0; p < t->nplaces; p++)
     if (cc_parse_double(tok[t->time[p]], &times[p]) != 0 || !(times[p] >= 0)) {
       note(r, r->line, "time '%s' is not a number: row skipped", tok[t->time[p]]);
       return 0;
     }
-  long long size, count = 0;
+  long long size = 0, count = 0;
   cc_parse_int(tok[t->size], &size);
   const char *dtype = t->type >= 0 ? dtype_name(tok[t->type]) : "f32";
   if (t->count >= 0) cc_parse_int(tok[t->count], &count);

@@ -132,6 +132,26 @@ int main(void) {
               1 + 4 * 2 + 64 * MiB * 0.5e-3 + 32 * MiB * 0.25e-3 + (1 - 8.0 / 288) * MiB * (64 * 0.1e-3 + 32 * 0.3e-3));
   p = saved;
 
+  // Shared resources. NICs: 1 GB/s per node (1 ns/B), rd over 2 nodes of 4 ranks, 16 MiB: steps 1 and
+  // 2 stay in a node, step 4 crosses, all 4 ranks of a node at once: 4 x 16 MiB through the node's NIC
+  // at 1 ns/B beats the rank's own 2 ns/B x 16 MiB, so the NIC sets the pace of the crossing step.
+  cc_profile shared = p;
+  shared.nics_per_node = 1, shared.nic_GBps = 1;
+  cc_profile saved_p = p;
+  p = shared;
+  EXPECT_TIME("rd", CC_ALLREDUCE, 8, 4, 16 * MiB, 1 + 2 * 2 + 10 + 2 * 16 * MiB * 0.5e-3 + 3 * 16 * MiB * 0.25e-3 + 4 * 16 * MiB * 1e-3);
+  // A flat ring crosses with one rank per node: 1.75 x 16 MiB at its own 2 ns/B, slower than the NIC.
+  EXPECT_TIME("ring", CC_ALLREDUCE, 8, 4, 16 * MiB, 1 + 14 * 2 * 10 + 1.75 * 16 * MiB * 2e-3 + 0.875 * 16 * MiB * 0.25e-3);
+  // Memory: 1 GB/s for the node, no cache modelled. Ring on one node of 4, 4 MiB (blocks of 1 MiB, one
+  // segment): 1.5n received (copied twice), 0.75n reduced (1.5 copies): 4.125n per rank, 16.5n for
+  // the node at 1 ns/B, above the rank's own 0.9375n x 1e-3 us: memory sets the pace.
+  p = saved_p;
+  p.mem_GBps = 1;
+  EXPECT_TIME("ring", CC_ALLREDUCE, 4, 4, 4 * MiB, 1 + 6 * 2 + 16.5 * 4 * MiB * 1e-3);
+  p.mem_GBps = 1000;  // a fast memory leaves the ranks' own terms in charge
+  EXPECT_TIME("ring", CC_ALLREDUCE, 4, 4, 4 * MiB, 1 + 6 * 2 + 1.5 * 4 * MiB * 0.5e-3 + 0.75 * 4 * MiB * 0.25e-3);
+  p = saved_p;
+
   // One rank: nothing to exchange, the call's fixed cost only.
   EXPECT_TIME("ring", CC_ALLREDUCE, 1, 1, MiB, 1);
 
