@@ -5,7 +5,9 @@ set -euo pipefail
 ccsim=$1
 dir=$(mktemp -d ccsim_cli_XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-fail() { echo "ccsim_cli: $*" >&2; exit 1; }
+test_name=ccsim_cli
+# shellcheck source=sim/tests/cli_lib.sh
+source "$(dirname "$0")/cli_lib.sh"
 
 cat > "$dir/truth.profile" <<'P'
 name = truth
@@ -47,16 +49,6 @@ grep -q '^ring' "$dir/validate.txt" || fail "validate table has no ring line"
 "$ccsim" show -p "$dir/truth.profile" | grep -q "GB/s" || fail "show prints no bandwidth"
 
 # Bad input: exit 2 and a one-line message naming the flag or file.
-expect_error() {  # expect_error "pattern" args...
-  local pattern=$1; shift
-  set +e
-  "$ccsim" "$@" > /dev/null 2> "$dir/err.txt"
-  local rc=$?
-  set -e
-  [ "$rc" -eq 2 ] || fail "'ccsim $*' exited $rc, want 2"
-  [ "$(wc -l < "$dir/err.txt")" -eq 1 ] || fail "'ccsim $*' printed more than one error line"
-  grep -q -- "$pattern" "$dir/err.txt" || fail "'ccsim $*' error lacks '$pattern': $(cat "$dir/err.txt")"
-}
 expect_error "unknown command" frobnicate
 expect_error "--profile" predict -s ring
 expect_error "-s/--strategies" predict -p "$dir/truth.profile" -s ring,warp

@@ -6,7 +6,9 @@ set -euo pipefail
 ccsim=$1
 dir=$(mktemp -d ccsim_compressed_XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-fail() { echo "ccsim_compressed_cli: $*" >&2; exit 1; }
+test_name=ccsim_compressed_cli
+# shellcheck source=sim/tests/cli_lib.sh
+source "$(dirname "$0")/cli_lib.sh"
 
 cat > "$dir/truth.profile" <<'P'
 name = truth
@@ -68,15 +70,6 @@ grep -q '^ring+int8 ' "$dir/val.txt" || fail "validate table has no ring+int8 li
 grep -q "int4 priced by default rates" "$dir/step.err" && grep -q '"note": "default encode/decode rates for int4' \
   "$dir/step4.csv.meta.json" || fail "default rates not reported"
 
-expect_error() {  # expect_error "pattern" args...
-  local pattern=$1; shift
-  set +e
-  "$ccsim" "$@" > /dev/null 2> "$dir/err.txt"
-  local rc=$?
-  set -e
-  [ "$rc" -eq 2 ] && [ "$(wc -l < "$dir/err.txt")" -eq 1 ] && grep -q -- "$pattern" "$dir/err.txt" ||
-    fail "'ccsim $*': exit $rc, $(cat "$dir/err.txt")"
-}
 expect_error "-s/--strategies" predict -p "$dir/truth.profile" -s ring+int9
 expect_error "allreduce only" predict -p "$dir/truth.profile" -s ring+int8 -C allgather
 expect_error "f32 gradients" predict -p "$dir/truth.profile" -s ring+int8 -d bf16

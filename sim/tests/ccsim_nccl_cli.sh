@@ -8,7 +8,9 @@ ccsim=$1 src=$2
 data=$src/sim/tests/data/nccl-tests
 dir=$(mktemp -d ccsim_nccl_cli_XXXXXX)
 trap 'rm -rf "$dir"' EXIT
-fail() { echo "ccsim_nccl_cli: $*" >&2; exit 1; }
+test_name=ccsim_nccl_cli
+# shellcheck source=sim/tests/cli_lib.sh
+source "$(dirname "$0")/cli_lib.sh"
 
 # One log of one size band (1 MiB .. 8 GiB) cannot split latencies into base and hops: warned, marked.
 "$ccsim" calibrate -p "$data/clusters/aion-h100.profile" --from "$data/aion-h100_h100_32r4n.log" -o "$dir/fit.profile" \
@@ -53,16 +55,6 @@ grep -q '^nccl:ring,allreduce,16,8,' "$dir/ring.csv" || fail "NCCL_ALGO=Ring row
 grep -q '^nccl,allreduce,64,4,' "$dir/k.csv" || fail "--ranks 64 --ranks-per-node 4 did not give 16 nodes of 4"
 
 # Bad input: exit 2, one line naming the flag or file.
-expect_error() {  # expect_error "pattern" args...
-  local pattern=$1; shift
-  set +e
-  "$ccsim" "$@" > /dev/null 2> "$dir/err.txt"
-  local rc=$?
-  set -e
-  [ "$rc" -eq 2 ] || fail "'ccsim $*' exited $rc, want 2"
-  [ "$(grep -vc '^ccsim: note:' "$dir/err.txt")" -eq 1 ] || fail "'ccsim $*' printed more than one error line"
-  grep -q -- "$pattern" "$dir/err.txt" || fail "'ccsim $*' error lacks '$pattern': $(cat "$dir/err.txt")"
-}
 expect_error "rank counts" validate --leave-one-out -p "$data/clusters/aion-h100.profile" --against "$data/aion-h100_h100_32r4n.log"
 expect_error "--ranks" validate -p "$dir/fit.profile" --against "$data/kestrel-h100_h100_64r16n.log"
 expect_error "aion-h100_h100_32r4n.log:.*--ranks" validate -p "$dir/fit.profile" --against "$data/aion-h100_h100_32r4n.log" --ranks 16

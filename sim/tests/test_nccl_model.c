@@ -5,25 +5,10 @@
 
 #include "common/rng.h"
 #include "common/tests/check.h"
+#include "sim/tests/model_check.h"
 #include "sim/calibrate.h"
 #include "sim/model.h"
 
-static double predict(const cc_profile *p, const char *strategy, cc_coll op, int ranks, int per_node, double bytes) {
-  cc_strategy s;
-  char err[256];
-  if (cc_strategy_parse(strategy, &s, err, sizeof err) != 0) {
-    fprintf(stderr, "%s\n", err);
-    return NAN;
-  }
-  return cc_model_time_us(p, &s, op, (cc_topology){ranks, per_node, 0}, bytes);
-}
-
-#define EXPECT_TIME(strategy, op, ranks, per_node, bytes, want)                                               \
-  do {                                                                                                       \
-    double got_ = predict(&p, strategy, op, ranks, per_node, bytes);                                         \
-    CHECKF(fabs(got_ - (want)) < 1e-9 * (want) + 1e-9, "%s %s P=%d per node %d, %.0f B: got %.6f us, want %.6f", \
-           strategy, cc_coll_name(op), ranks, per_node, (double)(bytes), got_, (double)(want));               \
-  } while (0)
 
 // Every pair's terms set to numbers that tell them apart: base 10a + p, hops 1 + 0.1 p inside a node
 // and 5 + p between nodes, inverse bandwidths 0.01 (p + 1) inside a node and 0.1 (p + 1) on the network
