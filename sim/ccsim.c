@@ -878,9 +878,10 @@ static int cmd_show(int argc, char **argv) {
   if (p.source[0]) printf("  source: %s\n", p.source);
   for (int l = 0; l < (p.single_level ? 1 : CC_NLEVELS); l++) {
     const cc_link *k = &p.link[l];
-    printf("  %-5s alpha %8.3f us   beta %.5f ns/B (%8.2f GB/s)   gamma %.5f ns/B\n",
-           p.single_level ? "link" : cc_level_name((cc_level)l), k->alpha_us, k->beta_ns_per_byte,
-           k->beta_ns_per_byte > 0 ? 1 / k->beta_ns_per_byte : INFINITY, k->gamma_ns_per_byte);
+    printf("  %-5s alpha %8.3f us   ", p.single_level ? "link" : cc_level_name((cc_level)l), k->alpha_us);
+    if (k->beta_ns_per_byte > 0) printf("beta %.5f ns/B (%8.2f GB/s)", k->beta_ns_per_byte, 1 / k->beta_ns_per_byte);
+    else printf("beta 0 (no bandwidth cost)");
+    printf("   gamma %.5f ns/B\n", k->gamma_ns_per_byte);
   }
   if (p.nvlink_GBps > 0 || p.nvls_GBps > 0 || p.nics_per_node > 0 || p.mem_GBps > 0 || p.cache_GBps > 0)
     printf("  hardware: NVLink %.4g GB/s, NVLS %.4g GB/s, %d NICs x %.4g GB/s, memory %.4g GB/s, cache %.4g GB/s (0: none given)\n",

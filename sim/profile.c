@@ -290,9 +290,10 @@ int cc_profile_read(cc_profile *p, const char *path, char *err, size_t errlen) {
 // --- writing --------------------------------------------------------------------------------------
 
 static void write_link(FILE *f, const char *level, const cc_link *l) {
-  double bw = l->beta_ns_per_byte > 0 ? 1.0 / l->beta_ns_per_byte : 0;
   fprintf(f, "%s.alpha_us = %.6g\n", level, l->alpha_us);
-  fprintf(f, "%s.beta_ns_per_byte = %.6g  # %.4g GB/s\n", level, l->beta_ns_per_byte, bw);
+  if (l->beta_ns_per_byte > 0)
+    fprintf(f, "%s.beta_ns_per_byte = %.6g  # %.4g GB/s\n", level, l->beta_ns_per_byte, 1.0 / l->beta_ns_per_byte);
+  else fprintf(f, "%s.beta_ns_per_byte = 0  # no bandwidth cost\n", level);
   fprintf(f, "%s.gamma_ns_per_byte = %.6g\n", level, l->gamma_ns_per_byte);
 }
 

@@ -1,0 +1,34 @@
+# Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.
+name = aion-h100
+source = ccsim calibrate (d8402f281ce7) from sim/tests/data/nccl-tests/aion-h100_h100_16r2n_ring.log: 14 rows, rms relative error 10.1%
+ranks_per_node = 8
+nodes = 2
+base_us = 0
+intra.alpha_us = 0
+intra.beta_ns_per_byte = 0  # 0 GB/s
+intra.gamma_ns_per_byte = 0
+ring_segment_bytes = 1048576
+tree_chunk_bytes = 262144
+mpi_decision = openmpi
+nvlink_GBps = 450
+nvls_GBps = 480
+nics_per_node = 8
+nic_GBps = 50
+nccl.algorithms = ring,tree,nvls,nvlstree
+nccl.protocols = ll,ll128,simple
+# NCCL's pairs (docs/cost-model.md); parameters not listed are NCCL's defaults
+nccl.ring.ll.base_us = 11.4736  # undetermined by the measurements: the prior decides it
+nccl.ring.ll.intra_hop_us = 3.73273  # undetermined by the measurements: the prior decides it
+nccl.ring.ll.inter_hop_us = 4.33126  # undetermined by the measurements: the prior decides it
+nccl.ring.ll.intra_ns_per_byte = 0.00555556  # 180 GB/s, undetermined by the measurements: the prior decides it
+nccl.ring.ll.net_ns_per_byte = 0.0148426  # 67.37 GB/s, undetermined by the measurements: the prior decides it
+nccl.ring.ll128.base_us = 18.585  # undetermined by the measurements: the prior decides it
+nccl.ring.ll128.intra_hop_us = 4.26453  # undetermined by the measurements: the prior decides it
+nccl.ring.ll128.inter_hop_us = 4.74857  # undetermined by the measurements: the prior decides it
+nccl.ring.ll128.intra_ns_per_byte = 0.00301932  # 331.2 GB/s, undetermined by the measurements: the prior decides it
+nccl.ring.ll128.net_ns_per_byte = 0.00332359  # 300.9 GB/s, undetermined by the measurements: the prior decides it
+nccl.ring.simple.base_us = 8.45871  # undetermined by the measurements: the prior decides it
+nccl.ring.simple.intra_hop_us = 3.66933  # fitted
+nccl.ring.simple.inter_hop_us = 14.3262  # undetermined by the measurements: the prior decides it
+nccl.ring.simple.intra_ns_per_byte = 0.00277778  # 360 GB/s, fitted
+nccl.ring.simple.net_ns_per_byte = 0.0025  # 400 GB/s, at its bound (0, or the hardware ceiling)

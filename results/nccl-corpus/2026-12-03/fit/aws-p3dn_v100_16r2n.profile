@@ -1,0 +1,33 @@
+# Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.
+name = aws-p3dn
+source = ccsim calibrate (d8402f281ce7) from sim/tests/data/nccl-tests/aws-p3dn_v100_16r2n.log: 28 rows, rms relative error 5.5%
+ranks_per_node = 8
+nodes = 2
+base_us = 0
+intra.alpha_us = 0
+intra.beta_ns_per_byte = 0  # 0 GB/s
+intra.gamma_ns_per_byte = 0
+ring_segment_bytes = 1048576
+tree_chunk_bytes = 262144
+mpi_decision = openmpi
+nvlink_GBps = 150
+nics_per_node = 1
+nic_GBps = 12.5
+nccl.algorithms = ring,tree
+nccl.protocols = ll,ll128,simple
+# NCCL's pairs (docs/cost-model.md); parameters not listed are NCCL's defaults
+nccl.ring.ll.base_us = 12.1691  # undetermined by the measurements: the prior decides it
+nccl.ring.ll.intra_hop_us = 4.17979  # fitted
+nccl.ring.ll.inter_hop_us = 4.56405  # undetermined by the measurements: the prior decides it
+nccl.ring.ll.intra_ns_per_byte = 0.0166667  # 60 GB/s, undetermined by the measurements: the prior decides it
+nccl.ring.ll.net_ns_per_byte = 0.255529  # 3.913 GB/s, undetermined by the measurements: the prior decides it
+nccl.ring.ll128.base_us = 18.0514  # undetermined by the measurements: the prior decides it
+nccl.ring.ll128.intra_hop_us = 3.98939  # fitted
+nccl.ring.ll128.inter_hop_us = 4.66146  # undetermined by the measurements: the prior decides it
+nccl.ring.ll128.intra_ns_per_byte = 0.00905797  # 110.4 GB/s, undetermined by the measurements: the prior decides it
+nccl.ring.ll128.net_ns_per_byte = 0.234335  # 4.267 GB/s, fitted
+nccl.ring.simple.base_us = 15.1848  # undetermined by the measurements: the prior decides it
+nccl.ring.simple.intra_hop_us = 34.5238  # undetermined by the measurements: the prior decides it
+nccl.ring.simple.inter_hop_us = 51.6932  # undetermined by the measurements: the prior decides it
+nccl.ring.simple.intra_ns_per_byte = 0.00833333  # 120 GB/s, undetermined by the measurements: the prior decides it
+nccl.ring.simple.net_ns_per_byte = 0.117376  # 8.52 GB/s, fitted
