@@ -2,6 +2,7 @@
 # The main job, from a fresh Debian machine to plots: install what is missing, build, sweep the
 # allreduce strategies against MPI_Allreduce, calibrate the cost model on the sweep and validate it on
 # a second one, predict up to 1024 ranks (this host's links) and 4096 (the shipped H100 profiles),
+# fit NCCL's model to real nccl-tests logs of an H100 cluster and predict each rank count from the others,
 # train a small GPT-2 on the Markov source once per gradient compressor, predict those strategies at
 # scale, and render every plot.
 #
@@ -90,6 +91,15 @@ step "predicting to 1024 ranks on $out/host.profile and to 4096 on profiles/h100
   --csv "$out/predicted_dgx-h100.csv" -q
 "$bin/ccsim" step -p profiles/h100-ib-cluster.profile -s ring,hier:ring/ring,nccl --params 124e6 --grad-dtype bf16 \
   --compute-ms 140 --ranks 8..4096 --csv "$out/step_h100-ib-cluster.csv" > "$out/step_h100-ib-cluster.txt"
+
+# 3b. NCCL on a real cluster: public nccl-tests logs of 16, 32 and 64 H100 (sim/tests/data/nccl-tests),
+#     each rank count predicted by a fit on the other two (loo_* plot: measured vs predicted busbw).
+step "NCCL's model on real H100 logs, leaving one rank count out -> $out/nccl-loo/"
+mkdir -p "$out/nccl-loo"
+logs=sim/tests/data/nccl-tests
+"$bin/ccsim" validate --leave-one-out -p "$logs/clusters/aion-h100.profile" --against "$logs/aion-h100_h100_16r2n.log" \
+  --against "$logs/aion-h100_h100_32r4n.log" --against "$logs/aion-h100_h100_64r8n.log" \
+  --errors "$out/nccl-loo/errors_aion-h100.csv" 2> /dev/null | tee "$out/nccl-loo/loo_aion-h100.txt" | grep '^# held out'
 
 # 4. Compression in a real training run: same model, seed and data, one run per strategy.
 step "GPT-2 on the Markov source, $np ranks, $steps steps per strategy -> $out/compare"
