@@ -513,14 +513,7 @@ int cc_calibrate(const cc_rowset *rows, const cc_calib_opts *o, cc_profile *prof
       if (any_own) fit_mpi_library(obs, n, library, decision, &p, &trial);
       trial.rms_rel_error = rms;
       double score = rms * (1 + 0.1 * ((p.cache_bytes != 0 && !o->cache_bytes) + (p.eager_bytes != 0 && !o->eager_bytes)));
-      if (score < best_score) {
-        best = p, best_score = score;
-        cc_nccl_fit_report nccl = rep->nccl;
-        bool nccl_fit = rep->nccl_fit;
-        size_t rows_fit = rep->rows_fit, repeats = rep->repeats;
-        *rep = trial;
-        rep->nccl = nccl, rep->nccl_fit = nccl_fit, rep->rows_fit = rows_fit, rep->repeats = repeats, rep->host_fit = true;
-      }
+      if (score < best_score) best = p, best_score = score, *rep = trial;  // trial keeps rep's other fields
     }
     eager = best.eager_bytes, cache = best.cache_bytes;
   }

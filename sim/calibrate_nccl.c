@@ -89,7 +89,7 @@ static void objective(const cc_profile *p, const problem *pb, double *data, doub
 
 // One start: alternate assignments and non-negative least squares until the assignments settle.
 static void descend(const problem *pb, cc_profile *p, int *assigned) {
-  double *G = cc_malloc(sizeof(double) * NP * NP), h[NP], y[NP], terms[NP], row[NP];
+  double *G = cc_malloc(sizeof(double) * NP * NP), h[NP], y[NP], terms[MAX_PAIRS][NP], time[MAX_PAIRS];
   for (int it = 0; it < 40; it++) {
     memset(G, 0, sizeof(double) * NP * NP);
     memset(h, 0, sizeof h);
@@ -101,16 +101,15 @@ static void descend(const problem *pb, cc_profile *p, int *assigned) {
       double t = pb->obs[i].time_us, best_err = INFINITY;
       int best = 0;
       for (int c = 0; c < cd->npairs; c++) {
-        pair_terms(p, &pb->obs[i], cd->algo[c], cd->proto[c], terms);
-        double e = fabs(dot(terms, p->nccl) / t - 1);
+        pair_terms(p, &pb->obs[i], cd->algo[c], cd->proto[c], terms[c]);
+        time[c] = dot(terms[c], p->nccl);
+        double e = fabs(time[c] / t - 1);
         if (e < best_err) best_err = e, best = c;
       }
       if (assigned[i] != best) changed = true, assigned[i] = best;
-      for (int c = 0; c < cd->npairs; c++) {
-        pair_terms(p, &pb->obs[i], cd->algo[c], cd->proto[c], row);
-        // The row's pair should match it; every other pair should be no faster (else NCCL ran it).
-        if (c == best || dot(row, p->nccl) < t) accumulate(pb, row, 1.0 * t, 1.0 / t, G, h, &bb);
-      }
+      // The row's pair should match it; every other pair should be no faster (else NCCL ran it).
+      for (int c = 0; c < cd->npairs; c++)
+        if (c == best || time[c] < t) accumulate(pb, terms[c], t, 1.0 / t, G, h, &bb);
     }
     for (int j = 0; j < NP; j++) {
       if (!pb->free_param[j]) continue;
@@ -159,14 +158,12 @@ static void identify(const problem *pb, const cc_profile *p, const int *assigned
   double *H = cc_calloc(NP * NP, sizeof(double)), h[NP] = {0}, bb = 0, row[NP];
   for (size_t i = 0; i < pb->n; i++) {
     if (!pb->fit[i]) continue;
+    // Only the pair a row ran speaks for its parameters: the others are bounded below by the row
+    // (NCCL did not find them faster), which pins nothing.
     const candidates *cd = &pb->cand[i];
     double t = pb->obs[i].time_us;
-    for (int c = 0; c < cd->npairs; c++) {
-      pair_terms(p, &pb->obs[i], cd->algo[c], cd->proto[c], row);
-      // Only the pair a row ran speaks for its parameters: the others are bounded below by the row
-      // (NCCL did not find them faster), which pins nothing.
-      if (c == assigned[i]) accumulate(pb, row, t, 1.0 / t, H, h, &bb);
-    }
+    pair_terms(p, &pb->obs[i], cd->algo[assigned[i]], cd->proto[assigned[i]], row);
+    accumulate(pb, row, t, 1.0 / t, H, h, &bb);
   }
   int idx[NP], q = 0;
   for (int j = 0; j < NP; j++)
@@ -220,12 +217,12 @@ int cc_fit_nccl(const cc_obs *obs, size_t n, const bool *fit, const cc_nccl_fit_
 
   // Several explanations may fit the rows equally well: two pairs whose terms mimic each other where
   // they were measured (a tree and an NVLS-tree on four or more nodes) part ways elsewhere (on two).
-  // Of the starts whose rms error is within a tenth (or 0.2 points) of the best, the one closest to
-  // the prior wins: NCCL's own model breaks the tie.
+  // Of the starts whose rms error is within 5% (or 0.1 points) of the best, the one closest to the
+  // prior wins: NCCL's own model breaks the tie.
   int *assigned = cc_malloc(sizeof(int) * (n ? n : 1));
   int starts = o && o->starts > 0 ? o->starts : 32;
   cc_profile *results = cc_malloc(sizeof(cc_profile) * (size_t)starts);
-  double *data = cc_malloc(sizeof(double) * (size_t)starts), *pull = cc_malloc(sizeof(double) * (size_t)starts);
+  double *rms = cc_malloc(sizeof(double) * (size_t)starts), *pull = cc_malloc(sizeof(double) * (size_t)starts);
   double best_rms = INFINITY;
   uint64_t seed = 0x9e3779b97f4a7c15ULL;
   for (int s = 0; s < starts; s++) {
@@ -234,19 +231,17 @@ int cc_fit_nccl(const cc_obs *obs, size_t n, const bool *fit, const cc_nccl_fit_
       if (pb.free_param[j]) results[s].nccl[j] = s == 0 ? pb.prior[j] : fmax(pb.lo[j], pb.prior[j] * exp(normal(&seed)));
     for (size_t i = 0; i < n; i++) assigned[i] = -1;
     descend(&pb, &results[s], assigned);
-    objective(&results[s], &pb, &data[s], &pull[s]);
-    best_rms = fmin(best_rms, sqrt(data[s] / (double)rep->rows));
+    double data;
+    objective(&results[s], &pb, &data, &pull[s]);
+    rms[s] = sqrt(data / (double)rep->rows);
+    best_rms = fmin(best_rms, rms[s]);
   }
+  double near_best = fmax(1.05 * best_rms, best_rms + 0.001);
   int chosen = 0;
-  for (int s = 1; s < starts; s++) {
-    if (sqrt(data[s] / (double)rep->rows) > fmax(1.05 * best_rms, best_rms + 0.001)) continue;
-    bool eligible0 = sqrt(data[chosen] / (double)rep->rows) <= fmax(1.05 * best_rms, best_rms + 0.001);
-    if (!eligible0 || pull[s] < pull[chosen]) chosen = s;
-  }
-  cc_profile best = results[chosen];
-  int *best_assigned = assigned;
-  free(results), free(data), free(pull);
-  *p = best;
+  for (int s = 1; s < starts; s++)
+    if (rms[s] <= near_best && (rms[chosen] > near_best || pull[s] < pull[chosen])) chosen = s;
+  *p = results[chosen];
+  free(results), free(rms), free(pull);
   // Each row at its cheapest pair: what the fit's error and the pairs it runs are.
   double sum = 0;
   for (size_t i = 0; i < n; i++) {
@@ -255,12 +250,12 @@ int cc_fit_nccl(const cc_obs *obs, size_t n, const bool *fit, const cc_nccl_fit_
     double e = model_time(p, &pb, i, &which) / obs[i].time_us - 1;
     sum += e * e;
     rep->runs[pb.cand[i].algo[which]] |= 1u << pb.cand[i].proto[which];
-    best_assigned[i] = which;
+    assigned[i] = which;
   }
   rep->rms_rel_error = sqrt(sum / (double)rep->rows);
-  identify(&pb, p, best_assigned, rep);
+  identify(&pb, p, assigned, rep);
   for (int j = 0; j < NP; j++)
     if (pb.free_param[j]) p->nccl_given[j] = 1, p->nccl_note[j] = rep->note[j];
-  free(use), free(pb.cand), free(best_assigned);
+  free(use), free(pb.cand), free(assigned);
   return 0;
 }
