@@ -155,23 +155,27 @@ static void parse_or_exit(const cc_cli *cli, int argc, char **argv) {
 
 // --- error summaries (calibrate and validate) -----------------------------------------------------
 
-static void print_error_table(const cc_check *checks, size_t n, double min_bytes) {
-  char strategies[MAX_LIST][sizeof((cc_strategy){0}.name)];
-  int ns = 0;
+// The indices of the checks where each strategy first appears, in that order; returns how many.
+static size_t first_of_each_strategy(const cc_check *checks, size_t n, size_t *firsts) {
+  size_t nf = 0;
   for (size_t i = 0; i < n; i++) {
-    const char *name = checks[i].obs.strategy.name;
     bool seen = false;
-    for (int k = 0; k < ns; k++) seen |= strcmp(strategies[k], name) == 0;
-    if (!seen && ns < MAX_LIST) snprintf(strategies[ns++], sizeof strategies[0], "%s", name);
+    for (size_t k = 0; k < nf && !seen; k++) seen = strcmp(checks[firsts[k]].obs.strategy.name, checks[i].obs.strategy.name) == 0;
+    if (!seen) firsts[nf++] = i;
   }
+  return nf;
+}
+
+static void print_error_table(const cc_check *checks, size_t n, double min_bytes) {
+  size_t *firsts = cc_malloc(sizeof(size_t) * (n ? n : 1)), ns = first_of_each_strategy(checks, n, firsts);
   char minb[32];
   cc_format_size((uint64_t)min_bytes, minb, sizeof minb);
   printf("# relative error |predicted - measured| / measured: median / worst (rows)\n");
   printf("%-18s", "# strategy");
   for (int b = 0; b < CC_NBANDS; b++) printf(" %20s", cc_band_name(b));
   printf(" %20s\n", ">= min");
-  for (int k = 0; k <= ns; k++) {
-    const char *name = k < ns ? strategies[k] : NULL;
+  for (size_t k = 0; k <= ns; k++) {
+    const char *name = k < ns ? checks[firsts[k]].obs.strategy.name : NULL;
     printf("%-18s", name ? name : "all");
     for (int b = 0; b <= CC_NBANDS; b++) {
       cc_error_stats s = b < CC_NBANDS ? cc_error_summary(checks, n, name, b, 0)
@@ -184,6 +188,7 @@ static void print_error_table(const cc_check *checks, size_t n, double min_bytes
     printf("\n");
   }
   printf("# '>= min' is every size from %s up\n", minb);
+  free(firsts);
 }
 
 // --- calibrate ------------------------------------------------------------------------------------
@@ -585,10 +590,9 @@ static int cmd_predict(int argc, char **argv) {
 static void write_errors(FILE *f, const cc_check *checks, size_t n, const char *fold) {
   for (size_t i = 0; i < n; i++) {
     const cc_obs *o = &checks[i].obs;
-    bool quote = strchr(o->strategy.name, ',') != NULL;  // "ring+topk:0.01,approx" (RFC 4180)
-    fprintf(f, "%s%s%s,%s,%d,%d,%.0f,%s,%.6g,%.6g,%.6g", quote ? "\"" : "", o->strategy.name, quote ? "\"" : "",
-            cc_coll_name(o->op), o->topo.ranks, o->topo.ranks_per_node, o->bytes, cc_band_name(cc_band_of(o->bytes)),
-            o->time_us, checks[i].predicted_us, checks[i].rel_error);
+    cc_csv_write_field(f, o->strategy.name);  // "ring+topk:0.01,approx" is quoted
+    fprintf(f, ",%s,%d,%d,%.0f,%s,%.6g,%.6g,%.6g", cc_coll_name(o->op), o->topo.ranks, o->topo.ranks_per_node,
+            o->bytes, cc_band_name(cc_band_of(o->bytes)), o->time_us, checks[i].predicted_us, checks[i].rel_error);
     fprintf(f, fold ? ",%s\n" : "\n", fold);
   }
 }
@@ -619,26 +623,23 @@ static int rank_counts_of(const cc_check *checks, size_t n, const char *strategy
 // quotes. A strategy measured at fewer than three rank counts has, with one left out, at most one
 // other to learn its scaling from: said beside it.
 static void print_folds(const cc_crossval *cv, double min_bytes) {
-  for (int k = 0; k < cv->nranks; k++)
-    for (size_t s = 0; s < cv->nheld; s++) {
-      const char *name = cv->held_out[s].obs.strategy.name;
-      if (cv->held_out[s].obs.topo.ranks != cv->ranks[k]) continue;
-      bool first = true;
-      for (size_t i = 0; i < s && first; i++)
-        first = !(cv->held_out[i].obs.topo.ranks == cv->ranks[k] && strcmp(cv->held_out[i].obs.strategy.name, name) == 0);
-      if (!first) continue;
-      cc_check *mine = cc_calloc(cv->nheld, sizeof *mine);
-      size_t m = 0;
-      for (size_t i = 0; i < cv->nheld; i++)
-        if (cv->held_out[i].obs.topo.ranks == cv->ranks[k] && strcmp(cv->held_out[i].obs.strategy.name, name) == 0)
-          mine[m++] = cv->held_out[i];
-      cc_error_stats st = cc_error_summary(mine, m, NULL, -1, min_bytes);
+  cc_check *held = cc_malloc(sizeof *held * (cv->nheld ? cv->nheld : 1));
+  size_t *firsts = cc_malloc(sizeof(size_t) * (cv->nheld ? cv->nheld : 1));
+  for (int k = 0; k < cv->nranks; k++) {
+    size_t m = 0;
+    for (size_t i = 0; i < cv->nheld; i++)
+      if (cv->held_out[i].obs.topo.ranks == cv->ranks[k]) held[m++] = cv->held_out[i];
+    size_t ns = first_of_each_strategy(held, m, firsts);
+    for (size_t s = 0; s < ns; s++) {
+      const char *name = held[firsts[s]].obs.strategy.name;
+      cc_error_stats st = cc_error_summary(held, m, name, -1, min_bytes);
       int counts = rank_counts_of(cv->fit, cv->nfit, name);
       printf("# held out %d ranks, %s: median %.1f%%, worst %.1f%% (%zu points from %.0f B)%s\n", cv->ranks[k], name,
              100 * st.median, 100 * st.worst, st.n, min_bytes,
              counts < 3 ? "  [measured at fewer than 3 rank counts: no scaling to learn]" : "");
-      free(mine);
     }
+  }
+  free(held), free(firsts);
 }
 
 static int cmd_validate(int argc, char **argv) {
@@ -776,11 +777,12 @@ static void step_line(step_output *o, const cc_profile *p, const cc_strategy *s,
   if (o->bandwidth_column) printf(" %8s", gbps);
   printf("\n");
   if (!o->csv) return;
-  // Strategy names are quoted when a compressor's options hold a comma (RFC 4180).
-  bool quote = strchr(s->name, ',') != NULL;
-  fprintf(o->af.f, "%s,%s%s%s,%d,%d,%.0f,%.0f,%llu,%lld,%.6g,%.6g,%.6g,%.6g,%.6g", p->name, quote ? "\"" : "", s->name,
-          quote ? "\"" : "", t.ranks, o->rpn, o->params, r.grad_bytes, (unsigned long long)o->bucket, r.buckets,
-          r.compute_us, r.comm_us, r.exposed_comm_us, r.step_us, r.efficiency);
+  // Strategy names are quoted when a compressor's options hold a comma (RFC 4180), profile names likewise.
+  cc_csv_write_field(o->af.f, p->name);
+  fputc(',', o->af.f);
+  cc_csv_write_field(o->af.f, s->name);
+  fprintf(o->af.f, ",%d,%d,%.0f,%.0f,%llu,%lld,%.6g,%.6g,%.6g,%.6g,%.6g", t.ranks, o->rpn, o->params, r.grad_bytes,
+          (unsigned long long)o->bucket, r.buckets, r.compute_us, r.comm_us, r.exposed_comm_us, r.step_us, r.efficiency);
   if (o->bandwidth_column) fprintf(o->af.f, ",%s", gbps);
   fprintf(o->af.f, "\n");
 }
