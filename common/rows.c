@@ -137,10 +137,8 @@ void cc_rowset_free(cc_rowset *rs) {
 
 static void *grow(void *array, size_t *cap, size_t item_size) {
   size_t new_cap = *cap ? 2 * *cap : 64;
-  void *grown = realloc(array, new_cap * item_size);
-  if (!grown) CC_FATAL("out of memory growing an array to %zu items", new_cap);
   *cap = new_cap;
-  return grown;
+  return cc_realloc(array, new_cap * item_size);
 }
 
 // A copy of s owned by the set. Columns like source, op and profile repeat row after row, so the

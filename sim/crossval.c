@@ -23,8 +23,7 @@ static void rows_at(const cc_rowset *rows, int ranks, bool keep, cc_rowset *out)
 }
 
 static size_t append(cc_check **all, size_t n, const cc_check *more, size_t m) {
-  *all = realloc(*all, (n + m + 1) * sizeof **all);
-  if (!*all) CC_FATAL("out of memory");
+  *all = cc_realloc(*all, (n + m + 1) * sizeof **all);
   memcpy(*all + n, more, m * sizeof *more);
   return n + m;
 }

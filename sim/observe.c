@@ -42,9 +42,8 @@ static const char *usable(const cc_row *r, const cc_profile *p, cc_obs *o, char 
 
 static int cmp_str(const char *a, const char *b) { return strcmp(a ? a : "", b ? b : ""); }
 
-// The order that puts repeats of one point side by side, fastest first.
-static int same_point_order(const void *pa, const void *pb) {
-  const cc_obs *a = *(const cc_obs *const *)pa, *b = *(const cc_obs *const *)pb;
+// Orders by what names a measured point: strategy, op, layout, size, dtype, redop and profile.
+static int point_cmp(const cc_obs *a, const cc_obs *b) {
   int c = strcmp(a->strategy.name, b->strategy.name);
   if (!c) c = (int)a->op - (int)b->op;
   if (!c) c = a->topo.ranks - b->topo.ranks;
@@ -53,16 +52,16 @@ static int same_point_order(const void *pa, const void *pb) {
   if (!c) c = cmp_str(a->row->dtype, b->row->dtype);
   if (!c) c = cmp_str(a->row->redop, b->row->redop);
   if (!c) c = cmp_str(a->row->profile, b->row->profile);
-  if (!c) c = (a->time_us > b->time_us) - (a->time_us < b->time_us);
-  if (!c) c = (a > b) - (a < b);
   return c;
 }
 
-static bool same_point(const cc_obs *a, const cc_obs *b) {
-  return strcmp(a->strategy.name, b->strategy.name) == 0 && a->op == b->op && a->topo.ranks == b->topo.ranks &&
-         a->topo.ranks_per_node == b->topo.ranks_per_node && a->bytes == b->bytes &&
-         !cmp_str(a->row->dtype, b->row->dtype) && !cmp_str(a->row->redop, b->row->redop) &&
-         !cmp_str(a->row->profile, b->row->profile);
+// The order that puts repeats of one point side by side, fastest first.
+static int same_point_order(const void *pa, const void *pb) {
+  const cc_obs *a = *(const cc_obs *const *)pa, *b = *(const cc_obs *const *)pb;
+  int c = point_cmp(a, b);
+  if (!c) c = (a->time_us > b->time_us) - (a->time_us < b->time_us);
+  if (!c) c = (a > b) - (a < b);
+  return c;
 }
 
 static size_t mark_repeats(cc_obs *obs, size_t n) {
@@ -71,7 +70,7 @@ static size_t mark_repeats(cc_obs *obs, size_t n) {
   qsort(order, n, sizeof *order, same_point_order);
   size_t repeats = 0;
   for (size_t i = 1; i < n; i++)
-    if (same_point(order[i - 1], order[i])) order[i]->repeat = true, repeats++;
+    if (point_cmp(order[i - 1], order[i]) == 0) order[i]->repeat = true, repeats++;
   free(order);
   return repeats;
 }
