@@ -224,9 +224,11 @@ int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *er
   p->nccl_algos = p->nccl_protos = 0;  // the file's, or the defaults for its hardware once it is read
   parse_ctx c = {.path = path, .line = 0, .err = err, .errlen = errlen};
   int seen[CC_NLEVELS] = {0, 0};
-  static char keys_seen[512][112];  // compressor keys are long ("compress.topk:0.01,approx+ef.encode_ns_per_flop")
-  int nkeys = 0;
   char *copy = cc_strdup(text);
+  // The keys read so far, pointing into `copy`: at most one per line.
+  size_t nlines = 1, nkeys = 0;
+  for (const char *s = copy; (s = strchr(s, '\n')); s++) nlines++;
+  const char **keys_seen = cc_malloc(sizeof *keys_seen * nlines);
   int rc = 0;
   for (char *raw = copy, *next; raw && rc == 0; raw = next) {
     next = strchr(raw, '\n');
@@ -246,12 +248,11 @@ int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *er
       rc = fail(&c, "expected 'key = value', got '%s = %s'", key, val);
       break;
     }
-    for (int i = 0; i < nkeys && rc == 0; i++)
+    for (size_t i = 0; i < nkeys && rc == 0; i++)
       if (strcmp(keys_seen[i], key) == 0) rc = fail(&c, "'%s' is set twice%s", key, "");
-    if (rc == 0 && nkeys < 512) snprintf(keys_seen[nkeys++], sizeof keys_seen[0], "%s", key);
-    if (rc == 0) rc = set_key(&c, p, key, val, seen);
+    if (rc == 0) keys_seen[nkeys++] = key, rc = set_key(&c, p, key, val, seen);
   }
-  free(copy);
+  free(keys_seen), free(copy);
   if (rc != 0) return -1;
 
   c.line = 0;
