@@ -47,14 +47,6 @@ static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
 }
 
 // The row of the design matrix: time_us = a . x. One level: inter steps load the intra columns.
-// A row's time a node's shared memory or NICs set (fixed by the hardware figures, not fitted).
-static double shared_us(const cc_profile *p, const cc_cost *c) {
-  if (c->memory_bound)
-    return ((c->node_copy_bytes > 0 ? c->node_copy_bytes / p->mem_GBps : 0) +
-            (c->node_cache_bytes > 0 ? c->node_cache_bytes / p->cache_GBps : 0)) * 1e-3;
-  return c->nic_bound ? c->nic_bytes / (p->nics_per_node * p->nic_GBps) * 1e-3 : 0;
-}
-
 static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
   a[0] = c->calls;
   // Terms a shared resource replaces do not move the time (model.c, shared_resources).
@@ -235,7 +227,7 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
       design_row(&c, levels, A[i]);
       if (!fit[i]) continue;
       double w = 1.0 / obs[i].time_us;  // relative error: divide the row by its time
-      double b = 1 - shared_us(&own, &c) * w;  // what the fitted terms must explain
+      double b = 1 - cc_cost_shared_us(&own, &c) * w;  // what the fitted terms must explain
       for (int j = 0; j < NPARAMS; j++) {
         if (A[i][j] != 0 && j != MPI_BASE && j != MPI_GAMMA) usable |= 1u << j;
         h[j] += A[i][j] * w * b;

@@ -365,21 +365,30 @@ static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op,
   }
 }
 
-double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
-  double t = c->calls * p->base_us;
-  for (int l = 0; l < CC_NLEVELS; l++) t += c->msgs[l] * p->link[l].alpha_us;
+double cc_cost_shared_us(const cc_profile *p, const cc_cost *c) {
+  double t = 0;
   if (c->memory_bound) {
     if (c->node_copy_bytes > 0) t += c->node_copy_bytes / p->mem_GBps * 1e-3;
     if (c->node_cache_bytes > 0) t += c->node_cache_bytes / p->cache_GBps * 1e-3;
-  } else {
+  } else if (c->nic_bound) {
+    t += c->nic_bytes / (p->nics_per_node * p->nic_GBps) * 1e-3;
+  }
+  return t;
+}
+
+double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
+  double t = c->calls * p->base_us;
+  for (int l = 0; l < CC_NLEVELS; l++) t += c->msgs[l] * p->link[l].alpha_us;
+  // A node's shared memory, when it sets the pace, replaces the per-rank bandwidth terms; its shared
+  // NICs replace the inter-node bytes alone.
+  if (!c->memory_bound)
     for (int l = 0; l < CC_NLEVELS; l++) {
       const cc_link *k = &p->link[l];
       bool shared = l == CC_INTER && c->nic_bound;
       t += ((shared ? 0 : c->bytes[l] * k->beta_ns_per_byte) + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
     }
-    if (c->nic_bound) t += c->nic_bytes / (p->nics_per_node * p->nic_GBps) * 1e-3;
-    t += (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte) * 1e-3;
-  }
+  t += cc_cost_shared_us(p, c);
+  if (!c->memory_bound) t += (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte) * 1e-3;
   t += c->rndv_msgs * p->rndv_us + c->lib_calls * p->mpi_base_us + c->lib_reduced * p->mpi_gamma_ns_per_byte * 1e-3;
   t += c->faulted * p->fault_ns_per_byte * 1e-3;
   for (int i = 0; i < CC_NCCL_NPARAMS; i++)

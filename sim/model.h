@@ -57,6 +57,9 @@ int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topo
                   cc_cost *out, char *err, size_t errlen);
 // Everything: communication, and for compressed strategies encode and decode.
 double cc_cost_time_us(const cc_profile *p, const cc_cost *c);
+// The part of cc_cost_time_us a node's shared memory or NICs set, when they set the pace (0 otherwise):
+// fixed by the profile's hardware figures, not fitted.
+double cc_cost_shared_us(const cc_profile *p, const cc_cost *c);
 // The compressor's share of cc_cost_time_us (0 when uncompressed); the rest is communication.
 double cc_cost_encode_us(const cc_profile *p, const cc_cost *c);
 double cc_cost_decode_us(const cc_profile *p, const cc_cost *c);
