@@ -623,12 +623,10 @@ static int rank_counts_of(const cc_check *checks, size_t n, const char *strategy
 // quotes. A strategy measured at fewer than three rank counts has, with one left out, at most one
 // other to learn its scaling from: said beside it.
 static void print_folds(const cc_crossval *cv, double min_bytes) {
-  cc_check *held = cc_malloc(sizeof *held * (cv->nheld ? cv->nheld : 1));
   size_t *firsts = cc_malloc(sizeof(size_t) * (cv->nheld ? cv->nheld : 1));
   for (int k = 0; k < cv->nranks; k++) {
-    size_t m = 0;
-    for (size_t i = 0; i < cv->nheld; i++)
-      if (cv->held_out[i].obs.topo.ranks == cv->ranks[k]) held[m++] = cv->held_out[i];
+    const cc_check *held = cv->held_out + cv->fold_start[k];
+    size_t m = cv->fold_start[k + 1] - cv->fold_start[k];
     size_t ns = first_of_each_strategy(held, m, firsts);
     for (size_t s = 0; s < ns; s++) {
       const char *name = held[firsts[s]].obs.strategy.name;
@@ -639,7 +637,7 @@ static void print_folds(const cc_crossval *cv, double min_bytes) {
              counts < 3 ? "  [measured at fewer than 3 rank counts: no scaling to learn]" : "");
     }
   }
-  free(held), free(firsts);
+  free(firsts);
 }
 
 static int cmd_validate(int argc, char **argv) {
@@ -702,7 +700,8 @@ static int cmd_validate(int argc, char **argv) {
     printf("# each rank count predicted by the profile fitted without it:\n");
     print_error_table(cv.held_out, cv.nheld, (double)report_min);
     print_folds(&cv, (double)report_min);
-    write_predictions(&out, &cv.fitted, cv.held_out, cv.nheld);
+    for (int k = 0; k < cv.nranks; k++)  // each point as the profile fitted without it predicted it
+      write_predictions(&out, &cv.fold[k], cv.held_out + cv.fold_start[k], cv.fold_start[k + 1] - cv.fold_start[k]);
     if (errors) write_errors(af.f, cv.fit, cv.nfit, "fit"), write_errors(af.f, cv.held_out, cv.nheld, "held_out");
     cc_crossval_free(&cv);
   } else {

@@ -42,6 +42,7 @@ int cc_leave_one_out(const cc_rowset *rows, const cc_calib_opts *o, const cc_pro
     return -1;
   }
   cc_calib_report rep;
+  cv->fold = cc_calloc((size_t)cv->nranks, sizeof *cv->fold);
   cv->fitted = *base;
   if (cc_calibrate(rows, o, &cv->fitted, &rep, err, errlen) != 0) return -1;
   cv->nfit = cc_validate(&cv->fitted, rows, &cv->fit, &skipped, NULL, reason, sizeof reason);
@@ -49,17 +50,20 @@ int cc_leave_one_out(const cc_rowset *rows, const cc_calib_opts *o, const cc_pro
     cc_rowset train, test;
     rows_at(rows, cv->ranks[k], false, &train);
     rows_at(rows, cv->ranks[k], true, &test);
-    cc_profile p = *base;
+    cc_profile *p = &cv->fold[k];
+    *p = *base;
     char why[400];
-    if (cc_calibrate(&train, o, &p, &rep, why, sizeof why) != 0) {
+    if (cc_calibrate(&train, o, p, &rep, why, sizeof why) != 0) {
       snprintf(err, errlen, "without the %d-rank rows: %s", cv->ranks[k], why);
       cc_rowset_free(&train), cc_rowset_free(&test);
       cv->nranks = k;  // what cc_crossval_free must release
       return -1;
     }
     cc_check *checks;
-    size_t m = cc_validate(&p, &test, &checks, &skipped, NULL, reason, sizeof reason);
+    size_t m = cc_validate(p, &test, &checks, &skipped, NULL, reason, sizeof reason);
+    cv->fold_start[k] = cv->nheld;
     cv->nheld = append(&cv->held_out, cv->nheld, checks, m);
+    cv->fold_start[k + 1] = cv->nheld;
     free(checks);
     cc_rowset_free(&train);
     cv->held_rows[k] = test;  // the checks point into its rows
@@ -71,5 +75,6 @@ void cc_crossval_free(cc_crossval *cv) {
   for (int k = 0; k < cv->nranks; k++) cc_rowset_free(&cv->held_rows[k]);
   free(cv->fit);
   free(cv->held_out);
+  free(cv->fold);
   memset(cv, 0, sizeof *cv);
 }

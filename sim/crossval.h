@@ -18,6 +18,8 @@ typedef struct {
   size_t nheld;
   int ranks[64];           // the rank counts, ascending
   int nranks;
+  size_t fold_start[65];   // held_out[fold_start[k] .. fold_start[k + 1]) are the points at ranks[k]
+  cc_profile *fold;        // fold[k]: the profile fitted without ranks[k], which priced those points
   cc_rowset held_rows[64]; // each fold's measured rows (held_out[i].obs.row points into them)
   cc_profile fitted;       // the plain fit
 } cc_crossval;

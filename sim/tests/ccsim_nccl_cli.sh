@@ -46,6 +46,13 @@ head -1 "$dir/loo.csv" | grep -q ',rel_error,fold$' || fail "leave-one-out error
   fail "leave-one-out: want 42 points in each fold"
 for r in 16 32 64; do grep -q "^# held out $r ranks, nccl: median" "$dir/loo.txt" || fail "no summary for $r ranks held out"; done
 [ -f "$dir/loo.csv.meta.json" ] && [ -f "$dir/loo_pred.csv.meta.json" ] || fail "leave-one-out outputs lack sidecars"
+# The predicted rows are the held-out predictions: each priced by the profile fitted without its rank
+# count, the same time the held_out error line reports (not the fit on all, which saw it).
+awk -F, 'FNR == 1 { next } NR == FNR { if ($10 == "held_out") want[$3 "," $5] = $8; next }
+         { k = $7 "," $10; n++; if (!(k in want) || ($12 - want[k]) ^ 2 > (1e-5 * want[k]) ^ 2) { bad++; if (!w) w = k " " $12 " vs " want[k] } }
+         END { if (n != 42 || bad) { print n " rows, " bad " off, first: " w; exit 1 } }' \
+  "$dir/loo.csv" "$dir/loo_pred.csv" > "$dir/pred_vs_errors.txt" ||
+  fail "leave-one-out --csv disagrees with the held_out errors: $(cat "$dir/pred_vs_errors.txt")"
 
 # The reader: a forced algorithm becomes the strategy; --ranks/--ranks-per-node lay out a bare table.
 "$ccsim" validate -p "$dir/fit.profile" --against "$data/aion-h100_h100_16r2n_ring.log" --errors "$dir/ring.csv" > /dev/null
