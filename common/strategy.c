@@ -58,6 +58,13 @@ int cc_nccl_proto_parse(const char *s, size_t len, cc_nccl_proto *out) {
   return 0;
 }
 
+void cc_nccl_strategy_name(int algo, int proto, char *out, size_t len) {
+  int n = snprintf(out, len, "nccl");
+  if ((algo >= 0 || proto >= 0) && n >= 0 && (size_t)n < len)
+    n += snprintf(out + n, len - (size_t)n, ":%s", algo >= 0 ? nccl_algo_names[algo] : "any");
+  if (proto >= 0 && n >= 0 && (size_t)n < len) snprintf(out + n, len - (size_t)n, "/%s", nccl_proto_names[proto]);
+}
+
 // "nccl:ring", "nccl:tree/ll128", "nccl:any/simple": NCCL with its algorithm or protocol forced.
 static int parse_nccl(const char *text, const char *spec, cc_strategy *out, char *err, size_t errlen) {
   out->nccl_algo = out->nccl_proto = -1;
@@ -137,12 +144,7 @@ int cc_strategy_parse(const char *text, cc_strategy *out, char *err, size_t errl
   } else if (out->algo == CC_ALGO_NCCL) {
     if (parse_nccl(text, colon ? colon + 1 : "", out, err, errlen) != 0) return -1;
     // Canonical: lower case, "any" only before a protocol.
-    int n = snprintf(out->algo_name, sizeof(out->algo_name), "nccl");
-    if (out->nccl_algo >= 0 || out->nccl_proto >= 0)
-      n += snprintf(out->algo_name + n, sizeof(out->algo_name) - (size_t)n, ":%s",
-                    out->nccl_algo >= 0 ? nccl_algo_names[out->nccl_algo] : "any");
-    if (out->nccl_proto >= 0)
-      snprintf(out->algo_name + n, sizeof(out->algo_name) - (size_t)n, "/%s", nccl_proto_names[out->nccl_proto]);
+    cc_nccl_strategy_name(out->nccl_algo, out->nccl_proto, out->algo_name, sizeof out->algo_name);
   } else {
     if (colon) {
       snprintf(err, errlen, "strategy '%s': '%s' takes no ':' options", text, algo_names[out->algo]);

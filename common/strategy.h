@@ -46,6 +46,9 @@ const char *cc_nccl_proto_name(cc_nccl_proto p);  // "ll", "ll128", "simple"
 // 0, or -1.
 int cc_nccl_algo_parse(const char *s, size_t len, cc_nccl_algo *out);
 int cc_nccl_proto_parse(const char *s, size_t len, cc_nccl_proto *out);
+// The canonical spelling of NCCL with `algo` and `proto` forced (-1: NCCL's choice): "nccl",
+// "nccl:ring", "nccl:tree/ll128", "nccl:any/simple".
+void cc_nccl_strategy_name(int algo, int proto, char *out, size_t len);
 
 typedef struct {
   cc_algo algo;

@@ -28,9 +28,10 @@ typedef struct {
   bool wrong_is_count;                     // "#wrong" counts elements; "error"/"res" is a deviation
   double us_per_unit;                      // 1000 for 2017's millisecond times
   int header_line;
-  // What the first data line decided: the collective (NULL: the table is skipped).
+  // What the first data line decided: the collective (NULL: the table is skipped) and the layout.
   bool decided;
   const char *op;
+  int ranks, nodes, per_node;
   int rows;
 } table;
 
@@ -313,13 +314,13 @@ static int data_line(reader *r, cc_rowset *rs, char **tok, int n, char *err, siz
       note(r, r->line, "row cut short (%d of %d columns): skipped", n, t->ncols);
     return 0;
   }
-  if (!t->decided) {
+  if (!t->decided) {  // a run's ranks, hosts and NCCL settings are fixed once its table starts
     t->decided = true;
     t->op = table_collective(r, tok);
+    if (t->op && layout(r, &t->ranks, &t->nodes, &t->per_node, err, errlen) != 0) return -1;
+    cc_nccl_strategy_name(r->force_algo, r->force_proto, r->strategy, sizeof r->strategy);
   }
   if (!t->op) return 0;
-  int ranks = 0, nodes = 1, per_node = 1;
-  if (layout(r, &ranks, &nodes, &per_node, err, errlen) != 0) return -1;
   double times[2] = {0, 0};
   for (int p = 0; p < t->nplaces; p++)
     if (cc_parse_double(tok[t->time[p]], &times[p]) != 0 || !(times[p] >= 0)) {
@@ -332,22 +333,14 @@ static int data_line(reader *r, cc_rowset *rs, char **tok, int n, char *err, siz
   if (t->count >= 0) cc_parse_int(tok[t->count], &count);
   else count = size / dtype_bytes(dtype);
   const char *redop = t->redop >= 0 ? tok[t->redop] : strcmp(t->op, "allgather") == 0 ? "none" : "";
-  const char *strategy = "nccl";
-  if (r->force_algo >= 0 || r->force_proto >= 0) {
-    int len = snprintf(r->strategy, sizeof r->strategy, "nccl:%s",
-                       r->force_algo >= 0 ? cc_nccl_algo_name((cc_nccl_algo)r->force_algo) : "any");
-    if (r->force_proto >= 0)
-      snprintf(r->strategy + len, sizeof r->strategy - (size_t)len, "/%s", cc_nccl_proto_name((cc_nccl_proto)r->force_proto));
-    strategy = r->strategy;
-  }
   for (int p = 0; p < t->nplaces; p++) {
     double time = times[p] * t->us_per_unit, algbw = 0, busbw = 0;
     long long wrong = -1;  // "N/A" when nccl-tests ran with -c 0; "error" columns count nothing
     if (t->algbw[p] >= 0) cc_parse_double(tok[t->algbw[p]], &algbw);
     if (t->busbw[p] >= 0) cc_parse_double(tok[t->busbw[p]], &busbw);
     if (t->wrong[p] >= 0 && t->wrong_is_count && cc_parse_int(tok[t->wrong[p]], &wrong) != 0) wrong = -1;
-    cc_row row = {.source = "measured", .op = t->op, .strategy = strategy, .algo = strategy, .compress = "none",
-                  .dtype = dtype, .ranks = ranks, .nodes = nodes, .ranks_per_node = per_node,
+    cc_row row = {.source = "measured", .op = t->op, .strategy = r->strategy, .algo = r->strategy, .compress = "none",
+                  .dtype = dtype, .ranks = t->ranks, .nodes = t->nodes, .ranks_per_node = t->per_node,
                   .bytes = (uint64_t)size, .count = (uint64_t)count, .time_us = time, .time_min_us = time,
                   .time_max_us = time, .algbw_GBps = algbw, .busbw_GBps = busbw, .errors = wrong,
                   .profile = r->nhosts > 0 ? r->hosts[0] : "nccl-tests", .comm_us = time, .rel_err = -1,
