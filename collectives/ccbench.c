@@ -37,6 +37,7 @@
 #include "common/check_mpi.h"
 #include "common/cli.h"
 #include "common/json.h"
+#include "common/output_check.h"
 #include "common/progress.h"
 #include "common/resume.h"
 #include "common/rng.h"
@@ -80,6 +81,7 @@ typedef struct {
   double *times;
   cc_rowfile csv, json;
   bool have_csv, have_json;
+  char write_error[1024];  // rank 0: the first failed write of a result, "" while all went well
   cc_rowset previous;   // --resume: rows of the interrupted run (rank 0)
   int *known_row;       // --resume: [dtype][size][strategy] the point's row in `previous` (rank 0) or
                         // just >= 0 (the others) when it needs no measuring; -1: measure it
@@ -222,6 +224,23 @@ static void check_transport(options *o) {
     cc_input_error("--transport nccl needs NCCL, which this ccbench was built without");
 }
 
+// Rank 0 writes the results: its view of --csv, --json and their sidecars decides, before any work.
+static void check_output_files(options *o, int rank) {
+  char msg[1024] = "", *csv_meta = NULL, *json_meta = NULL;
+  if (rank == 0) {
+    if (o->csv && !cc_output_is_stream(o->csv)) CC_CHECK_PTR(csv_meta = cc_path_with_suffix(o->csv, CC_META_SUFFIX));
+    if (o->json && !cc_output_is_stream(o->json)) CC_CHECK_PTR(json_meta = cc_path_with_suffix(o->json, CC_META_SUFFIX));
+    cc_file_use uses[] = {{"--csv", o->csv, true}, {"--json", o->json, true},
+                          {"--csv (its sidecar)", csv_meta, true}, {"--json (its sidecar)", json_meta, true}};
+    if (o->resume && o->csv && cc_output_is_stream(o->csv))
+      snprintf(msg, sizeof msg, "--resume: '%s' is not a regular file; there are no rows to read back", o->csv);
+    else cc_check_files(uses, 4, msg, sizeof msg);
+  }
+  free(csv_meta);
+  free(json_meta);
+  cc_mpi_agree(MPI_COMM_WORLD, msg[0] ? msg : NULL);
+}
+
 static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   *o = (options){.minbytes = 8, .maxbytes = 32 << 20, .stepfactor = 2, .iters = 20, .warmup = 5,
                  .strategies = "ring,tree,rd,rabenseifner,hier:ring/ring,mpi", .dtypes = "f32",
@@ -300,8 +319,8 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   build_sizes(o);
   if (o->ranks_per_node > 0 && P % o->ranks_per_node != 0)
     cc_input_error("--ranks-per-node %lld does not divide the %d ranks", o->ranks_per_node, P);
-  if (o->csv && o->json && strcmp(o->csv, o->json) == 0) cc_input_error("--csv and --json name the same file '%s'", o->csv);
   if (o->resume && !o->csv) cc_input_error("--resume: needs --csv FILE (the rows to keep are read back from it)");
+  check_output_files(o, rank);
 
   check_transport(o);
   char err2[256];
@@ -665,6 +684,25 @@ static void print_header(bench *B) {
   free(wheres);
 }
 
+// Rank 0 stores a row in every result file. The first failed write (a full disk) drops the files
+// (the .partial would keep the disk full; the previous results stay as they were) and is kept in
+// B->write_error, which every rank learns at the end of this size (agree_writes).
+static void write_row(bench *B, const cc_row *row) {
+  cc_rowfile *files[2] = {B->have_csv ? &B->csv : NULL, B->have_json ? &B->json : NULL};
+  const char *flags[2] = {"--csv", "--json"}, *paths[2] = {B->o->csv, B->o->json};
+  for (int i = 0; i < 2 && !B->write_error[0]; i++)
+    if (files[i] && cc_rowfile_write(files[i], row) != 0)
+      snprintf(B->write_error, sizeof B->write_error, "%s: cannot write '%s': %s", flags[i], paths[i], files[i]->af.why);
+  if (B->write_error[0]) {
+    if (B->have_csv) cc_rowfile_discard(&B->csv);
+    if (B->have_json) cc_rowfile_discard(&B->json);
+    B->have_csv = B->have_json = false;
+  }
+}
+
+// Collective: ends every rank with rank 0's write error, if it had one.
+static void agree_writes(bench *B) { cc_mpi_agree_output(B->mpi, B->write_error[0] ? B->write_error : NULL); }
+
 static cc_row make_row(const bench *B, const cc_strategy *s, cc_dtype t, const point *pt) {
   return (cc_row){
       .source = "measured", .op = cc_coll_name(B->o->op), .strategy = s->name, .algo = s->algo_name,
@@ -683,8 +721,7 @@ static void emit_size(bench *B, cc_dtype t, const point *pts) {
   for (int i = 0; i < o->nstrategies; i++) {
     const point *pt = &pts[i];
     cc_row row = make_row(B, &o->strategy[i], t, pt);
-    if (B->have_csv && !pt->resumed) cc_rowfile_write(&B->csv, &row);  // resumed rows were copied at the start
-    if (B->have_json && !pt->resumed) cc_rowfile_write(&B->json, &row);
+    if (!pt->resumed) write_row(B, &row);  // resumed rows were copied at the start
     char wrong[24], ratio[24];
     if (pt->wrong < 0) snprintf(wrong, sizeof wrong, "N/A");
     else snprintf(wrong, sizeof wrong, "%lld", pt->wrong);
@@ -735,13 +772,17 @@ static void open_outputs(bench *B) {
   const options *o = B->o;
   char err[512] = "";
   if (B->rank == 0) {
+    char partial[4200];
+    snprintf(partial, sizeof partial, "%s%s", o->csv ? o->csv : "", CC_PARTIAL_SUFFIX);
+    bool left_behind = o->csv && !o->resume && access(partial, F_OK) == 0;
     if (o->csv && cc_rowfile_open(&B->csv, o->csv, CC_ROWS_CSV) != 0)
-      snprintf(err, sizeof err, "--csv: cannot write '%s.partial': %s", o->csv, strerror(errno));
+      snprintf(err, sizeof err, "--csv: cannot write '%s': %s", o->csv, B->csv.af.why);
     else B->have_csv = o->csv != NULL;
     if (!err[0] && o->json && cc_rowfile_open(&B->json, o->json, CC_ROWS_JSONL) != 0) {
-      snprintf(err, sizeof err, "--json: cannot write '%s.partial': %s", o->json, strerror(errno));
+      snprintf(err, sizeof err, "--json: cannot write '%s': %s", o->json, B->json.af.why);
       if (B->have_csv) cc_rowfile_discard(&B->csv), B->have_csv = false;
     } else B->have_json = o->json != NULL;
+    if (!err[0] && left_behind) cc_warn("--csv: replaced '%s', left by an interrupted run (--resume keeps its rows)", partial);
   }
   CC_CHECK_MPI(MPI_Bcast(err, sizeof err, MPI_CHAR, 0, B->mpi));
   if (err[0]) cc_input_error("%s", err);
@@ -769,8 +810,6 @@ static void load_previous(bench *B) {
       if (files == 0) cc_warn("--resume: no '%s' or '%s' to resume from: measuring everything", o->csv, partial);
       if (torn) cc_warn("--resume: dropped an unfinished last row (%zu bytes) of '%s'", torn, partial);
     }
-  } else if (B->rank == 0 && o->csv && access(partial, F_OK) == 0) {
-    cc_warn("--csv: replacing '%s', left by an interrupted run (--resume keeps its rows)", partial);
   }
   CC_CHECK_MPI(MPI_Bcast(err, sizeof err, MPI_CHAR, 0, B->mpi));
   if (err[0]) cc_input_error("%s", err);
@@ -779,10 +818,7 @@ static void load_previous(bench *B) {
 // The interrupted run's rows go first into the new files, whichever sweep they belong to: nothing
 // that was measured is dropped.
 static void copy_previous(bench *B) {
-  for (size_t i = 0; i < B->previous.n; i++) {
-    if (B->have_csv) cc_rowfile_write(&B->csv, &B->previous.rows[i]);
-    if (B->have_json) cc_rowfile_write(&B->json, &B->previous.rows[i]);
-  }
+  for (size_t i = 0; i < B->previous.n; i++) write_row(B, &B->previous.rows[i]);
 }
 
 // The row this sweep would write for strategy k at (size, dtype), for looking it up.
@@ -840,7 +876,7 @@ static void mca_settings(char *out, size_t len) {
   }
 }
 
-static void write_sidecar(const bench *B, const char *results, int argc, char **argv) {
+static int write_sidecar(const bench *B, const char *results, int argc, char **argv) {
   const options *o = B->o;
   cc_meta m;
   cc_meta_init(&m);
@@ -890,9 +926,22 @@ static void write_sidecar(const bench *B, const char *results, int argc, char **
   cc_meta_int(&m, "tree_chunk_bytes", (long long)B->comm->tuning.tree_chunk_bytes);
   cc_meta_int(&m, "cpus_online", sysconf(_SC_NPROCESSORS_ONLN));
   char path[4096];
-  snprintf(path, sizeof path, "%s.meta.json", results);
-  if (cc_meta_write(&m, path) != 0) cc_warn("cannot write '%s': %s", path, strerror(errno));
+  snprintf(path, sizeof path, "%s%s", results, CC_META_SUFFIX);
+  int rc = cc_meta_write(&m, path);
   cc_meta_free(&m);
+  return rc;
+}
+
+// Rank 0, at the end: commits one result file and writes its sidecar (none beside a device, FIFO or
+// stdout); a failure becomes B->write_error, which agree_writes then gives every rank.
+static void finish_output(bench *B, cc_rowfile *rf, bool have, const char *flag, const char *path, int argc, char **argv) {
+  if (!have || B->write_error[0]) return;
+  bool stream = rf->af.direct;
+  if (cc_rowfile_commit(rf) != 0)
+    snprintf(B->write_error, sizeof B->write_error, "%s: cannot write '%s': %s", flag, path, rf->af.why);
+  else if (!stream && write_sidecar(B, path, argc, argv) != 0)
+    snprintf(B->write_error, sizeof B->write_error, "%s: cannot write '%s%s': %s", flag, path, CC_META_SUFFIX, strerror(errno));
+  else if (!stream) printf("# rows: %s\n", path);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -1014,6 +1063,7 @@ int main(int argc, char **argv) {
   load_previous(&B);
   open_outputs(&B);
   if (B.rank == 0) copy_previous(&B);
+  agree_writes(&B);
 
   // Buffers for the largest size: the sizes themselves are bytes of the whole vector.
   B.buf_a = alloc_buffer(&B, &B.host_a);
@@ -1059,6 +1109,7 @@ int main(int argc, char **argv) {
             sum[i].log_ratio_sum += log(pts[i].busbw / pts[B.baseline].busbw), sum[i].nratio++;
         }
       }
+      agree_writes(&B);
     }
   }
   cc_progress_finish(&B.progress);
@@ -1066,18 +1117,11 @@ int main(int argc, char **argv) {
 
   if (B.rank == 0) {
     print_summary(&B, sum);
-    if (B.have_csv) {
-      if (cc_rowfile_commit(&B.csv) != 0) CC_FATAL("cannot finish '%s': %s", o.csv, strerror(errno));
-      write_sidecar(&B, o.csv, argc, argv);
-      cc_resume_done(o.csv);  // every kept row is in the committed file now
-      printf("# rows: %s\n", o.csv);
-    }
-    if (B.have_json) {
-      if (cc_rowfile_commit(&B.json) != 0) CC_FATAL("cannot finish '%s': %s", o.json, strerror(errno));
-      write_sidecar(&B, o.json, argc, argv);
-      printf("# rows: %s\n", o.json);
-    }
+    finish_output(&B, &B.csv, B.have_csv, "--csv", o.csv, argc, argv);
+    finish_output(&B, &B.json, B.have_json, "--json", o.json, argc, argv);
+    if (B.have_csv && !B.write_error[0]) cc_resume_done(o.csv);  // every kept row is in the committed file now
   }
+  agree_writes(&B);
   free(sum);
   free(pts);
   free(B.known_row);

@@ -27,7 +27,7 @@ void cc_mpi_install_error_hooks(void) {
   MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
 }
 
-void cc_mpi_agree(MPI_Comm comm, const char *msg) {
+static void agree(MPI_Comm comm, const char *msg, void (*leave)(const char *, ...)) {
   int rank = 0;
   CC_CHECK_MPI(MPI_Comm_rank(comm, &rank));
   int mine = msg ? rank : INT_MAX, first;
@@ -36,9 +36,13 @@ void cc_mpi_agree(MPI_Comm comm, const char *msg) {
   char text[1024] = "";
   if (rank == first) snprintf(text, sizeof text, "%s", msg);
   CC_CHECK_MPI(MPI_Bcast(text, sizeof text, MPI_CHAR, first, comm));
-  if (first == 0) cc_input_error("%s", text);
-  cc_input_error("rank %d: %s", first, text);
+  if (first == 0) leave("%s", text);
+  leave("rank %d: %s", first, text);
+  abort();  // not reached: leave never returns
 }
+
+void cc_mpi_agree(MPI_Comm comm, const char *msg) { agree(comm, msg, cc_input_error); }
+void cc_mpi_agree_output(MPI_Comm comm, const char *msg) { agree(comm, msg, cc_output_error); }
 
 void cc_mpi_cli_parse(const cc_cli *cli, int argc, char **argv, int rank) {
   char err[512];

@@ -26,6 +26,8 @@ void cc_mpi_install_error_hooks(void);
 // rank's message, prefixed "rank N: " when N is not 0. Without it that rank would leave alone and the
 // others would wait in their next collective forever.
 void cc_mpi_agree(MPI_Comm comm, const char *msg);
+// The same for a result that could not be written (a full disk found by rank 0): exit status 1.
+void cc_mpi_agree_output(MPI_Comm comm, const char *msg);
 
 // Parses argv for an MPI tool: --help prints on rank 0 and leaves with status 0 on every rank, a bad
 // flag is one input error, agreed over MPI_COMM_WORLD (a flag only one rank got still stops every

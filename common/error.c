@@ -83,12 +83,21 @@ void cc_warn(const char *fmt, ...) {
   va_end(ap);
 }
 
+static _Noreturn void leave(int status, const char *fmt, va_list ap) {
+  cc_vwarn(fmt, ap);
+  fflush(stdout);
+  if (exit_hook) exit_hook();
+  exit(status);
+}
+
 _Noreturn void cc_input_error(const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
-  cc_vwarn(fmt, ap);
-  va_end(ap);
-  fflush(stdout);
-  if (exit_hook) exit_hook();
-  exit(2);
+  leave(2, fmt, ap);
+}
+
+_Noreturn void cc_output_error(const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  leave(1, fmt, ap);
 }

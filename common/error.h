@@ -49,6 +49,8 @@ char *cc_strdup(const char *s);
 // rank leaves; they install an exit hook that finalizes MPI first.
 _Noreturn void cc_input_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void cc_set_exit_hook(void (*hook)(void));
+// The same one line and clean exit for a result that could not be written (a full disk), with status 1.
+_Noreturn void cc_output_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 // Same text without exiting: writes "prog: <message>\n" to stderr (rank 0 only).
 void cc_vwarn(const char *fmt, va_list ap);
 void cc_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

@@ -162,7 +162,7 @@ int cc_meta_write(const cc_meta *m, const char *path) {
     fprintf(af.f, ": %s%s\n", m->values[i], i + 1 < m->n ? "," : "");
   }
   fputs("}\n", af.f);
-  return cc_afile_commit(&af);  // reports any failed write above
+  return cc_afile_commit(&af);  // reports any failed write above (ferror), and removes the .partial
 }
 
 void cc_meta_free(cc_meta *m) {

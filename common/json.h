@@ -22,6 +22,8 @@ void cc_meta_int(cc_meta *m, const char *key, long long value);
 // Adds the fields every sidecar carries: tool, version, commit, date (UTC, ISO 8601), host, command
 // (argv joined with shell quoting where needed).
 void cc_meta_standard(cc_meta *m, const char *tool, int argc, char **argv);
+// A result file's sidecar is "<result><CC_META_SUFFIX>" (none beside a device, FIFO or stdout).
+#define CC_META_SUFFIX ".meta.json"
 // Writes the object (pretty-printed, one key per line) atomically to path. 0 or -1 with errno.
 int cc_meta_write(const cc_meta *m, const char *path);
 void cc_meta_free(cc_meta *m);

@@ -1,15 +1,19 @@
 // Resuming an interrupted sweep: see resume.h.
+#define _DEFAULT_SOURCE  // flock
 #include "common/resume.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "common/error.h"
+#include "common/readfile.h"
 
 #define RESUME_SUFFIX ".resume"
 
@@ -27,26 +31,39 @@ const cc_row *cc_rowset_find_point(const cc_rowset *rs, const cc_row *key) {
   return NULL;
 }
 
-// Cuts path after its last line break: a writer killed inside a row's write leaves half of it.
-// Returns the bytes cut, or -1 with errno.
-static long trim_torn_line(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return -1;
-  long size = -1, keep = 0;
-  if (fseek(f, 0, SEEK_END) == 0) size = ftell(f);
-  // Walk back from the end to the last '\n' (rows are short: this reads a few hundred bytes).
-  for (long pos = size - 1; pos >= 0; pos--) {
-    if (fseek(f, pos, SEEK_SET) != 0) break;
-    if (fgetc(f) == '\n') {
-      keep = pos + 1;
-      break;
-    }
+// The rows of "<csv>.partial" up to its last line break (a writer killed inside a row's write leaves
+// half of it; *torn gets the bytes left out), read without changing the file: the new run's own
+// output replaces it. Refused: anything but a plain file (never followed through a symlink), and a
+// file another run still writes (it holds the lock, see atomic_file.h). 1 read, 0 absent, -1 error.
+static int merge_partial(cc_rowset *prev, const char *path, size_t *torn, char *err, size_t errlen) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0 && errno == ENOENT) return 0;
+  struct stat st;
+  if (fd < 0 || fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    snprintf(err, errlen, "%s: %s", path, fd < 0 && errno != ELOOP ? strerror(errno) : "not a regular file");
+    if (fd >= 0) close(fd);
+    return -1;
   }
-  fclose(f);
-  if (size < 0) return -1;
-  if (keep == size) return 0;
-  if (truncate(path, keep) != 0) return -1;
-  return size - keep;
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+    snprintf(err, errlen, "%s: another run is writing it", path);
+    close(fd);
+    return -1;
+  }
+  size_t size;
+  char *text = cc_read_text_file(path, &size, err, errlen);
+  close(fd);
+  if (!text) return -1;
+  size_t keep = size;
+  while (keep > 0 && text[keep - 1] != '\n') keep--;
+  *torn = size - keep;
+  cc_rowset file;
+  cc_rowset_init(&file);
+  int rc = keep ? cc_rowset_read_csv_text(&file, text, keep, path, err, errlen) : 0;
+  for (size_t i = 0; rc == 0 && i < file.n; i++)
+    if (!cc_rowset_find_point(prev, &file.rows[i])) cc_rowset_add(prev, &file.rows[i]);
+  cc_rowset_free(&file);
+  free(text);
+  return rc < 0 ? -1 : 1;
 }
 
 // Adds the rows of one file that prev does not hold yet. 1 when the file was read, 0 when it does
@@ -77,20 +94,10 @@ static char *sibling(const char *csv, const char *suffix) {
 int cc_resume_load(cc_rowset *prev, const char *csv, size_t *torn_bytes, char *err, size_t errlen) {
   char *resume = sibling(csv, RESUME_SUFFIX), *partial = sibling(csv, CC_PARTIAL_SUFFIX);
   *torn_bytes = 0;
-  long torn = access(partial, F_OK) == 0 ? trim_torn_line(partial) : 0;
-  int files = 0, rc = 0;
-  if (torn < 0) {
-    snprintf(err, errlen, "%s: %s", partial, strerror(errno));
-    files = -1;
-  } else {
-    *torn_bytes = (size_t)torn;
-    // The .resume file first: it is complete whenever it exists; the .partial may be a new run's start.
-    const char *paths[3] = {resume, partial, csv};
-    for (int i = 0; i < 3 && files >= 0; i++) {
-      rc = merge_file(prev, paths[i], err, errlen);
-      files = rc < 0 ? -1 : files + rc;
-    }
-  }
+  // The .resume file first: it is complete whenever it exists; the .partial may be a new run's start.
+  int files = merge_file(prev, resume, err, errlen), rc;
+  if (files >= 0) files = (rc = merge_partial(prev, partial, torn_bytes, err, errlen)) < 0 ? -1 : files + rc;
+  if (files >= 0) files = (rc = merge_file(prev, csv, err, errlen)) < 0 ? -1 : files + rc;
   free(resume);
   free(partial);
   return files;

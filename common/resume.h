@@ -5,7 +5,9 @@
 // end (rows.h, atomic_file.h). A SIGKILL or a node failure leaves <csv>.partial, possibly ending in
 // half a row. Resuming:
 //   1. cc_resume_load reads every row of <csv>.resume, <csv>.partial and <csv> that exist (a row
-//      measured twice is kept once, first found wins), dropping a torn last line of the .partial;
+//      measured twice is kept once, first found wins), leaving out a torn last line of the .partial;
+//      the files are only read (a .partial that is not a plain file, or that a running run still
+//      writes, is refused before anything changes);
 //   2. cc_resume_keep writes them all to <csv>.resume (atomically) before the new run truncates
 //      <csv>.partial, so a crash at any moment leaves every row in one of the three files;
 //   3. the new run copies them into its own file, measures only what is missing, and after its
@@ -18,7 +20,7 @@
 #include "common/rows.h"
 
 // Fills prev (initialized by the caller) from the files above. *torn_bytes: bytes of an unfinished
-// last line cut from <csv>.partial (0 if none). Returns the number of files read (0: nothing to
+// last line left out of <csv>.partial (0 if none). Returns the number of files read (0: nothing to
 // resume, not an error), or -1 with one line in err naming the file and line.
 int cc_resume_load(cc_rowset *prev, const char *csv, size_t *torn_bytes, char *err, size_t errlen);
 // Writes prev to <csv>.resume through its own .partial and rename. 0, or -1 with errno.

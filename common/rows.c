@@ -110,15 +110,20 @@ int cc_rowfile_open(cc_rowfile *rf, const char *path, cc_rows_format format) {
   *rf = (cc_rowfile){.format = format};
   if (cc_afile_open(&rf->af, path) != 0) return -1;
   if (format == CC_ROWS_CSV) cc_rows_write_csv_header(rf->af.f);
-  fflush(rf->af.f);
+  if (cc_afile_flush(&rf->af) != 0) {
+    int err = errno;
+    cc_afile_discard(&rf->af);
+    errno = err;
+    return -1;
+  }
   return 0;
 }
 
-void cc_rowfile_write(cc_rowfile *rf, const cc_row *row) {
+int cc_rowfile_write(cc_rowfile *rf, const cc_row *row) {
   if (rf->format == CC_ROWS_CSV) cc_row_write_csv(rf->af.f, row);
   else cc_row_write_json(rf->af.f, row);
-  fflush(rf->af.f);  // a write error stays in ferror and fails the commit
   rf->nrows++;
+  return cc_afile_flush(&rf->af);  // now: the first failed write stops the run, not its end
 }
 
 int cc_rowfile_commit(cc_rowfile *rf) { return cc_afile_commit(&rf->af); }
@@ -313,16 +318,21 @@ static int parse_csv(cc_rowset *rs, csv_in *in, const char *path, char *err, siz
   }
 }
 
+int cc_rowset_read_csv_text(cc_rowset *rs, char *text, size_t size, const char *name, char *err, size_t errlen) {
+  csv_in in = {.p = text, .end = text + size, .line = 1};
+  if (size >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) in.p += 3;  // UTF-8 mark some editors add
+  size_t first_row = rs->n;
+  int rc = parse_csv(rs, &in, name, err, errlen);
+  if (rc != 0) rs->n = first_row;  // a file is read whole or not at all
+  free(in.fields);
+  return rc;
+}
+
 int cc_rowset_read_csv(cc_rowset *rs, const char *path, char *err, size_t errlen) {
   size_t size;
   char *text = cc_read_text_file(path, &size, err, errlen);
   if (!text) return -1;
-  csv_in in = {.p = text, .end = text + size, .line = 1};
-  if (size >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0) in.p += 3;  // UTF-8 mark some editors add
-  size_t first_row = rs->n;
-  int rc = parse_csv(rs, &in, path, err, errlen);
-  if (rc != 0) rs->n = first_row;  // a file is read whole or not at all
-  free(in.fields);
+  int rc = cc_rowset_read_csv_text(rs, text, size, path, err, errlen);
   free(text);
   return rc;
 }

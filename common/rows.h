@@ -50,10 +50,11 @@ typedef struct {
   long long nrows;
 } cc_rowfile;
 
-// Opens path (through its .partial file) and writes the CSV header. 0, or -1 with errno.
+// Opens path (see atomic_file.h) and writes the CSV header. 0, or -1 with errno and rf->af.why set.
 int cc_rowfile_open(cc_rowfile *rf, const char *path, cc_rows_format format);
-// Appends one row and flushes it, so an interrupted run keeps every finished row.
-void cc_rowfile_write(cc_rowfile *rf, const cc_row *row);
+// Appends one row and flushes it, so an interrupted run keeps every finished row. 0, or -1 with errno
+// and rf->af.why set when this or an earlier write failed (a full disk): the caller stops there.
+int cc_rowfile_write(cc_rowfile *rf, const cc_row *row);
 int cc_rowfile_commit(cc_rowfile *rf);
 void cc_rowfile_discard(cc_rowfile *rf);
 
@@ -80,5 +81,8 @@ void cc_rowset_free(cc_rowset *rs);
 // ignored, missing ones are an error). On error returns -1 and writes one line naming the file, line
 // and column, e.g. "out.csv:7: column 'time_us': 'abc' is not a number".
 int cc_rowset_read_csv(cc_rowset *rs, const char *path, char *err, size_t errlen);
+// The same for text already in memory (size bytes, not necessarily NUL-terminated; parsed in place,
+// so it is changed); name is the file the messages name.
+int cc_rowset_read_csv_text(cc_rowset *rs, char *text, size_t size, const char *name, char *err, size_t errlen);
 // Appends a copy of row (strings duplicated into the set).
 void cc_rowset_add(cc_rowset *rs, const cc_row *row);

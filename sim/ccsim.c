@@ -14,6 +14,7 @@
 #include "common/cli.h"
 #include "common/error.h"
 #include "common/json.h"
+#include "common/output_check.h"
 #include "common/readfile.h"
 #include "common/rows.h"
 #include "common/strategy.h"
@@ -191,6 +192,25 @@ static void print_error_table(const cc_check *checks, size_t n, double min_bytes
   free(firsts);
 }
 
+// --- files ----------------------------------------------------------------------------------------
+
+// Before any work: every output can be written and no file is named twice (output_check.h).
+// uses may list NULL paths (flags not given).
+static void check_files(const cc_file_use *uses, int n) {
+  char msg[1024];
+  if (cc_check_files(uses, n, msg, sizeof msg)) cc_input_error("%s", msg);
+}
+
+// A result file's sidecar (none beside a device, FIFO or stdout); one that cannot be written fails the run.
+static void write_meta(cc_meta *m, const char *flag, const char *results) {
+  if (!cc_output_is_stream(results)) {
+    char side[4096];
+    snprintf(side, sizeof side, "%s%s", results, CC_META_SUFFIX);
+    if (cc_meta_write(m, side) != 0) cc_output_error("%s: cannot write '%s': %s", flag, side, strerror(errno));
+  }
+  cc_meta_free(m);
+}
+
 // --- calibrate ------------------------------------------------------------------------------------
 
 // The compressors' fitted rates, one line each (nothing when the rows had no compressed strategy).
@@ -334,6 +354,9 @@ static int cmd_calibrate(int argc, char **argv) {
   int nfiles = collect_repeated(argc, argv, "--from", files, MAX_LIST);
   if (nfiles == 0) cc_input_error("--from: give at least one measurement file");
   if (!out) cc_input_error("-o/--output: name the profile to write");
+  cc_file_use uses[MAX_LIST + 2] = {{"-o/--output", out, true}, {"-p/--profile", base, false}};
+  for (int i = 0; i < nfiles; i++) uses[2 + i] = (cc_file_use){"--from", files[i], false};
+  check_files(uses, 2 + nfiles);
 
   cc_rowset rs;
   cc_rowset_init(&rs);
@@ -381,7 +404,7 @@ static int cmd_calibrate(int argc, char **argv) {
                      cc_commit(), files_joined, rep.rows_fit, 100 * rep.rms_rel_error);
   if (len >= (int)sizeof prof.source) memcpy(prof.source + sizeof prof.source - 4, "...", 4);  // many files
   if (cc_profile_write(&prof, out, "Calibrated by ccsim calibrate; edit freely, docs/FORMATS.md describes the keys.") != 0)
-    cc_input_error("-o/--output: cannot write '%s': %s", out, strerror(errno));
+    cc_output_error("-o/--output: cannot write '%s': %s", out, strerror(errno));
 
   printf("# ccsim calibrate: %zu rows fit (%zu unusable%s%s; %zu slower repeats of a point left out)\n", rep.rows_fit,
          rep.rows_skipped, rep.skip_reason[0] ? "; first: " : "", rep.skip_reason, rep.repeats);
@@ -403,46 +426,62 @@ static int cmd_calibrate(int argc, char **argv) {
 typedef struct {
   cc_rowfile csv, json;
   bool have_csv, have_json;
+  const char *csv_path, *json_path;
 } outputs;
 
 static void open_outputs(outputs *o, const char *csv, const char *json) {
-  *o = (outputs){0};
-  if (csv && cc_rowfile_open(&o->csv, csv, CC_ROWS_CSV) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
+  *o = (outputs){.csv_path = csv, .json_path = json};
+  if (csv && cc_rowfile_open(&o->csv, csv, CC_ROWS_CSV) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, o->csv.af.why);
   o->have_csv = csv != NULL;
-  if (json && cc_rowfile_open(&o->json, json, CC_ROWS_JSONL) != 0)
-    cc_input_error("--json: cannot write '%s': %s", json, strerror(errno));
+  if (json && cc_rowfile_open(&o->json, json, CC_ROWS_JSONL) != 0) {
+    if (o->have_csv) cc_rowfile_discard(&o->csv);
+    cc_input_error("--json: cannot write '%s': %s", json, o->json.af.why);
+  }
   o->have_json = json != NULL;
 }
 
+static void close_outputs_discard(outputs *o) {
+  if (o->have_csv) cc_rowfile_discard(&o->csv);
+  if (o->have_json) cc_rowfile_discard(&o->json);
+  o->have_csv = o->have_json = false;
+}
+
+// A failed write (a full disk) ends the run at once: no file is left holding the space, the
+// previous results stay as they were.
+static _Noreturn void output_failed(outputs *o, const char *flag, const char *path, const cc_afile *af) {
+  char why[sizeof af->why];
+  memcpy(why, af->why, sizeof why);
+  close_outputs_discard(o);
+  cc_output_error("%s: cannot write '%s': %s", flag, path, why);
+}
+
 static void write_row(outputs *o, const cc_row *r) {
-  if (o->have_csv) cc_rowfile_write(&o->csv, r);
-  if (o->have_json) cc_rowfile_write(&o->json, r);
+  if (o->have_csv && cc_rowfile_write(&o->csv, r) != 0) output_failed(o, "--csv", o->csv_path, &o->csv.af);
+  if (o->have_json && cc_rowfile_write(&o->json, r) != 0) output_failed(o, "--json", o->json_path, &o->json.af);
 }
 
 static void close_outputs(outputs *o, const char *csv, const char *json, const char *tool, int argc, char **argv,
                           const char *note) {
-  const char *paths[2] = {csv, json};
+  const char *paths[2] = {csv, json}, *flags[2] = {"--csv", "--json"};
   cc_rowfile *files[2] = {&o->csv, &o->json};
-  bool have[2] = {o->have_csv, o->have_json};
+  bool *have[2] = {&o->have_csv, &o->have_json};
   for (int i = 0; i < 2; i++) {
-    if (!have[i]) continue;
-    if (cc_rowfile_commit(files[i]) != 0) cc_input_error("cannot write '%s': %s", paths[i], strerror(errno));
+    if (!*have[i]) continue;
+    *have[i] = false;
+    if (cc_rowfile_commit(files[i]) != 0) output_failed(o, flags[i], paths[i], &files[i]->af);
     cc_meta m;
     cc_meta_init(&m);
     cc_meta_standard(&m, tool, argc, argv);
     cc_meta_str(&m, "results", paths[i]);
     if (note && note[0]) cc_meta_str(&m, "note", note);
-    char side[4096];
-    snprintf(side, sizeof side, "%s.meta.json", paths[i]);
-    if (cc_meta_write(&m, side) != 0) cc_warn("cannot write '%s': %s", side, strerror(errno));
-    cc_meta_free(&m);
+    write_meta(&m, flags[i], paths[i]);
   }
 }
 
 // <path>.meta.json for a table that is not rows (validate --errors, step --csv): the standard fields,
 // the profile, and a note on what the numbers leave to defaults (NULL or empty: none).
-static void write_sidecar(const char *path, const char *tool, int argc, char **argv, const cc_profile *p,
-                          const char *profile_path, const char *note) {
+static void write_sidecar(const char *flag, const char *path, const char *tool, int argc, char **argv,
+                          const cc_profile *p, const char *profile_path, const char *note) {
   cc_meta m;
   cc_meta_init(&m);
   cc_meta_standard(&m, tool, argc, argv);
@@ -450,10 +489,7 @@ static void write_sidecar(const char *path, const char *tool, int argc, char **a
   cc_meta_str(&m, "profile", profile_path);
   cc_meta_str(&m, "profile_name", p->name);
   if (note && note[0]) cc_meta_str(&m, "note", note);
-  char side[4096];
-  snprintf(side, sizeof side, "%s.meta.json", path);
-  if (cc_meta_write(&m, side) != 0) cc_warn("cannot write '%s': %s", side, strerror(errno));
-  cc_meta_free(&m);
+  write_meta(&m, flag, path);
 }
 
 // The row of one prediction; strings must outlive the write.
@@ -527,6 +563,7 @@ static int cmd_predict(int argc, char **argv) {
                           "-b 1K -e 1G -f 4 --ranks 8..4096 --csv pred.csv",
                 .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
   parse_or_exit(&cli, argc, argv);
+  check_files((cc_file_use[]){{"--csv", csv, true}, {"--json", json, true}, {"-p/--profile", profile, false}}, 3);
   cc_profile p = load_profile(profile);
   strategy_list sl;
   int_list rl;
@@ -675,6 +712,9 @@ static int cmd_validate(int argc, char **argv) {
   parse_or_exit(&cli, argc, argv);
   cc_profile p = load_profile(profile);
   int nfiles = collect_repeated(argc, argv, "--against", files, MAX_LIST);
+  cc_file_use uses[MAX_LIST + 3] = {{"--csv", csv, true}, {"--errors", errors, true}, {"-p/--profile", profile, false}};
+  for (int i = 0; i < nfiles; i++) uses[3 + i] = (cc_file_use){"--against", files[i], false};
+  check_files(uses, 3 + nfiles);
   if (nfiles == 0) cc_input_error("--against: give at least one measurement file");
   cc_rowset rs;
   cc_rowset_init(&rs);
@@ -682,7 +722,10 @@ static int cmd_validate(int argc, char **argv) {
   outputs out;
   open_outputs(&out, csv, NULL);
   cc_afile af;
-  if (errors && cc_afile_open(&af, errors) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
+  if (errors && cc_afile_open(&af, errors) != 0) {
+    close_outputs_discard(&out);
+    cc_input_error("--errors: cannot write '%s': %s", errors, af.why);
+  }
   if (errors)
     fprintf(af.f, "strategy,op,ranks,ranks_per_node,bytes,band,measured_us,predicted_us,rel_error%s\n", loo ? ",fold" : "");
 
@@ -720,8 +763,8 @@ static int cmd_validate(int argc, char **argv) {
   }
   close_outputs(&out, csv, NULL, "ccsim validate", argc, argv, NULL);
   if (errors) {
-    if (cc_afile_commit(&af) != 0) cc_input_error("--errors: cannot write '%s': %s", errors, strerror(errno));
-    write_sidecar(errors, "ccsim validate", argc, argv, &p, profile, NULL);
+    if (cc_afile_commit(&af) != 0) cc_output_error("--errors: cannot write '%s': %s", errors, af.why);
+    write_sidecar("--errors", errors, "ccsim validate", argc, argv, &p, profile, NULL);
   }
   cc_rowset_free(&rs);
   return 0;
@@ -821,6 +864,7 @@ static int cmd_step(int argc, char **argv) {
                           "-s ring,hier:ring/ring,ring+int8 --params 124e6 --grad-dtype bf16 --compute-ms 140 "
                           "--ranks 8..4096 --bandwidths 1,10,100 --at-ranks 1024",
                 .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
+  check_files((cc_file_use[]){{"--csv", csv, true}, {"-p/--profile", profile, false}}, 2);
   parse_or_exit(&cli, argc, argv);
   cc_profile p = load_profile(profile);
   strategy_list sl;
@@ -839,7 +883,7 @@ static int cmd_step(int argc, char **argv) {
   cc_step_config c = {.params = params, .grad_bytes_per_param = dtype_size(grad), .bucket_bytes = (double)bucket,
                       .forward_us = compute_ms * 1e3 * (1 - backward_fraction),
                       .backward_us = compute_ms * 1e3 * backward_fraction, .optimizer_us = optimizer_ms * 1e3};
-  if (csv && cc_afile_open(&o.af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
+  if (csv && cc_afile_open(&o.af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, o.af.why);
   if (csv) fprintf(o.af.f, "profile,strategy,ranks,ranks_per_node,params,grad_bytes,bucket_bytes,buckets,compute_us,comm_us,"
                            "exposed_comm_us,step_us,efficiency%s\n", nbw ? ",inter_GBps" : "");
   char bsize[32], base_gbps[32];
@@ -860,8 +904,8 @@ static int cmd_step(int argc, char **argv) {
     }
   }
   if (csv) {
-    if (cc_afile_commit(&o.af) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, strerror(errno));
-    write_sidecar(csv, "ccsim step", argc, argv, &p, profile, note);
+    if (cc_afile_commit(&o.af) != 0) cc_output_error("--csv: cannot write '%s': %s", csv, o.af.why);
+    write_sidecar("--csv", csv, "ccsim step", argc, argv, &p, profile, note);
   }
   return 0;
 }

@@ -1,7 +1,11 @@
-// Tests for common/atomic_file: the final name appears only at commit, discard leaves nothing, and
-// failures come back as -1 with errno.
+// Tests for common/atomic_file: the final name appears only at commit, discard leaves nothing,
+// failures come back as -1 with errno, streams are written in place, the .partial is locked and never
+// followed through a symlink.
 #include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "common/atomic_file.h"
 #include "common/tests/check.h"
@@ -50,20 +54,76 @@ int main(void) {
   errno = 0;
   CHECK(cc_write_file_atomic("no/such/dir/out.txt", "x", 1) == -1 && errno == ENOENT);
 
-  // Commit onto a path that cannot be renamed to (a directory): -1, and the .partial keeps the data.
+  // A directory is refused at open; a commit that fails (the name became a directory meanwhile) removes
+  // the .partial, so a full disk does not stay full, and reports errno.
   char blocked[300], blocked_partial[320];
   snprintf(blocked, sizeof blocked, "%s/blocked", dir);
   snprintf(blocked_partial, sizeof blocked_partial, "%s.partial", blocked);
   CHECK(mkdir(blocked, 0755) == 0);
+  errno = 0;
+  CHECK(cc_afile_open(&af, blocked) == -1 && errno == EISDIR);
+  rmdir(blocked);
   CHECK(cc_afile_open(&af, blocked) == 0);
-  fputs("kept", af.f);
+  fputs("lost", af.f);
+  CHECK(mkdir(blocked, 0755) == 0);
   errno = 0;
   CHECK(cc_afile_commit(&af) == -1 && errno == EISDIR);
-  text = read_text(blocked_partial);
-  CHECK_STREQ(text, "kept");
-  free(text);
-  remove(blocked_partial);
+  CHECK(!file_exists(blocked_partial));
   rmdir(blocked);
+
+  // A .partial another writer holds (its lock) is refused; so is a planted symlink, never followed.
+  cc_afile first, second;
+  CHECK(cc_afile_open(&first, path) == 0);
+  errno = 0;
+  CHECK(cc_afile_open(&second, path) == -1 && errno == EWOULDBLOCK);
+  CHECK(strstr(second.why, "another run") != NULL);
+  cc_afile_discard(&first);
+  char victim[300];
+  snprintf(victim, sizeof victim, "%s/victim", dir);
+  CHECK(cc_write_file_atomic(victim, "precious", 8) == 0);
+  CHECK(symlink(victim, partial) == 0);
+  errno = 0;
+  CHECK(cc_afile_open(&af, path) == -1 && errno == ELOOP);
+  text = read_text(victim);
+  CHECK_STREQ(text, "precious");
+  free(text);
+  remove(partial);
+
+  // A symlink to a file is written through: the target is replaced, the link stays a link.
+  char link[300];
+  snprintf(link, sizeof link, "%s/link", dir);
+  CHECK(symlink("victim", link) == 0);
+  CHECK(cc_write_file_atomic(link, "replaced", 8) == 0);
+  struct stat st;
+  CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+  text = read_text(victim);
+  CHECK_STREQ(text, "replaced");
+  free(text);
+  remove(link);
+  remove(victim);
+
+  // A FIFO is written in place: no .partial, no rename, the FIFO stays (O_RDWR keeps open from waiting).
+  char fifo[300];
+  snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+  CHECK(mkfifo(fifo, 0600) == 0);
+  int reader = open(fifo, O_RDWR | O_NONBLOCK);
+  CHECK(reader >= 0);
+  CHECK(cc_afile_open(&af, fifo) == 0 && af.direct && af.tmp_path == NULL);
+  fputs("row\n", af.f);
+  CHECK(cc_afile_commit(&af) == 0);
+  char got[8] = {0};
+  CHECK(read(reader, got, sizeof got) == 4 && strcmp(got, "row\n") == 0);
+  close(reader);
+  CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+  remove(fifo);
+
+  // A write that fails (/dev/full: ENOSPC) is kept, reported by flush and commit with its errno.
+  if (cc_afile_open(&af, "/dev/full") == 0) {
+    fputs("row\n", af.f);
+    errno = 0;
+    CHECK(cc_afile_flush(&af) == -1 && errno == ENOSPC && af.error == ENOSPC);
+    CHECK(cc_afile_commit(&af) == -1 && errno == ENOSPC);
+  }
 
   int rc = check_done("test_atomic_file");
   if (rc == 0) remove_test_dir(dir);

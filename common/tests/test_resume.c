@@ -93,7 +93,8 @@ static void test_merge(void) {
   key = row_at("rd", 512, 0);
   CHECK(cc_rowset_find_point(&rs, &key) == NULL);
 
-  // The kept copy holds every row, and reading again finds nothing torn and nothing new.
+  // The kept copy holds every row, and reading again finds nothing new; the .partial was only read
+  // (the new run's output replaces it), so its torn tail is still there.
   CHECK(cc_resume_keep(&rs, csv) == 0);
   cc_rowset again;
   cc_rowset_init(&again);
@@ -102,7 +103,7 @@ static void test_merge(void) {
   cc_rowset_free(&again);
   cc_rowset_init(&again);
   CHECK(cc_resume_load(&again, csv, &torn, err, sizeof err) == 3);
-  CHECK(torn == 0 && again.n == 5);
+  CHECK(torn == strlen("measured,allreduce,rd,rd,no") && again.n == 5);
   cc_rowset_free(&again);
 
   cc_resume_done(csv);
