@@ -151,7 +151,7 @@ int main(int argc, char **argv) {
   cc_afile af;
   FILE *out = NULL;
   if (csv) {
-    if (cc_afile_open(&af, csv) != 0) cc_input_error("--csv: cannot write '%s.partial'", csv);
+    if (cc_afile_open(&af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, af.why);
     out = af.f;
     fprintf(out, "compressor,elements,payload_bytes,ratio,encode_GBps,decode_GBps,memcpy_GBps,rel_err\n");
   }
@@ -165,7 +165,7 @@ int main(int argc, char **argv) {
       fprintf(out, "%s,%zu,%zu,%.6g,%.6g,%.6g,%.6g,%.6g\n", z[k].name, N, r.payload, ratio, gb / r.encode_s,
               gb / r.decode_s, copy_bw, r.rel_err);
   }
-  if (out && cc_afile_commit(&af) != 0) CC_FATAL("cannot finish '%s'", csv);
+  if (out && cc_afile_commit(&af) != 0) cc_output_error("--csv: cannot write '%s': %s", csv, af.why);
   for (int k = 0; list[k]; k++) free(list[k]);
   free(list), free(names_copy), free(x), free(acc), free(copy), free(payload), free(t);
   return 0;

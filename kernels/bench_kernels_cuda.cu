@@ -180,7 +180,7 @@ int main(int argc, char **argv) {
 
   cc_afile af;
   if (csv) {
-    if (cc_afile_open(&af, csv) != 0) CC_FATAL("cannot write %s.partial", csv);
+    if (cc_afile_open(&af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, af.why);
     fprintf(af.f, "kernel,bytes_read,bytes_written,median_us,min_us,GBps,copy_fraction,device\n");
   }
   double copy_gbps = 0;
@@ -205,7 +205,7 @@ int main(int argc, char **argv) {
       fprintf(af.f, "%s,%.0f,%.0f,%.3f,%.3f,%.2f,%.4f,%s\n", bc->name, bc->bytes_read, bc->bytes_written, median_us,
               min_us, gbps, fraction, prop.name);
   }
-  if (csv && cc_afile_commit(&af) != 0) CC_FATAL("cannot write %s", csv);
+  if (csv && cc_afile_commit(&af) != 0) cc_output_error("--csv: cannot write '%s': %s", csv, af.why);
 
   CC_CHECK_CUDA(cudaFree(g.a));
   CC_CHECK_CUDA(cudaFree(g.b));

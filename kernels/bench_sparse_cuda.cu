@@ -132,7 +132,7 @@ int main(int argc, char **argv) {
   cc_afile af;
   FILE *f = NULL;
   if (csv) {
-    if (cc_afile_open(&af, csv) != 0) cc_input_error("--csv: cannot write %s.partial", csv);
+    if (cc_afile_open(&af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, af.why);
     f = af.f;
     fputs(CSV_HEADER, f);
   }
@@ -144,7 +144,7 @@ int main(int argc, char **argv) {
       fprintf(f, "ccbench,%s,%s,%zu,%zu,%g,%d,%.1f,%.1f,%.1f,%.1f\n", r->mode, prop.name, n, r->k, ratio, runs,
               r->median_us, r->min_us, r->max_us, gbps);
   }
-  if (f && cc_afile_commit(&af) != 0) CC_FATAL("writing %s failed", csv);
+  if (f && cc_afile_commit(&af) != 0) cc_output_error("--csv: cannot write '%s': %s", csv, af.why);
   CC_CHECK_CUDA(cudaFree(x));
   CC_CHECK_CUDA(cudaStreamDestroy(s));
   return 0;
