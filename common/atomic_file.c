@@ -85,8 +85,9 @@ static int open_partial(cc_afile *af) {
     else if (!S_ISREG(st.st_mode)) err = EISDIR, why = "its .partial file is not a regular file";
     else if (st.st_nlink != 1 || st.st_uid != geteuid())
       err = EPERM, why = "its .partial file has other names or another owner (remove it)";
-    else if (flock(fd, LOCK_EX | LOCK_NB) != 0)
-      err = errno, why = errno == EWOULDBLOCK ? "another run is writing it (its .partial file is locked)" : NULL;
+    else if (flock(fd, LOCK_EX | LOCK_NB) != 0 && errno == EWOULDBLOCK)
+      err = EWOULDBLOCK, why = "another run is writing it (its .partial file is locked)";
+    // Other flock failures (ENOLCK, EOPNOTSUPP: a Lustre or NFS mount without locks) write unlocked.
     if (err) {
       close(fd);
       return failed(af, err, why);

@@ -44,7 +44,7 @@ static int merge_partial(cc_rowset *prev, const char *path, size_t *torn, char *
     if (fd >= 0) close(fd);
     return -1;
   }
-  if (flock(fd, LOCK_SH | LOCK_NB) != 0) {
+  if (flock(fd, LOCK_SH | LOCK_NB) != 0 && errno == EWOULDBLOCK) {  // other failures: no locks on this mount
     snprintf(err, errlen, "%s: another run is writing it", path);
     close(fd);
     return -1;
