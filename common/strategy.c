@@ -138,6 +138,12 @@ int cc_strategy_parse(const char *text, cc_strategy *out, char *err, size_t errl
     return -1;
   }
   out->nccl_algo = out->nccl_proto = -1;
+  // "hier:" and "nccl:" promise options and give none: a typo, not the plain strategy.
+  if (colon && colon[1] == '\0' && (out->algo == CC_ALGO_HIER || out->algo == CC_ALGO_NCCL)) {
+    snprintf(err, errlen, "strategy '%s': nothing after ':' (write %s alone, or e.g. %s)", text, algo_names[out->algo],
+             out->algo == CC_ALGO_HIER ? "hier:ring/tree" : "nccl:ring");
+    return -1;
+  }
   if (out->algo == CC_ALGO_HIER) {
     if (parse_hier(text, colon ? colon + 1 : "", out, err, errlen) != 0) return -1;
     snprintf(out->algo_name, sizeof(out->algo_name), "hier:%s/%s", algo_names[out->intra], algo_names[out->inter]);

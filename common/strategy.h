@@ -7,7 +7,8 @@
 //                                             NCCL_PROTO=Simple)
 //   intra    := ring | rabenseifner            (algorithms with a reduce-scatter and an allgather)
 //   inter    := ring | tree | btree | rd | rabenseifner
-// "hier" alone means hier:ring/ring.
+// "hier" alone means hier:ring/ring. Every part written must be there: "hier:", "nccl:", "hier:ring/",
+// "ring+" and "ring+topk:" are errors, not the defaults.
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
