@@ -214,6 +214,23 @@ cc_strategy cc_strategy_uncompressed(const cc_strategy *s) {
   return base;
 }
 
+int cc_name_check(const char *name, char *why, size_t len) {
+  static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+:@";
+  size_t n = strlen(name), bad = strspn(name, allowed);
+  if (n == 0) return snprintf(why, len, "a profile name cannot be empty"), -1;
+  if (n >= CC_NAME_MAX)
+    return snprintf(why, len, "the profile name is too long (%zu characters; at most %d)", n, CC_NAME_MAX - 1), -1;
+  if (bad == n) return 0;
+  unsigned char c = (unsigned char)name[bad];
+  char what[16];
+  if (c == ' ') snprintf(what, sizeof what, "a blank");
+  else if (c > ' ' && c < 0x7f) snprintf(what, sizeof what, "'%c'", c);
+  else snprintf(what, sizeof what, "byte 0x%02x", c);  // a tab, a newline, another control or a non-ASCII byte
+  snprintf(why, len, "the profile name has %s at character %zu (a name holds only letters, digits and . _ - + : @)",
+           what, bad + 1);
+  return -1;
+}
+
 int cc_strategy_parse_list(const char *list, cc_strategy *out, int max, char *err, size_t errlen) {
   int n = 0;
   char text[sizeof out->name];  // the current entry as written, to append a split-off option to
