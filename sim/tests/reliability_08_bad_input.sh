@@ -130,7 +130,7 @@ bench 1 "--compress" -s ring --compress 'int8,'
 
 echo "--- nothing the model can price"
 sim "nothing to predict" predict -p "$prof" -s hier:ring/ring --ranks 6 -b 8 -e 1K --csv "$dir/out.csv"
-sim "nothing to predict" predict -p "$prof" -s hier:ring/ring,hier:ring/tree --ranks 3,6 -b 8 -e 1K --json "$dir/out.json"
+sim "nothing to predict" predict -p "$prof" -s hier:ring/ring,hier:ring/tree --ranks 5,6 -b 8 -e 1K --json "$dir/out.json"
 sim "nothing to predict" step -p "$prof" -s hier:ring/ring --ranks 6 --params 1e6 --csv "$dir/out.csv"
 sim "nothing to predict" step -p "$prof" -s hier:ring/ring --ranks 6 --params 1e6 --bandwidths 1,10 --csv "$dir/out.csv"
 
