@@ -346,6 +346,14 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       if (strcmp(o->strategy[i].name, o->strategy[j].name) == 0)
         cc_input_error("-s/--strategies: '%s' is listed twice", o->strategy[i].name);
   }
+  // --check counts wrong elements. A compressed result is lossy: it gets rel_err, but no documented
+  // bound says when that is wrong, so a sweep of compressed strategies alone would check nothing.
+  bool checkable = false;
+  for (int i = 0; i < o->nstrategies; i++) checkable |= !o->strategy[i].compressed;
+  if (o->check && !checkable)
+    cc_input_error("--check: every strategy is compressed, and a lossy result has no wrong elements to count; add an "
+                   "uncompressed one (e.g. -s ring,ring+int8): it is checked and the compressed ones get rel_err");
+  if (o->profile && cc_name_check(o->profile, err, sizeof err) != 0) cc_input_error("--profile: %s", err);
 }
 
 // ---------------------------------------------------------------------------------------------------

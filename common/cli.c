@@ -45,11 +45,30 @@ int cc_parse_int(const char *s, long long *out) {
   return 0;
 }
 
+// Whether s is a plain decimal number: [+-] digits [. digits] [e [+-] digits], or one starting with
+// the point (".5"). strtod also reads hex ("0x10", "0x1p3"), "inf", "nan" and leading blanks; what a
+// person types as a number is none of those.
+static bool is_decimal(const char *s) {
+  if (*s == '+' || *s == '-') s++;
+  size_t whole = strspn(s, "0123456789");
+  s += whole;
+  size_t fraction = 0;
+  if (*s == '.') fraction = strspn(++s, "0123456789"), s += fraction;
+  if (whole + fraction == 0) return false;
+  if (*s == 'e' || *s == 'E') {
+    s++;
+    if (*s == '+' || *s == '-') s++;
+    size_t exponent = strspn(s, "0123456789");
+    if (exponent == 0) return false;
+    s += exponent;
+  }
+  return *s == '\0';
+}
+
 int cc_parse_double(const char *s, double *out) {
-  if (!*s || isspace((unsigned char)*s)) return -1;
-  char *end;
-  double v = strtod(s, &end);
-  if (*end || !isfinite(v)) return -1;  // overflow gives inf; "nan"/"inf" parse but are no use here
+  if (!is_decimal(s)) return -1;
+  double v = strtod(s, NULL);
+  if (!isfinite(v)) return -1;  // "1e400" overflows to inf
   *out = v;
   return 0;
 }

@@ -58,6 +58,7 @@ void cc_cli_print_help(const cc_cli *cli, FILE *out);
 // fractions, empty strings, trailing junk and values that overflow uint64_t. Returns 0 on success.
 int cc_parse_size(const char *s, uint64_t *out);
 // Strict decimal integer / floating point (whole string must parse, no overflow). 0 on success.
+// Numbers are plain decimal ("12", "-2e3", ".5"): no hex, inf, nan, blanks or trailing text.
 int cc_parse_int(const char *s, long long *out);
 int cc_parse_double(const char *s, double *out);
 // Human size for tables and messages: 8 -> "8 B", 4096 -> "4 KiB", 3<<20 -> "3 MiB", 1536 -> "1.5 KiB".

@@ -1,10 +1,10 @@
 // Parsing and naming of compressor spellings, and which collective path each scheme takes.
 #include "common/compressor_spec.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "common/cli.h"
 
 static const char *const kind_names[CC_NCOMPRESSORS] = {
     [CC_COMP_FP16] = "fp16", [CC_COMP_BF16] = "bf16",   [CC_COMP_INT8] = "int8",
@@ -16,11 +16,10 @@ const char *cc_comp_kind_name(cc_comp_kind k) { return k < CC_NCOMPRESSORS ? kin
 
 // --- parsing --------------------------------------------------------------------------------------
 
+// Plain decimal only (cc_parse_double): strtod alone would take " 0.01", "0x1p-7" and "1e-2junk"'s prefix.
 static int parse_ratio(const char *kind, const char *text, double *out, char *err, size_t errlen) {
-  char *end;
-  errno = 0;
-  double v = strtod(text, &end);
-  if (end == text || *end || errno || !(v > 0 && v <= 1)) {
+  double v;
+  if (cc_parse_double(text, &v) != 0 || !(v > 0 && v <= 1)) {
     snprintf(err, errlen, "%s: ratio '%s' must be a number in (0, 1], e.g. %s:0.01", kind, text, kind);
     return -1;
   }
@@ -30,10 +29,8 @@ static int parse_ratio(const char *kind, const char *text, double *out, char *er
 
 static int parse_int(const char *kind, const char *what, const char *text, int lo, int hi, int *out, char *err,
                      size_t errlen) {
-  char *end;
-  errno = 0;
-  long v = strtol(text, &end, 10);
-  if (end == text || *end || errno || v < lo || v > hi) {
+  long long v;
+  if (cc_parse_int(text, &v) != 0 || v < lo || v > hi) {
     snprintf(err, errlen, "%s: %s '%s' must be an integer in %d..%d, e.g. %s:%d", kind, what, text, lo, hi, kind,
              lo == 1 && hi == 127 ? 4 : lo);
     return -1;

@@ -9,6 +9,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/cli.h"
 #include "common/error.h"
@@ -258,12 +259,31 @@ static int parse_u64(const char *s, uint64_t *out) {
   return 0;
 }
 
-// Any number strtod reads, including the "nan" the writer uses for values not measured.
+// A plain decimal number (cc_parse_double: no hex, no inf), or the "nan" the writer uses for a value
+// not measured.
 static int parse_double_field(const char *s, double *out) {
-  if (!*s || isspace((unsigned char)*s)) return -1;
-  char *end;
-  *out = strtod(s, &end);
-  return *end ? -1 : 0;
+  if (strcasecmp(s, "nan") == 0) {
+    *out = NAN;
+    return 0;
+  }
+  return cc_parse_double(s, out);
+}
+
+static bool is_column(int c, size_t offset) { return layout[c].offset == offset; }
+
+// Why column c of a parsed row holds what no writer can mean, or NULL: a negative time or phase, a
+// rel_err below 0 other than -1 (not computed), a measured row whose time is not positive (ccbench
+// times every point it writes; a 0 or nan there would be priced as an infinitely fast collective).
+static const char *impossible_value(const cc_row *row, int c) {
+  if (layout[c].kind != COL_DOUBLE) return NULL;
+  double v = *(const double *)field_of(row, c);
+  bool measured = row->source && strcmp(row->source, "measured") == 0;
+  if (is_column(c, offsetof(cc_row, time_us)) && measured && !(v > 0)) return "is not a positive time (a measured row)";
+  if (is_column(c, offsetof(cc_row, rel_err))) return v < 0 && v != -1 ? "is negative (and not -1, not computed)" : NULL;
+  bool time = is_column(c, offsetof(cc_row, time_us)) || is_column(c, offsetof(cc_row, time_min_us)) ||
+              is_column(c, offsetof(cc_row, time_max_us)) || is_column(c, offsetof(cc_row, encode_us)) ||
+              is_column(c, offsetof(cc_row, decode_us));
+  return time && v < 0 ? "is a negative time" : NULL;
 }
 
 static int parse_field(cc_row *row, int c, const char *text) {
@@ -313,6 +333,12 @@ static int parse_csv(cc_rowset *rs, csv_in *in, const char *path, char *err, siz
       if (parse_field(&row, c, text) != 0)
         return read_fail(err, errlen, "%s:%d: column '%s': '%s' is not %s", path, in->record_line, cc_row_columns[c],
                          text, layout[c].kind == COL_DOUBLE ? "a number" : "an integer");
+    }
+    for (int c = 0; c < CC_ROW_NCOLS; c++) {  // after the whole row: a rule may depend on its source
+      const char *why = index_of[c] < 0 ? NULL : impossible_value(&row, c);
+      if (why)
+        return read_fail(err, errlen, "%s:%d: column '%s': '%s' %s", path, in->record_line, cc_row_columns[c],
+                         in->fields[index_of[c]], why);
     }
     cc_rowset_add(rs, &row);
   }

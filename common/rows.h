@@ -9,6 +9,9 @@
 // split the median time of compressed strategies (0 when not split), rel_err = ||result - exact sum||
 // / ||exact sum|| (-1 when not computed); redop is the reduction ("sum", "avg", "max", ...; "none" for
 // allgather; empty when the file did not say, read as sum).
+// Reading, numbers are plain decimal (no hex, no inf); "nan" is a value not measured. Times and phases
+// (time_us, time_min_us, time_max_us, encode_us, decode_us) are never negative, rel_err is >= 0 or -1,
+// and a measured row's time_us is positive: the reader refuses anything else with file:line and column.
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>

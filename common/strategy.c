@@ -138,6 +138,12 @@ int cc_strategy_parse(const char *text, cc_strategy *out, char *err, size_t errl
     return -1;
   }
   out->nccl_algo = out->nccl_proto = -1;
+  // "hier:" and "nccl:" promise options and give none: a typo, not the plain strategy.
+  if (colon && colon[1] == '\0' && (out->algo == CC_ALGO_HIER || out->algo == CC_ALGO_NCCL)) {
+    snprintf(err, errlen, "strategy '%s': nothing after ':' (write %s alone, or e.g. %s)", text, algo_names[out->algo],
+             out->algo == CC_ALGO_HIER ? "hier:ring/tree" : "nccl:ring");
+    return -1;
+  }
   if (out->algo == CC_ALGO_HIER) {
     if (parse_hier(text, colon ? colon + 1 : "", out, err, errlen) != 0) return -1;
     snprintf(out->algo_name, sizeof(out->algo_name), "hier:%s/%s", algo_names[out->intra], algo_names[out->inter]);
@@ -206,6 +212,23 @@ cc_strategy cc_strategy_uncompressed(const cc_strategy *s) {
   snprintf(base.name, sizeof base.name, "%s", s->algo_name);
   snprintf(base.compress, sizeof base.compress, "none");
   return base;
+}
+
+int cc_name_check(const char *name, char *why, size_t len) {
+  static const char allowed[] = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789._-+:@";
+  size_t n = strlen(name), bad = strspn(name, allowed);
+  if (n == 0) return snprintf(why, len, "a profile name cannot be empty"), -1;
+  if (n >= CC_NAME_MAX)
+    return snprintf(why, len, "the profile name is too long (%zu characters; at most %d)", n, CC_NAME_MAX - 1), -1;
+  if (bad == n) return 0;
+  unsigned char c = (unsigned char)name[bad];
+  char what[16];
+  if (c == ' ') snprintf(what, sizeof what, "a blank");
+  else if (c > ' ' && c < 0x7f) snprintf(what, sizeof what, "'%c'", c);
+  else snprintf(what, sizeof what, "byte 0x%02x", c);  // a tab, a newline, another control or a non-ASCII byte
+  snprintf(why, len, "the profile name has %s at character %zu (a name holds only letters, digits and . _ - + : @)",
+           what, bad + 1);
+  return -1;
 }
 
 int cc_strategy_parse_list(const char *list, cc_strategy *out, int max, char *err, size_t errlen) {

@@ -7,7 +7,8 @@
 //                                             NCCL_PROTO=Simple)
 //   intra    := ring | rabenseifner            (algorithms with a reduce-scatter and an allgather)
 //   inter    := ring | tree | btree | rd | rabenseifner
-// "hier" alone means hier:ring/ring.
+// "hier" alone means hier:ring/ring. Every part written must be there: "hier:", "nccl:", "hier:ring/",
+// "ring+" and "ring+topk:" are errors, not the defaults.
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -76,6 +77,16 @@ double cc_busbw_factor(cc_coll c, int ranks);
 // The same algorithm without the compressor: what moves a compressed strategy's payloads, or its
 // uncompressed tensors.
 cc_strategy cc_strategy_uncompressed(const cc_strategy *s);
+
+// A profile name: what ccbench --profile puts in the rows' profile column, what ccsim calibrate writes
+// as a profile's `name` (from --name, or from the rows) and what plots/plot.sh prints in titles. It is
+// 1 to CC_NAME_MAX - 1 characters of A-Z a-z 0-9 . _ - + : @ so that every one of those carries it
+// unchanged: a profile file trims blanks and cuts at " #", a CSV field needs quoting for a comma or
+// quote and breaks at a newline, plot.sh turns blanks into '_' and awk reads backslashes as escapes.
+#define CC_NAME_MAX 64
+// 0, or -1 with a one-line reason in why (which never repeats the name's characters, so a newline or
+// escape in it cannot break the line).
+int cc_name_check(const char *name, char *why, size_t len);
 
 // A comma-separated list of strategies into out[0..max). A compressor's own options contain commas
 // ("topk:0.01,approx"), so an item that is not a strategy continues the previous compressed one:

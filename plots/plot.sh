@@ -66,6 +66,8 @@ if [ -n "$target" ] && ! [[ $target =~ ^[0-9]*\.?[0-9]+([eE][-+]?[0-9]+)?$ ]]; t
   die "-t/--target-loss: '$target' is not a number"
 fi
 size_list=()
+# read drops a trailing empty item: catch every empty one ("64K,", ",64K", "64K,,1G") first.
+case ",$sizes," in *,,*) die "-s/--sizes: an empty item in '$sizes' (a stray comma?)" ;; esac
 IFS=, read -r -a size_items <<< "$sizes"
 for s in "${size_items[@]}"; do
   case "$s" in

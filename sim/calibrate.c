@@ -130,21 +130,16 @@ static void nnls(const double G_in[NPARAMS][NPARAMS], const double h_in[NPARAMS]
 // --- which rows drive the fit ---------------------------------------------------------------------
 static bool is_baseline(const cc_strategy *s) { return s->algo == CC_ALGO_MPI || s->algo == CC_ALGO_NCCL; }
 
-typedef struct {
-  const cc_strategy *s;
-  bool found;
-} list_match;
-
-static int match_item(const char *item, size_t len, void *ctx) {
-  list_match *m = ctx;
-  if (strlen(m->s->name) == len && strncmp(item, m->s->name, len) == 0) m->found = true;
-  return 0;
-}
-
+// Whether s is in the strategy list, compared by canonical name: "hier" is hier:ring/ring, and a
+// compressor's comma ("ring+topk:0.01,approx") is no separator. ccsim checked the list.
 static bool in_list(const char *list, const cc_strategy *s) {
-  list_match m = {.s = s};
-  cc_split_list(list, match_item, &m);
-  return m.found;
+  enum { MAX_LISTED = 64 };
+  cc_strategy listed[MAX_LISTED];
+  char err[256];
+  int n = cc_strategy_parse_list(list, listed, MAX_LISTED, err, sizeof err);
+  for (int k = 0; k < n; k++)
+    if (strcmp(listed[k].name, s->name) == 0) return true;
+  return false;
 }
 
 // --- the mpi baseline's algorithm choice ----------------------------------------------------------

@@ -46,6 +46,7 @@ typedef struct {
 // "2,3,6" or "2..4096" (doubling) or a mix: "3,6,12,16..1024".
 static int add_ranks(const char *item, size_t len, void *ctx) {
   int_list *l = ctx;
+  if (len == 0) cc_input_error("--ranks: an empty item (a stray comma?)");
   char text[64];
   snprintf(text, sizeof text, "%.*s", (int)(len < 63 ? len : 63), item);
   char *dots = strstr(text, "..");
@@ -357,6 +358,12 @@ static int cmd_calibrate(int argc, char **argv) {
   cc_file_use uses[MAX_LIST + 2] = {{"-o/--output", out, true}, {"-p/--profile", base, false}};
   for (int i = 0; i < nfiles; i++) uses[2 + i] = (cc_file_use){"--from", files[i], false};
   check_files(uses, 2 + nfiles);
+  char why[256];
+  if (name && cc_name_check(name, why, sizeof why) != 0) cc_input_error("--name: %s", why);
+  if (fit) {  // every item a strategy: a misspelt one would silently fit nothing
+    strategy_list listed;
+    if (cc_strategy_parse_list(fit, listed.s, MAX_LIST, why, sizeof why) < 0) cc_input_error("--fit-strategies: %s", why);
+  }
 
   cc_rowset rs;
   cc_rowset_init(&rs);
@@ -378,8 +385,12 @@ static int cmd_calibrate(int argc, char **argv) {
   // One level means one kind of link: the machine is one node of all the ranks.
   prof.ranks_per_node = per_node ? (int)per_node : levels == 1 ? (max_ranks ? max_ranks : 1) : rows_per_node;
   prof.nodes = nodes ? (int)nodes : levels == 1 ? 1 : span_nodes;
-  if (name || !base)
-    snprintf(prof.name, sizeof prof.name, "%s", name ? name : rs.n && rs.rows[0].profile ? rs.rows[0].profile : "calibrated");
+  if (name || !base) {  // the rows' profile column when --name does not say; it must make a name too
+    const char *named = name ? name : rs.n && rs.rows[0].profile && rs.rows[0].profile[0] ? rs.rows[0].profile : "calibrated";
+    if (cc_name_check(named, why, sizeof why) != 0)
+      cc_input_error("--name: needed, as the rows' profile column cannot name the profile: %s", why);
+    snprintf(prof.name, sizeof prof.name, "%s", named);
+  }
 
   cc_calib_opts co = {.levels = (int)levels, .strategies = fit, .min_bytes = (double)min_bytes,
                       .nccl = {.prior_weight = prior_weight, .starts = (int)starts}};
@@ -536,6 +547,23 @@ static void default_rates_note(const cc_profile *p, const cc_strategy *s, int n,
   snprintf(note, len, "default encode/decode rates for %s (no compress.* costs in the profile)", names);
 }
 
+// predict skips a (strategy, rank count) at the first size the model cannot price, so when none of
+// them prices at the smallest size nothing would be written: say why (the first reason) instead.
+static void require_something_priced(const cc_profile *p, const strategy_list *sl, const int_list *rl, int rpn,
+                                     cc_coll op, double bytes) {
+  char first[320] = "";
+  for (int r = 0; r < rl->n; r++)
+    for (int k = 0; k < sl->n; k++) {
+      cc_topology t = {.ranks = rl->v[r], .ranks_per_node = rpn};
+      cc_cost c;
+      char err[256];
+      if (cc_model_cost(p, &sl->s[k], op, t, bytes, &c, err, sizeof err) == 0) return;
+      if (!first[0]) snprintf(first, sizeof first, "%s at %d ranks: %s", sl->s[k].name, rl->v[r], err);
+    }
+  cc_input_error("-s/--strategies, -r/--ranks: nothing to predict, the model prices none of the strategies at any "
+                 "of the rank counts (%s)", first);
+}
+
 static int cmd_predict(int argc, char **argv) {
   const char *profile = NULL, *strategies = "ring,tree,rd,rabenseifner,hier:ring/ring,mpi", *ranks_text = NULL;
   const char *dtype = "f32", *coll = "allreduce", *csv = NULL, *json = NULL;
@@ -584,6 +612,7 @@ static int cmd_predict(int argc, char **argv) {
       cc_input_error("-s/--strategies: %s: compressed strategies take f32 gradients (-d f32)", sl.s[k].name);
   }
 
+  require_something_priced(&p, &sl, &rl, rpn, op, (double)sizes[0]);
   char note[1024];
   default_rates_note(&p, sl.s, sl.n, note, sizeof note);
   outputs out;
@@ -772,19 +801,23 @@ static int cmd_validate(int argc, char **argv) {
 
 // --- step -----------------------------------------------------------------------------------------
 
-// "1,3,10" GB/s into out[]; returns the count.
+// "1,3,10" GB/s into out[]; returns the count. An empty item ("1,", "1,,10") is a slip, not a
+// separator: refused like any other item that is not a bandwidth.
 static int parse_bandwidths(const char *text, double *out, int max) {
   int n = 0;
-  char *copy = cc_strdup(text), *save = NULL;
-  for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+  for (const char *item = text;; item++) {
+    size_t len = strcspn(item, ",");
+    char tok[64];
+    snprintf(tok, sizeof tok, "%.*s", (int)len, item);
     double v;
-    if (cc_parse_double(tok, &v) != 0 || !(v > 0)) cc_input_error("--bandwidths: '%s' is not a bandwidth in GB/s", tok);
+    if (len == 0) cc_input_error("--bandwidths: an empty item in '%s' (a stray comma?)", text);
+    if (len >= sizeof tok || cc_parse_double(tok, &v) != 0 || !(v > 0))
+      cc_input_error("--bandwidths: '%s' is not a bandwidth in GB/s", tok);
     if (n == max) cc_input_error("--bandwidths: more than %d bandwidths", max);
     out[n++] = v;
+    item += len;
+    if (!*item) return n;
   }
-  free(copy);
-  if (n == 0) cc_input_error("--bandwidths: give at least one bandwidth in GB/s");
-  return n;
 }
 
 // The profile with its inter-node link (the only link of a one-level profile) at `gbps`.
@@ -827,6 +860,24 @@ static void step_line(step_output *o, const cc_profile *p, const cc_strategy *s,
           (unsigned long long)o->bucket, r.buckets, r.compute_us, r.comm_us, r.exposed_comm_us, r.step_us, r.efficiency);
   if (o->bandwidth_column) fprintf(o->af.f, ",%s", gbps);
   fprintf(o->af.f, "\n");
+}
+
+// Every line of step's table that cannot be priced is a warning; when that is every line there is no
+// table: say why (the first reason) before writing anything.
+static void require_some_step(const cc_profile *p, const strategy_list *sl, const int_list *rl, int rpn,
+                              const cc_step_config *c, const double *gbps, int nbw, int sweep_ranks) {
+  char first[320] = "";
+  for (int k = 0; k < sl->n; k++)
+    for (int i = 0; i < rl->n + nbw; i++) {  // the rank counts, then the bandwidths at sweep_ranks
+      cc_profile q = i < rl->n ? *p : at_bandwidth(p, gbps[i - rl->n]);
+      cc_topology t = {.ranks = i < rl->n ? rl->v[i] : sweep_ranks, .ranks_per_node = rpn};
+      cc_step_prediction r;
+      char err[256];
+      if (cc_step_predict(&q, &sl->s[k], t, c, &r, err, sizeof err) == 0) return;
+      if (!first[0]) snprintf(first, sizeof first, "%s at %d ranks: %s", sl->s[k].name, t.ranks, err);
+    }
+  cc_input_error("-s/--strategies, -r/--ranks: nothing to predict, the model prices none of the strategies at any "
+                 "of the rank counts (%s)", first);
 }
 
 static int cmd_step(int argc, char **argv) {
@@ -883,6 +934,7 @@ static int cmd_step(int argc, char **argv) {
   cc_step_config c = {.params = params, .grad_bytes_per_param = dtype_size(grad), .bucket_bytes = (double)bucket,
                       .forward_us = compute_ms * 1e3 * (1 - backward_fraction),
                       .backward_us = compute_ms * 1e3 * backward_fraction, .optimizer_us = optimizer_ms * 1e3};
+  require_some_step(&p, &sl, &rl, o.rpn, &c, gbps, nbw, sweep_ranks);
   if (csv && cc_afile_open(&o.af, csv) != 0) cc_input_error("--csv: cannot write '%s': %s", csv, o.af.why);
   if (csv) fprintf(o.af.f, "profile,strategy,ranks,ranks_per_node,params,grad_bytes,bucket_bytes,buckets,compute_us,comm_us,"
                            "exposed_comm_us,step_us,efficiency%s\n", nbw ? ",inter_GBps" : "");

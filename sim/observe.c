@@ -1,5 +1,6 @@
 #include "sim/observe.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,7 +23,7 @@ static const char *usable(const cc_row *r, const cc_profile *p, cc_obs *o, char 
     return why;
   }
   if (r->bytes == 0) return "0 bytes";
-  if (!(r->time_us > 0)) return "no time";
+  if (!(r->time_us > 0) || !isfinite(r->time_us)) return "no time";  // the CSV reader refuses these; logs may not
   if (r->errors > 0) {  // a run that failed its own check measured something else than the collective
     snprintf(why, len, "its check found %lld wrong elements", r->errors);
     return why;

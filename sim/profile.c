@@ -6,8 +6,10 @@
 
 #include "common/atomic_file.h"
 #include "common/cli.h"
+#include "common/compressor_spec.h"
 #include "common/error.h"
 #include "common/readfile.h"
+#include "common/strategy.h"
 
 // NCCL's default choice of algorithms and protocols: ring and tree everywhere, NVLS where the node has
 // an NVLink switch that reduces (nvls_GBps given); CollNet only when a profile names it.
@@ -90,13 +92,28 @@ static int count_value(parse_ctx *c, const char *key, const char *val, int *out)
   return 0;
 }
 
+// Why `name` can never be looked up (cc_compress_rates_of looks for a strategy's compressor as ccsim
+// spells it, that spelling without "+ef", then the kind alone), or NULL when it can.
+static const char *unknown_compressor(const char *name, char *why, size_t len) {
+  for (int k = 0; k < CC_NCOMPRESSORS; k++)
+    if (strcmp(name, cc_comp_kind_name((cc_comp_kind)k)) == 0) return NULL;
+  cc_compressor z;
+  char reason[200];
+  if (cc_compressor_parse(name, &z, reason, sizeof reason) != 0) snprintf(why, len, "%s", reason);
+  else if (strcmp(z.name, name) != 0) snprintf(why, len, "write the compressor as ccsim spells it, '%s'", z.name);
+  else return NULL;
+  return why;
+}
+
 // "compress.int8.encode_ns_per_elem"
 static int compress_key(parse_ctx *c, cc_profile *p, const char *key, const char *val) {
   const char *name = key + strlen("compress."), *dot = strrchr(name, '.');
   if (!dot || dot == name || (size_t)(dot - name) >= sizeof p->compress[0].name)
     return fail(c, "'%s': expected compress.<name>.encode_ns_per_elem or .decode_ns_per_elem%s", key, "");
-  char cname[sizeof p->compress[0].name];
+  char cname[sizeof p->compress[0].name], why[200];
   snprintf(cname, sizeof cname, "%.*s", (int)(dot - name), name);
+  if (unknown_compressor(cname, why, sizeof why))
+    return fail(c, "'%s': %s (compress.<name>: a compressor as a strategy spells it, or its kind alone)", key, why);
   cc_compress_cost *cost = (cc_compress_cost *)cc_profile_compress(p, cname);
   if (!cost) {
     if (p->ncompress == CC_PROFILE_MAX_COMPRESS) return fail(c, "'%s': too many compressors (max 16)%s", key, "");
@@ -134,11 +151,14 @@ static int link_key(parse_ctx *c, cc_profile *p, const char *key, const char *va
   return fail(c, "unknown key '%s' (links: intra.|inter. alpha_us, beta_ns_per_byte, gamma_ns_per_byte)%s", key, "");
 }
 
-// "ring,tree,nvls" (NCCL's spellings too) into a bit set of cc_nccl_algo or cc_nccl_proto.
+// "ring,tree,nvls" (NCCL's spellings too, blanks around an item allowed) into a bit set of
+// cc_nccl_algo or cc_nccl_proto. An empty item ("ring,,tree", "ring,") is a slip, not a separator.
 static int nccl_list(parse_ctx *c, const char *key, const char *val, bool algos, unsigned *out) {
   *out = 0;
-  for (const char *s = val; *s;) {
-    size_t len = strcspn(s, ", ");
+  for (const char *s = val;; s++) {
+    s += strspn(s, " \t");
+    size_t len = strcspn(s, ",");
+    while (len > 0 && (s[len - 1] == ' ' || s[len - 1] == '\t')) len--;
     int i = -1;
     if (algos) {
       cc_nccl_algo a;
@@ -148,18 +168,19 @@ static int nccl_list(parse_ctx *c, const char *key, const char *val, bool algos,
       if (cc_nccl_proto_parse(s, len, &pr) == 0) i = (int)pr;
     }
     if (i < 0)
-      return fail(c, "'%s': expected a list of %s", key,
+      return fail(c, "'%s': expected a comma-separated list of %s", key,
                   algos ? "ring, tree, nvls, nvlstree, collnetdirect, collnetchain" : "ll, ll128, simple");
     *out |= 1u << i;
     s += len;
-    s += strspn(s, ", ");
+    s += strspn(s, " \t");
+    if (*s != ',') return 0;
   }
-  return 0;
 }
 
 static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val, int seen[CC_NLEVELS]) {
-  if (strcmp(key, "name") == 0) {
-    if (strlen(val) >= sizeof p->name) return fail(c, "'name': '%s' is too long%s", val, "");
+  if (strcmp(key, "name") == 0) {  // it goes into rows and plot titles: cc_name_check says what carries
+    char why[200];
+    if (cc_name_check(val, why, sizeof why) != 0) return fail(c, "'name': %s%s", why, "");
     snprintf(p->name, sizeof p->name, "%s", val);
     return 0;
   }

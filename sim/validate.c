@@ -28,7 +28,10 @@ size_t cc_validate(const cc_profile *p, const cc_rowset *measured, cc_check **ou
     const cc_obs *o = &checks[i].obs;
     if (cc_model_cost(p, &o->strategy, o->op, o->topo, o->bytes, &checks[i].cost, err, sizeof err) != 0) CC_FATAL("%s", err);
     checks[i].predicted_us = cc_cost_time_us(p, &checks[i].cost);
+    // o->time_us is positive and finite (observe.c); a prediction that is not a number is infinitely
+    // wrong, so no summary of these errors can come out nan.
     checks[i].rel_error = fabs(checks[i].predicted_us - o->time_us) / o->time_us;
+    if (isnan(checks[i].rel_error)) checks[i].rel_error = INFINITY;
   }
   free(obs);
   *out = checks;

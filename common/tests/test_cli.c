@@ -31,13 +31,17 @@ static void test_numbers(void) {
   CHECK(cc_parse_int("42", &i) == 0 && i == 42);
   CHECK(cc_parse_int("-7", &i) == 0 && i == -7);
   CHECK(cc_parse_int("9223372036854775807", &i) == 0 && i == INT64_MAX);
-  const char *bad_ints[] = {"", "4x", " 4", "1.0", "99999999999999999999", "-"};
+  const char *bad_ints[] = {"", "4x", " 4", "1.0", "99999999999999999999", "-", "0x10", "4 "};
   for (size_t k = 0; k < sizeof bad_ints / sizeof bad_ints[0]; k++) CHECK(cc_parse_int(bad_ints[k], &i) != 0);
 
   double d = 0;
   CHECK(cc_parse_double("1.5", &d) == 0 && d == 1.5);
   CHECK(cc_parse_double("-2e3", &d) == 0 && d == -2000);
-  const char *bad_doubles[] = {"", "1.5x", " 1", "1e400", "nan", "inf", "-inf", "."};
+  CHECK(cc_parse_double(".5", &d) == 0 && d == 0.5);
+  CHECK(cc_parse_double("+3.", &d) == 0 && d == 3);
+  CHECK(cc_parse_double("1E-2", &d) == 0 && d == 0.01);
+  const char *bad_doubles[] = {"", "1.5x", " 1", "1e400", "nan", "inf", "-inf", ".", "0x10", "0x1p3", "1e", "1e+",
+                               "-", "1 ", "infinity", "1,5", "e5", "1.5.2"};
   for (size_t k = 0; k < sizeof bad_doubles / sizeof bad_doubles[0]; k++) CHECK(cc_parse_double(bad_doubles[k], &d) != 0);
 }
 

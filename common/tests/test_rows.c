@@ -39,7 +39,7 @@ static cc_row awkward_row(int i) {
   row.time_us = 123456.789 + i;  // 9 significant digits: exact through the CSV
   row.time_min_us = 0.125 * i;
   row.time_max_us = i == 2 ? NAN : 1.25e8;
-  row.algbw_GBps = i == 3 ? INFINITY : 0.000123456789;
+  row.algbw_GBps = i == 3 ? 1.5e300 : 0.000123456789;
   row.busbw_GBps = -2.5;
   row.wire_bytes = (uint64_t)i << 33;
   row.errors = i % 2 ? -1 : i * 1000000000LL;
@@ -241,6 +241,50 @@ static void test_reader_errors(void) {
   expect_read_error("empty.csv", "", ": empty file (expected a header line)");
   expect_read_error("comments.csv", "# only\n\n# comments\n", ": empty file (expected a header line)");
   expect_read_error("missing.csv", NULL, ": No such file or directory");
+
+  // Numbers no writer means (issue 18 item 8): strtod reads them, the reader does not.
+  static const struct {
+    const char *file, *time_us, *want;
+  } impossible[] = {
+      {"inf.csv", "inf", ":2: column 'time_us': 'inf' is not a number"},
+      {"minus_inf.csv", "-inf", ":2: column 'time_us': '-inf' is not a number"},
+      {"hex.csv", "0x10", ":2: column 'time_us': '0x10' is not a number"},
+      {"overflow.csv", "1e999", ":2: column 'time_us': '1e999' is not a number"},
+      {"negative.csv", "-5", ":2: column 'time_us': '-5' is not a positive time (a measured row)"},
+      {"zero.csv", "0", ":2: column 'time_us': '0' is not a positive time (a measured row)"},
+      {"nan_time.csv", "nan", ":2: column 'time_us': 'nan' is not a positive time (a measured row)"},
+  };
+  for (size_t i = 0; i < sizeof impossible / sizeof impossible[0]; i++) {
+    snprintf(text, sizeof text, "%smeasured,allreduce,ring,ring,none,f32,4,1,4,1024,256,%s,11,14,0.08,0.12,1536,0,host\n",
+             HEADER, impossible[i].time_us);
+    expect_read_error(impossible[i].file, text, impossible[i].want);
+  }
+  snprintf(text, sizeof text, "%s%s", HEADER,
+           "predicted,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,-1,14,0.08,0.12,1536,-1,host\n");
+  expect_read_error("negative_min.csv", text, ":2: column 'time_min_us': '-1' is a negative time");
+  snprintf(text, sizeof text, "%s%s", HEADER,
+           "predicted,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,11,14,inf,0.12,1536,-1,host\n");
+  expect_read_error("inf_bandwidth.csv", text, ":2: column 'algbw_GBps': 'inf' is not a number");
+  snprintf(text, sizeof text, "%.*s,encode_us,comm_us,decode_us,rel_err\n%s", (int)strlen(HEADER) - 1, HEADER,
+           "measured,allreduce,ring+int8,ring,int8,f32,4,1,4,1024,256,12.5,11,14,0.08,0.12,1536,-1,host,1,10,-0.5,-1\n");
+  expect_read_error("negative_decode.csv", text, ":2: column 'decode_us': '-0.5' is a negative time");
+  snprintf(text, sizeof text, "%.*s,encode_us,comm_us,decode_us,rel_err\n%s", (int)strlen(HEADER) - 1, HEADER,
+           "measured,allreduce,ring+int8,ring,int8,f32,4,1,4,1024,256,12.5,11,14,0.08,0.12,1536,-1,host,1,10,1,-2\n");
+  expect_read_error("rel_err.csv", text, ":2: column 'rel_err': '-2' is negative (and not -1, not computed)");
+
+  // What is legitimate stays readable: nan (not measured) beside a measured time, -1 sentinels, a
+  // predicted row of 0 us (one rank moves nothing), a comm_us below 0 by rounding.
+  const char *path = path_in_dir("legit.csv");
+  snprintf(text, sizeof text, "%.*s,encode_us,comm_us,decode_us,rel_err\n%s%s", (int)strlen(HEADER) - 1, HEADER,
+           "measured,allreduce,ring+int8,ring,int8,f32,4,1,4,1024,256,12.5,nan,NaN,0.08,0.12,1536,-1,host,1,10,nan,-1\n",
+           "predicted,allreduce,ring,ring,none,f32,1,1,1,1024,256,0,0,0,0,0,0,-1,host,0,-1e-12,0,nan\n");
+  write_text(path, text);
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  char err[512] = "";
+  CHECKF(cc_rowset_read_csv(&rs, path, err, sizeof err) == 0 && rs.n == 2, "%s", err);
+  CHECK(rs.n == 2 && isnan(rs.rows[0].time_min_us) && isnan(rs.rows[0].decode_us) && rs.rows[1].time_us == 0);
+  cc_rowset_free(&rs);
 }
 
 int main(void) {

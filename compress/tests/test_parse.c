@@ -42,6 +42,14 @@ static void strategies(void) {
   CHECK(cc_strategy_parse("ring+", &s, err, sizeof err) != 0 && strstr(err, "empty"));
   CHECK(cc_strategy_parse("ring:x+int8", &s, err, sizeof err) != 0 && strstr(err, "takes no ':' options"));
   CHECK(cc_strategy_parse("ring+topk:2", &s, err, sizeof err) != 0 && strstr(err, "(0, 1]"));
+  // Every part written must be there: an empty one is a typo, never the default.
+  const char *empty_parts[] = {"hier:", "nccl:", "hier:ring/", "hier:/ring", "nccl:ring/", "nccl:/ll", "+int8",
+                               "ring+topk:", "ring:"};
+  for (size_t i = 0; i < sizeof empty_parts / sizeof empty_parts[0]; i++)
+    CHECKF(cc_strategy_parse(empty_parts[i], &s, err, sizeof err) != 0 && strstr(err, empty_parts[i]),
+           "'%s' accepted as %s (or its error does not name it: %s)", empty_parts[i], s.name, err);
+  CHECKF(cc_strategy_parse("hier", &s, err, sizeof err) == 0 && strcmp(s.name, "hier:ring/ring") == 0, "%s", err);
+  CHECKF(cc_strategy_parse("nccl", &s, err, sizeof err) == 0 && strcmp(s.name, "nccl") == 0, "%s", err);
 }
 
 int main(void) {
@@ -68,6 +76,11 @@ int main(void) {
   refuses("topk:1.5", "(0, 1]");
   refuses("topk:-0.1", "(0, 1]");
   refuses("topk:abc", "topk");
+  refuses("topk: 0.01", "topk");  // plain decimal numbers only
+  refuses("topk:0x1p-4", "topk");
+  refuses("randk:1e", "randk");
+  refuses("qsgd: 16", "qsgd");
+  refuses("qsgd:0x10", "qsgd");
   refuses("topk", "needs a ratio");
   refuses("topk:0.01,fast", "unknown option 'fast'");
   refuses("randk:0", "(0, 1]");

@@ -33,6 +33,9 @@ expect_error "^plot.sh: no results directory" "$plot"
 expect_error "^plot.sh: unknown option '--bogus'" "$plot" "$dir/good" --bogus
 expect_error "^plot.sh: -f/--format: 'gif' is not png, svg or both" "$plot" "$dir/good" -f gif
 expect_error "^plot.sh: -s/--sizes: '12Q' is not a size" "$plot" "$dir/good" --sizes 64K,12Q
+for list in 64K, ,64K 64K,,1G; do
+  expect_error "^plot.sh: -s/--sizes: an empty item in '$list'" "$plot" "$dir/good" --sizes "$list"
+done
 expect_error "^plot.sh: -t/--target-loss: 'low' is not a number" "$plot" "$dir/good" --target-loss low
 expect_error "^plot.sh: -o/--out is needed" "$plot" "$dir/good/allreduce_np4.csv"
 

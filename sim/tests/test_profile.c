@@ -115,7 +115,8 @@ static void one_level_and_defaults(void) {
 static void comments(void) {
   cc_profile p;
   char err[512];
-  CHECKF(parse(&p, "name = a#b\n" INTRA, err, sizeof err) == 0 && strcmp(p.name, "a#b") == 0, "'#' inside a value");
+  CHECKF(parse(&p, "name = a\nsource = a#b\n" INTRA, err, sizeof err) == 0 && strcmp(p.source, "a#b") == 0,
+         "'#' inside a value");
   CHECKF(parse(&p, "name = a #b\n" INTRA, err, sizeof err) == 0 && strcmp(p.name, "a") == 0, "got '%s'", p.name);
   CHECKF(parse(&p, "name = a\t#b\n" INTRA, err, sizeof err) == 0 && strcmp(p.name, "a") == 0, "got '%s'", p.name);
   CHECKF(parse(&p, "#name = z\n   # indented comment\nname = y\n" INTRA, err, sizeof err) == 0 &&
@@ -123,6 +124,58 @@ static void comments(void) {
          "commented-out key is no duplicate: %s", err);
   // A value that is all comment is no value.
   EXPECT_ERROR("name = # nothing\n" INTRA, "t.profile:1:", "key = value", NULL);
+}
+
+// Issue 18 item 8: values strtod reads but no person means, compress.* keys no lookup can find, lists
+// with an empty item, names the rows and plots cannot carry.
+static void strict_values(void) {
+  const char *numbers[] = {"0x10", "0x1p3", "1e", "1e+", ".", "+", "nan", "-inf", "infinity", "1,5", "2 3", "1e400"};
+  for (size_t i = 0; i < sizeof numbers / sizeof numbers[0]; i++) {
+    char text[256];
+    snprintf(text, sizeof text, "name = x\nbase_us = %s\n" INTRA, numbers[i]);
+    EXPECT_ERROR(text, "t.profile:2:", "'base_us'", "not a number");
+    snprintf(text, sizeof text, "name = x\n" INTRA "compress.int8.encode_us = %s\n", numbers[i]);
+    EXPECT_ERROR(text, "t.profile:5:", "'compress.int8.encode_us'", "not a number");
+  }
+  EXPECT_ERROR("name = x\nnodes = 0x10\n" INTRA, "t.profile:2:", "'nodes'", "positive integer");
+  EXPECT_ERROR("name = x\nnics_per_node = 1e1\nnic_GBps = 50\n" INTRA, "t.profile:2:", "'nics_per_node'", NULL);
+  EXPECT_ERROR("name = x\ncache_bytes = 0x10\n" INTRA, "t.profile:2:", "'cache_bytes'", "not a size");
+
+  // compress.<name>: a compressor as a strategy spells it (canonical), or its kind alone.
+  EXPECT_ERROR("name = x\ncompress.zstd.encode_ns_per_elem = 1\n" INTRA, "t.profile:2:",
+               "'compress.zstd.encode_ns_per_elem'", "unknown compressor 'zstd'");
+  EXPECT_ERROR("name = x\ncompress.topk:0.010.encode_us = 1\n" INTRA, "t.profile:2:", "'compress.topk:0.010.encode_us'",
+               "'topk:0.01'");
+  EXPECT_ERROR("name = x\ncompress.topk+ef.encode_us = 1\n" INTRA, "t.profile:2:", "'compress.topk+ef.encode_us'",
+               "needs a ratio");
+  EXPECT_ERROR("name = x\ncompress.qsgd:4+ef.encode_us = 1\n" INTRA, "t.profile:2:", "at least 16 levels", NULL);
+  cc_profile p;
+  char err[512];
+  CHECKF(parse(&p, "name = x\ncompress.topk.encode_us = 1\ncompress.topk:0.01,approx+ef.encode_us = 2\n"
+                   "compress.powersgd:4.encode_ns_per_flop = 3\n" INTRA, err, sizeof err) == 0 &&
+             p.ncompress == 3,
+         "kinds and canonical spellings: %s", err);
+
+  // NCCL lists: comma-separated, blanks around an item allowed, no empty item.
+  const char *lists[] = {"ring,,tree", "ring,", ",ring", "ring tree", " , "};
+  for (size_t i = 0; i < sizeof lists / sizeof lists[0]; i++) {
+    char text[256];
+    snprintf(text, sizeof text, "name = x\nnccl.algorithms = %s\n" INTRA, lists[i]);
+    EXPECT_ERROR(text, "t.profile:2:", "'nccl.algorithms'", "comma-separated");
+  }
+  EXPECT_ERROR("name = x\nnccl.protocols = ll,,simple\n" INTRA, "t.profile:2:", "'nccl.protocols'", NULL);
+  CHECKF(parse(&p, "name = x\nnccl.algorithms = ring , Tree,nvls\nnccl.protocols = LL128\n" INTRA, err, sizeof err) == 0 &&
+             p.nccl_algos == (1u << CC_NCCL_RING | 1u << CC_NCCL_TREE | 1u << CC_NCCL_NVLS) &&
+             p.nccl_protos == 1u << CC_NCCL_LL128,
+         "blanks around items and NCCL's spellings: %s", err);
+
+  // Names: what rows, profile files and plot titles all carry unchanged (cc_name_check).
+  EXPECT_ERROR("name = a\"b\n" INTRA, "t.profile:1:", "'name'", "'\"' at character 2");
+  EXPECT_ERROR("name = my host\n" INTRA, "t.profile:1:", "'name'", "a blank at character 3");
+  EXPECT_ERROR("name = a,b\n" INTRA, "t.profile:1:", "'name'", "','");
+  EXPECT_ERROR("name = a\\b\n" INTRA, "t.profile:1:", "'name'", NULL);
+  EXPECT_ERROR("name = a\x01" "b\n" INTRA, "t.profile:1:", "'name'", "byte 0x01");
+  CHECKF(parse(&p, "name = node01.cluster_A-h100+ib:2@site\n" INTRA, err, sizeof err) == 0, "%s", err);
 }
 
 static void errors(void) {
@@ -173,17 +226,18 @@ static void errors(void) {
   char many[4096] = "name = x\n" INTRA;
   for (int i = 0; i < CC_PROFILE_MAX_COMPRESS; i++) {
     size_t len = strlen(many);
-    snprintf(many + len, sizeof many - len, "compress.c%d.encode_ns_per_elem = %d\n", i, i);
+    snprintf(many + len, sizeof many - len, "compress.qsgd:%d.encode_ns_per_elem = %d\n", i + 1, i);
   }
   cc_profile p;
   char err[512];
   CHECKF(parse(&p, many, err, sizeof err) == 0 && p.ncompress == CC_PROFILE_MAX_COMPRESS &&
-             cc_profile_compress(&p, "c15") && cc_profile_compress(&p, "c15")->encode_ns_per_elem == 15,
+             cc_profile_compress(&p, "qsgd:16") && cc_profile_compress(&p, "qsgd:16")->encode_ns_per_elem == 15,
          "16 compressors: %s", err);
   size_t len = strlen(many);
-  snprintf(many + len, sizeof many - len, "compress.c16.encode_ns_per_elem = 1\n");
+  snprintf(many + len, sizeof many - len, "compress.qsgd:17.encode_ns_per_elem = 1\n");
   EXPECT_ERROR(many, "t.profile:21:", "too many compressors", NULL);
 
+  strict_values();
   char msg[512];
   CHECKF(cc_profile_read(&p, "no/such/file.profile", msg, sizeof msg) == -1 && strstr(msg, "no/such/file.profile"),
          "missing file: %s", msg);
