@@ -7,6 +7,7 @@
 // its own B sequences of every global batch, averages the gradient with the strategy, clips it and
 // steps AdamW. Rows (one per step) go to a table on stdout and a CSV; checkpoints hold everything a
 // resumed run needs to continue bit-identically.
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <mpi.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collectives/collectives.h"
@@ -206,6 +208,9 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       .nopts = (int)(sizeof opts / sizeof opts[0]),
   };
   cc_mpi_cli_parse(&cli, argc, argv, rank);
+  // Ranks started with other flags (an MPMD launch) would train different runs and wait for each other
+  // forever; with the same arguments, every check below gives every rank the same verdict.
+  cc_mpi_require_same_args(argc, argv);
   char err[512];
 
   const char *list = o->compare ? o->compare : o->sync;
@@ -256,6 +261,45 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
   if (o->stop_at > o->steps) cc_input_error("--stop-at: %lld is beyond --steps %lld", o->stop_at, o->steps);
   if (o->compare && o->stop_at) cc_input_error("--stop-at: not with --compare");
   if (o->checkpoint_every && !o->checkpoint) cc_input_error("--checkpoint-every: needs --checkpoint FILE");
+  if (o->val_data && strcmp(o->data, "markov") == 0)
+    cc_input_error("--val-data: the Markov source makes its own validation stream");
+}
+
+// Why directory `dir` cannot take new files (missing, not a directory, read-only mount, no permission),
+// or NULL when it can. access() reports a read-only mount even to root, whom permission bits never stop.
+static const char *dir_unwritable(const char *dir) {
+  struct stat st;
+  if (stat(dir, &st) != 0) return strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return strerror(ENOTDIR);
+  if (access(dir, W_OK | X_OK) != 0) return strerror(errno);
+  return NULL;
+}
+
+// The output files are written by rank 0 (through FILE.partial in the same directory), some of them
+// only at the end of training: their directories are checked before any work and the verdict is
+// agreed, so a bad path stops every rank at once with one line instead of rank 0 alone, later.
+static void check_outputs(const trainer *tr) {
+  const options *o = tr->o;
+  char err[1024] = "";
+  const char *why;
+  if (tr->rank == 0 && o->out_dir && (why = dir_unwritable(o->out_dir)))
+    snprintf(err, sizeof err, "--out-dir: '%s' is not a writable directory (%s)", o->out_dir, why);
+  const char *flags[] = {"--csv", "--checkpoint", "--save-model"};
+  const char *paths[] = {o->csv, o->checkpoint, o->save_model};
+  for (int i = 0; i < 3 && tr->rank == 0 && !err[0]; i++) {
+    if (!paths[i]) continue;
+    struct stat st;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", paths[i]);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else slash[slash == dir] = '\0';  // "/x" -> "/", "a/b/x" -> "a/b"
+    if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+      snprintf(err, sizeof err, "%s: '%s' is a directory, not a file", flags[i], paths[i]);
+    else if ((why = dir_unwritable(dir)))
+      snprintf(err, sizeof err, "%s: cannot write '%s': %s", flags[i], paths[i], why);
+  }
+  cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -301,10 +345,13 @@ static void setup_data_and_model(trainer *tr) {
   // --init fixes the shape; the flags give it otherwise.
   if (o->init) {
     gpt2_config c;
-    if (gpt2_model_file_read(o->init, &c, &tr->init_params, err, sizeof err) != 0) fail = err;
-    cc_mpi_agree(tr->mpi, fail);
-    if (tr->T > c.max_seq_len)
-      cc_input_error("-T/--seq-len: %d exceeds the context of %s (%d)", tr->T, o->init, c.max_seq_len);
+    if (gpt2_model_file_read(o->init, &c, &tr->init_params, err, sizeof err) != 0) {
+      fail = err;
+    } else if (tr->T > c.max_seq_len) {
+      snprintf(err, sizeof err, "-T/--seq-len: %d exceeds the context of %s (%d)", tr->T, o->init, c.max_seq_len);
+      fail = err;
+    }
+    cc_mpi_agree(tr->mpi, fail);  // each rank read its own copy of the file
     tr->config = c;
   }
 
@@ -321,7 +368,6 @@ static void setup_data_and_model(trainer *tr) {
     double val_needed = (double)o->val_batches * tr->G * tr->T + tr->T + 1;
     spec.val_tokens = val_needed > 4e6 ? (size_t)4e6 : (size_t)val_needed;
     if (data_markov(&spec, tr->T, &tr->train, &tr->val, err, sizeof err) != 0) fail = err;
-    if (o->val_data) cc_input_error("--val-data: the Markov source makes its own validation stream");
   } else {
     fail = load_file_source(&tr->train, o->data, vocab, err, sizeof err);
     if (!fail && o->val_data) fail = load_file_source(&tr->val, o->val_data, vocab, err, sizeof err);
@@ -331,18 +377,25 @@ static void setup_data_and_model(trainer *tr) {
   }
   cc_mpi_agree(tr->mpi, fail);
 
+  // The vocabulary comes from each rank's own copy of the data: the verdicts are agreed.
   if (o->init) {
-    if (tr->train.vocab_size > tr->config.vocab_size)
-      cc_input_error("--init: %s has vocabulary %d, the data needs %d", o->init, tr->config.vocab_size,
-                     tr->train.vocab_size);
+    if (tr->train.vocab_size > tr->config.vocab_size) {
+      snprintf(err, sizeof err, "--init: %s has vocabulary %d, the data needs %d", o->init, tr->config.vocab_size,
+               tr->train.vocab_size);
+      fail = err;
+    }
   } else {
     tr->config = (gpt2_config){.max_seq_len = tr->T, .vocab_size = tr->train.vocab_size,
                                .padded_vocab_size = gpt2_pad_vocab(tr->train.vocab_size),
                                .num_layers = (int)o->layers, .num_heads = (int)o->heads,
                                .channels = (int)o->channels};
     const char *why = gpt2_config_error(&tr->config);
-    if (why) cc_input_error("model shape (--layers/--heads/--channels/-T): %s", why);
+    if (why) {
+      snprintf(err, sizeof err, "model shape (--layers/--heads/--channels/-T): %s", why);
+      fail = err;
+    }
   }
+  cc_mpi_agree(tr->mpi, fail);
 }
 
 // Weight decay applies to the matrices (embeddings included), not to biases and LayerNorm parameters.
@@ -554,14 +607,20 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   if (o->resume) start = read_checkpoint(tr, o->resume, params, n, m.adam_m_host, m.adam_v_host, &gs, s);
   train_model_from_host(&m);
   long long end = o->stop_at ? o->stop_at : o->steps;
-  if (start >= end) cc_input_error("--resume: the checkpoint is at step %lld, nothing left before step %lld", start, end);
+  char err[1024] = "";
+  if (start >= end)  // the step comes from each rank's copy of the checkpoint
+    snprintf(err, sizeof err, "--resume: the checkpoint is at step %lld, nothing left before step %lld", start, end);
+  cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
 
-  // Outputs open only after every input was checked: bad input overwrites nothing.
+  // Outputs open only after every input was checked: bad input overwrites nothing. Rank 0 opens them;
+  // every rank learns whether that worked.
   cc_afile csv = {0};
   if (tr->rank == 0 && csv_path) {
-    if (cc_afile_open(&csv, csv_path) != 0) CC_FATAL("cannot write %s.partial", csv_path);
-    fputs(csv_header, csv.f);
+    if (cc_afile_open(&csv, csv_path) == 0) fputs(csv_header, csv.f);
+    else snprintf(err, sizeof err, "%s: cannot write '%s.partial': %s", o->compare ? "--out-dir" : "--csv", csv_path,
+                  strerror(errno));
   }
+  cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
   int *inputs = cc_malloc((size_t)tr->B * tr->T * sizeof(int)), *targets = cc_malloc((size_t)tr->B * tr->T * sizeof(int));
   long long log_every = o->log_every ? o->log_every : (end - start + 19) / 20;
   if (tr->rank == 0) {
@@ -708,7 +767,6 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
 
   if (o->save_model && !sum.interrupted) {
     train_model_params_to_host(&m);
-    char err[1024];
     const char *fail = NULL;
     if (tr->rank == 0 && gpt2_model_file_write(o->save_model, &tr->config, params, err, sizeof err) != 0) fail = err;
     cc_mpi_agree(tr->mpi, fail);
@@ -899,8 +957,7 @@ int main(int argc, char **argv) {
     if (o.strategies[i].algo == CC_ALGO_HIER && !tr.comm->uniform_nodes)
       cc_input_error("%s: %s needs the same number of ranks on every node; use --ranks-per-node",
                      o.compare ? "--compare" : "-s/--sync", o.strategies[i].name);
-  if (o.out_dir && tr.rank == 0 && access(o.out_dir, W_OK) != 0)
-    cc_input_error("--out-dir: '%s' is not a writable directory", o.out_dir);
+  check_outputs(&tr);
   cc_watchdog_enter("start-up (data, model)", -1);
   cc_watchdog_start(o.timeout_s);
   setup_data_and_model(&tr);
