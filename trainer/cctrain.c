@@ -1014,8 +1014,16 @@ int main(int argc, char **argv) {
 #ifdef CCBENCH_HAVE_CUDA
   if (tr.cuda) cc_device_close();
 #endif
-  // mpirun tears the job down when one rank exits non-zero: no rank leaves before all are done.
-  if (interrupted) MPI_Barrier(MPI_COMM_WORLD);
+  if (interrupted) {
+    // mpirun tears the job down when one rank exits non-zero: no rank leaves before all are done.
+    MPI_Barrier(MPI_COMM_WORLD);
+    // Then no MPI_Finalize, and _exit, not exit: when mpirun itself got the signal it is already ending
+    // the job and never answers the handshake Finalize (and Open MPI's exit handlers) wait for; the rank
+    // would sit there until mpirun's SIGKILL a second later and lose its status. All output is written.
+    fflush(stdout);
+    fflush(stderr);
+    _exit(128 + interrupted);  // as a shell reports a death by that signal
+  }
   MPI_Finalize();
-  return interrupted ? 128 + interrupted : 0;  // as a shell reports a death by that signal
+  return 0;
 }

@@ -4,6 +4,8 @@
 #   reliability.sh MPIEXEC CCTRAIN CCBENCH MODE
 #   agree             a bad flag or path found on one rank only, or ranks started with different
 #                     arguments: one line, exit status 2 on every rank, before any training step
+#   sigterm           SIGTERM/SIGINT: every rank stops cleanly and exits 128 + the signal, whether mpirun
+#                     or the ranks got the signal
 set -uo pipefail
 mpiexec=$1 cctrain=$2 ccbench=$3 mode=$4
 source "$(dirname "$0")/cctrain_lib.sh"
@@ -76,6 +78,56 @@ agree)
     : -np 1 -wdir "$tmp/b" "$cctrain" "${args[@]}" --resume run.ckpt
   ;;
 
+sigterm)
+  # Each rank runs under a wrapper that records its exit status (mpirun reports only one status). The
+  # wrapper ignores the signals itself (the rank installs its own handlers) and leaves only once every
+  # rank's status is recorded: the first wrapper to leave makes mpirun kill the others' at once.
+  cat > "$tmp/status.sh" << 'EOF'
+#!/usr/bin/env bash
+trap '' TERM INT
+"$@"
+rc=$?
+echo "$rc" > "$STATUS_DIR/rank.$OMPI_COMM_WORLD_RANK"
+for _ in $(seq 50); do [ "$(ls "$STATUS_DIR"/rank.* | wc -l)" -ge "$OMPI_COMM_WORLD_SIZE" ] && break; sleep 0.1; done
+exit "$rc"
+EOF
+  chmod +x "$tmp/status.sh"
+  export STATUS_DIR=$tmp
+  args=(--no-progress -L 2 -C 64 --heads 2 -T 16 --markov-vocab 16 --warmup 1 -b 8 --steps 1000000 --sync ring)
+  rows() { local n; n=$(grep -c '^[0-9]' "$1" 2> /dev/null); echo "${n:-0}"; }
+  # stop SIG TARGET WANT_MPIRUN: SIG to mpirun or to the ranks once 20 steps are done; every rank must
+  # exit 128 + SIG after the checkpoint and the CSV are written; mpirun's status must be WANT_MPIRUN
+  # ("nonzero": Open MPI's mpirun, signalled itself, tears the job down and exits 1).
+  stop() {
+    local sig=$1 target=$2 want=$3 code
+    code=$((128 + $(kill -l "$sig")))
+    rm -f "$tmp"/run.* "$tmp"/rank.*
+    "$mpiexec" -q -np 2 --bind-to none "$tmp/status.sh" "$cctrain" "${args[@]}" --checkpoint "$tmp/run.ckpt" \
+      --csv "$tmp/run.csv" > "$tmp/log" 2>&1 &
+    local pid=$! rc ranks=""
+    for _ in $(seq 600); do [ "$(rows "$tmp/run.csv.partial")" -ge 20 ] && break; sleep 0.05; done
+    for w in $(pgrep -P "$pid"); do ranks="$ranks $(pgrep -P "$w")"; done
+    if [ "$target" = mpirun ]; then kill -"$sig" "$pid"; else kill -"$sig" $ranks; fi
+    ends_within "$pid" 60 $ranks || fail "$sig to $target: still running after 60 s"
+    wait "$pid"
+    rc=$?
+    local name="$sig to $target" stopped
+    stopped=$(sed -n "s/^# SIG$sig: stopped after step \([0-9]*\) of .*/\1/p" "$tmp/log")
+    if [ -z "$stopped" ]; then fail "$name: no clean-stop line"; cat "$tmp/log"; return; fi
+    [ -e "$tmp/run.ckpt" ] && [ "$(rows "$tmp/run.csv")" -eq "$((stopped + 1))" ] \
+      || fail "$name: checkpoint or CSV (steps 0..$stopped) missing"
+    for r in 0 1; do
+      if [ ! -e "$tmp/rank.$r" ]; then fail "$name: rank $r left no exit status (killed before it could exit)"
+      elif [ "$(cat "$tmp/rank.$r")" -ne "$code" ]; then fail "$name: rank $r exited $(cat "$tmp/rank.$r"), expected $code"; fi
+    done
+    if [ "$want" = nonzero ] && [ "$rc" -eq 0 ]; then fail "$name: mpirun exited 0"
+    elif [ "$want" != nonzero ] && [ "$rc" -ne "$want" ]; then fail "$name: mpirun exited $rc, expected $want"; fi
+    echo "$name: stopped after step $stopped; ranks $(cat "$tmp"/rank.* 2> /dev/null | tr '\n' ' ')(want $code), mpirun $rc"
+  }
+  stop TERM mpirun nonzero
+  stop TERM ranks 143
+  stop INT ranks 130
+  ;;
 *) echo "reliability.sh: unknown mode '$mode'"; exit 2 ;;
 esac
 finish "reliability $mode"
