@@ -30,6 +30,7 @@
 #include "common/interrupt.h"
 #include "common/json.h"
 #include "common/progress.h"
+#include "common/readfile.h"
 #include "common/rows.h"
 #include "common/strategy.h"
 #include "common/sysmem.h"
@@ -547,6 +548,76 @@ static const char csv_header[] =
     "step,strategy,loss,val_loss,lr,grad_norm,tokens_per_s,step_ms,compute_ms,encode_ms,comm_ms,decode_ms,"
     "optim_ms,wire_bytes,payload_bytes\n";
 
+// ---------------------------------------------------------------------------------------------------
+// --resume with --csv: the new file starts with the rows the interrupted run wrote before its checkpoint
+
+// Files `path` into row[step] / row_len[step] for the steps before `start`: pointers into *text, which
+// the caller frees. A missing file adds nothing; a torn last line (a kill inside a write) and a file
+// cut inside its header are skipped. Returns 0, or -1 with one line in err for a file with other
+// columns, whose rows would not fit under this run's header.
+static int rows_of_file(const char *path, long long start, char **text, const char **row, size_t *row_len,
+                        char *err, size_t errlen) {
+  if (access(path, F_OK) != 0) return 0;
+  size_t size = 0;
+  *text = cc_read_text_file(path, &size, err, errlen);  // "<path>: <reason>"
+  if (!*text) return -1;
+  size_t header = strlen(csv_header);
+  if (size < header && memcmp(*text, csv_header, size) == 0) return 0;
+  if (size < header || memcmp(*text, csv_header, header) != 0) {
+    snprintf(err, errlen, "--csv: %s has other columns than cctrain writes; its rows cannot be continued "
+             "(move it away, or give --csv another file)", path);
+    return -1;
+  }
+  int line_number = 2;
+  for (const char *line = *text + header; *line; line_number++) {
+    const char *newline = strchr(line, '\n');
+    if (!newline) break;
+    char *end;
+    long long step = strtoll(line, &end, 10);
+    if (end == line || *end != ',' || step < 0) {
+      snprintf(err, errlen, "--csv: %s line %d: not a cctrain row (no step number first)", path, line_number);
+      return -1;
+    }
+    if (step < start) row[step] = line, row_len[step] = (size_t)(newline + 1 - line);
+    line = newline + 1;
+  }
+  return 0;
+}
+
+// The rows of steps 0..start-1, in step order, as one text (malloc'd; *len bytes), or NULL with err set.
+// They come from FILE and from FILE.partial, which a hard kill leaves and which is newer: its row of a
+// step wins. Rows from the checkpoint on are dropped, as those steps run again.
+static char *rows_before(const char *csv_path, long long start, size_t *len, char *err, size_t errlen) {
+  char *partial = cc_path_with_suffix(csv_path, CC_PARTIAL_SUFFIX);
+  if (!partial) CC_FATAL("out of memory");
+  const char *paths[2] = {csv_path, partial};
+  char *text[2] = {NULL, NULL};
+  const char **row = cc_calloc((size_t)start, sizeof *row);
+  size_t *row_len = cc_calloc((size_t)start, sizeof *row_len);
+  int rc = 0;
+  for (int f = 0; f < 2 && rc == 0; f++) rc = rows_of_file(paths[f], start, &text[f], row, row_len, err, errlen);
+  char *kept = NULL;
+  *len = 0;
+  if (rc == 0) {
+    size_t bytes = 0;
+    long long found = 0;
+    for (long long step = 0; step < start; step++) bytes += row_len[step], found += row[step] != NULL;
+    kept = cc_malloc(bytes);
+    for (long long step = 0; step < start; step++) {
+      if (row[step]) memcpy(kept + *len, row[step], row_len[step]);
+      *len += row_len[step];
+    }
+    if (!text[0] && !text[1])
+      cc_warn("--csv: no %s or %s with the rows of the %lld steps before the checkpoint; the new file starts at "
+              "step %lld", csv_path, partial, start, start);
+    else if (found < start)
+      cc_warn("--csv: %s and %s hold rows for %lld of the %lld steps before the checkpoint; the others stay "
+              "missing", csv_path, partial, found, start);
+  }
+  free(row), free(row_len), free(text[0]), free(text[1]), free(partial);
+  return kept;
+}
+
 // On the GPU two more columns: achieved model TFLOP/s (gpt2_flops_per_token x tokens/s) and MFU, that
 // over the peak of the GPUs in use.
 static void print_table_header(bool cuda) {
@@ -612,14 +683,27 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     snprintf(err, sizeof err, "--resume: the checkpoint is at step %lld, nothing left before step %lld", start, end);
   cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
 
+  // A resumed run's CSV holds the whole run: the rows before the checkpoint are read back first (rank 0,
+  // which writes the CSV; the old file must fit this run's columns).
+  char *kept = NULL;
+  size_t kept_len = 0;
+  if (tr->rank == 0 && csv_path && o->resume) kept = rows_before(csv_path, start, &kept_len, err, sizeof err);
+  cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
+
   // Outputs open only after every input was checked: bad input overwrites nothing. Rank 0 opens them;
   // every rank learns whether that worked.
   cc_afile csv = {0};
   if (tr->rank == 0 && csv_path) {
-    if (cc_afile_open(&csv, csv_path) == 0) fputs(csv_header, csv.f);
-    else snprintf(err, sizeof err, "%s: cannot write '%s.partial': %s", o->compare ? "--out-dir" : "--csv", csv_path,
-                  strerror(errno));
+    if (cc_afile_open(&csv, csv_path) == 0) {
+      fputs(csv_header, csv.f);
+      if (kept_len) fwrite(kept, 1, kept_len, csv.f);
+      fflush(csv.f);  // the kept rows are safe again at once
+    } else {
+      snprintf(err, sizeof err, "%s: cannot write '%s.partial': %s", o->compare ? "--out-dir" : "--csv", csv_path,
+               strerror(errno));
+    }
   }
+  free(kept);
   cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
   int *inputs = cc_malloc((size_t)tr->B * tr->T * sizeof(int)), *targets = cc_malloc((size_t)tr->B * tr->T * sizeof(int));
   long long log_every = o->log_every ? o->log_every : (end - start + 19) / 20;

@@ -4,6 +4,9 @@
 #   reliability.sh MPIEXEC CCTRAIN CCBENCH MODE
 #   agree             a bad flag or path found on one rank only, or ranks started with different
 #                     arguments: one line, exit status 2 on every rank, before any training step
+#   resume_csv        --resume with --csv keeps the rows up to the checkpoint (from FILE, or from the
+#                     FILE.partial a kill -9 left) and appends the resumed steps: steps 0..N-1 once each,
+#                     the same losses as an uninterrupted run; an old CSV with other columns is refused
 #   sigterm           SIGTERM/SIGINT: every rank stops cleanly and exits 128 + the signal, whether mpirun
 #                     or the ranks got the signal
 set -uo pipefail
@@ -76,6 +79,53 @@ agree)
     : -np 1 -wdir "$tmp/b" "$cctrain" "${args[@]}" --init model.bin
   expect "--resume on rank 0 only" "rank 1: run.ckpt" -np 1 -wdir "$tmp/a" "$cctrain" "${args[@]}" --resume run.ckpt \
     : -np 1 -wdir "$tmp/b" "$cctrain" "${args[@]}" --resume run.ckpt
+  ;;
+
+resume_csv)
+  args=(--no-progress -L 2 -C 64 --heads 2 -T 16 --markov-vocab 16 --warmup 1 -b 8 --steps 1000 --sync ring
+        --val-every 100)
+  bounded() { timeout -k 5 120 "$mpiexec" -q -np 2 --bind-to none "$cctrain" "${args[@]}" "$@" > "$tmp/log" 2>&1; }
+  # The columns a deterministic run repeats bit for bit (not the times).
+  same_columns() { cut -d, -f1-6,14,15 "$1"; }
+  bounded --csv "$tmp/whole.csv" || { cat "$tmp/log"; fail "uninterrupted run"; }
+  # 1. Stopped at step 300: run.csv holds steps 0..299, committed.
+  bounded --stop-at 300 --checkpoint "$tmp/run.ckpt" --checkpoint-every 10 --csv "$tmp/run.csv" || { cat "$tmp/log"; fail "--stop-at 300"; }
+  # 2. Resumed, then killed (-9) mid-run: run.csv.partial is newer than run.csv and goes past the last
+  #    checkpoint; a torn last row is added by hand, as a kill inside a write leaves one.
+  rows() { local n; n=$(grep -c '^[0-9]' "$1" 2> /dev/null); echo "${n:-0}"; }
+  "$mpiexec" -q -np 2 --bind-to none "$cctrain" "${args[@]}" --resume "$tmp/run.ckpt" --checkpoint "$tmp/run.ckpt" \
+    --checkpoint-every 10 --csv "$tmp/run.csv" > "$tmp/log" 2>&1 &
+  pid=$!
+  for _ in $(seq 600); do [ "$(rows "$tmp/run.csv.partial")" -ge 500 ] && break; sleep 0.05; done
+  kill -KILL "$pid" $(ranks_of "$pid" "$cctrain") 2> /dev/null
+  wait "$pid" 2> /dev/null
+  last=$(tail -1 "$tmp/run.csv.partial" | cut -d, -f1)
+  echo "killed at step $last ($(rows "$tmp/run.csv.partial") rows in run.csv.partial)"
+  [ "${last:-0}" -ge 450 ] && [ "$last" -lt 999 ] || fail "the kill did not land mid-run (last row: step $last)"
+  printf '%s,ring,1.23' "$((last + 1))" >> "$tmp/run.csv.partial"
+  # 3. Resumed to the end.
+  bounded --resume "$tmp/run.ckpt" --checkpoint "$tmp/run.ckpt" --csv "$tmp/run.csv" || { cat "$tmp/log"; fail "resume"; }
+  steps=$(tail -n +2 "$tmp/run.csv" | cut -d, -f1 | tr '\n' ' ')
+  if [ "$steps" != "$(seq -s ' ' 0 999) " ]; then
+    fail "run.csv: expected steps 0..999 once each in order, got $(rows "$tmp/run.csv") rows: $(echo "$steps" | cut -c1-80)..."
+  elif [ -e "$tmp/run.csv.partial" ]; then fail "run.csv.partial left behind"
+  elif ! cmp -s <(same_columns "$tmp/whole.csv") <(same_columns "$tmp/run.csv"); then
+    fail "run.csv: step, loss, val_loss, lr, grad_norm or bytes differ from the uninterrupted run"
+    diff <(same_columns "$tmp/whole.csv") <(same_columns "$tmp/run.csv") | head -5
+  else echo "ok   stopped at 300, killed at $last, resumed twice: steps 0..999 once each, losses bit for bit"; fi
+
+  # An old CSV with other columns is not mixed with this run's: one line naming --csv, nothing touched.
+  bounded --stop-at 20 --checkpoint "$tmp/short.ckpt" || { cat "$tmp/log"; fail "--stop-at 20"; }
+  printf 'step,loss\n0,1.5\n' > "$tmp/other.csv"
+  cp "$tmp/other.csv" "$tmp/other.before"
+  timeout -k 5 120 "$mpiexec" -q -np 2 --bind-to none "$cctrain" "${args[@]}" --resume "$tmp/short.ckpt" \
+    --csv "$tmp/other.csv" > /dev/null 2> "$tmp/err"
+  rc=$?
+  if [ "$rc" -ne 2 ] || [ "$(grep -c . "$tmp/err")" -ne 1 ] || ! grep -q -- "--csv" "$tmp/err"; then
+    fail "other columns: exit $rc, expected 2 and one line naming --csv, got:"; cat "$tmp/err"
+  elif ! cmp -s "$tmp/other.csv" "$tmp/other.before" || [ -e "$tmp/other.csv.partial" ]; then
+    fail "other columns: the old CSV was touched"
+  else echo "ok   an old CSV with other columns: $(cat "$tmp/err")"; fi
   ;;
 
 sigterm)
