@@ -135,6 +135,8 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
                  .weight_decay = 0.1, .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8, .clip = 1.0,
                  .sync = "ring", .bucket = 4 << 20, .val_every = 50, .val_batches = 8, .log_every = 0,
                  .check_every = 50, .checkpoint_every = 0, .device = "cpu", .dtype = "fp32"};
+  char timeout_err[256];
+  const char *timeout_error = cc_watchdog_default(&o->timeout_s, timeout_err, sizeof timeout_err);
   cc_option opts[] = {
       {"layers", 'L', CC_OPT_INT, &o->layers, "N", "transformer blocks", 1, 1024},
       {"heads", 0, CC_OPT_INT, &o->heads, "N", "attention heads (divide channels)", 1, 1024},
@@ -192,7 +194,7 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar (drawn only on a terminal anyway)", 0, 0},
       {"timeout", 0, CC_OPT_DOUBLE, &o->timeout_s, "SECONDS",
        "end the job with an error naming the phase, strategy and step when a rank makes no progress for "
-       "this long (a stuck collective); 0: off", 0, 1e9},
+       "this long (a stuck collective); 0: off; the default is CCBENCH_TIMEOUT's when set, else 600", 0, 1e9},
   };
   cc_cli cli = {
       .prog = "cctrain",
@@ -209,6 +211,7 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       .nopts = (int)(sizeof opts / sizeof opts[0]),
   };
   cc_mpi_cli_parse(&cli, argc, argv, rank);
+  cc_mpi_agree(MPI_COMM_WORLD, timeout_error);  // each rank has its own environment
   // Ranks started with other flags (an MPMD launch) would train different runs and wait for each other
   // forever; with the same arguments, every check below gives every rank the same verdict.
   cc_mpi_require_same_args(argc, argv);
@@ -900,6 +903,7 @@ static void write_sidecar(trainer *tr, const char *csv_path) {
   cc_meta_str(&meta, "device", tr->o->device);
   cc_meta_str(&meta, "dtype", tr->o->dtype);
   cc_meta_str(&meta, "transport", tr->o->transport);
+  cc_meta_num(&meta, "timeout_s", tr->o->timeout_s);  // the watchdog's, 0: off
   if (tr->cuda) {
     cc_meta_str(&meta, "gpu", tr->gpu_name);
     cc_meta_int(&meta, "gpus", tr->gpus);

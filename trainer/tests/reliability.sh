@@ -7,6 +7,8 @@
 #   resume_csv        --resume with --csv keeps the rows up to the checkpoint (from FILE, or from the
 #                     FILE.partial a kill -9 left) and appends the resumed steps: steps 0..N-1 once each,
 #                     the same losses as an uninterrupted run; an old CSV with other columns is refused
+#   watchdog_default  no --timeout: the watchdog is on (600 s, or CCBENCH_TIMEOUT) in cctrain and ccbench,
+#                     and a frozen rank ends the job; --timeout 0 turns it off; the sidecars record it
 #   sigterm           SIGTERM/SIGINT: every rank stops cleanly and exits 128 + the signal, whether mpirun
 #                     or the ranks got the signal
 set -uo pipefail
@@ -126,6 +128,92 @@ resume_csv)
   elif ! cmp -s "$tmp/other.csv" "$tmp/other.before" || [ -e "$tmp/other.csv.partial" ]; then
     fail "other columns: the old CSV was touched"
   else echo "ok   an old CSV with other columns: $(cat "$tmp/err")"; fi
+  ;;
+
+watchdog_default)
+  # The default in --help: 600 s without the variable, CCBENCH_TIMEOUT's value with it.
+  for tool in "$cctrain" "$ccbench"; do
+    name=$(basename "$tool")
+    if [ "$tool" = "$cctrain" ]; then quick=("${tiny[@]}" -b 4 --steps 3); else quick=(-b 8 -e 64 -s ring); fi
+    default=$(timeout 60 "$mpiexec" -q -np 1 "$tool" --help | sed -n '/--timeout/,$p' | tr -s ' \n' ' ')
+    echo "$default" | grep -q '(default: 600)' || fail "$name --help: no '(default: 600)' for --timeout: $default"
+    default=$(CCBENCH_TIMEOUT=45 timeout 60 "$mpiexec" -q -np 1 "$tool" --help | sed -n '/--timeout/,$p' | tr -s ' \n' ' ')
+    echo "$default" | grep -q '(default: 45)' || fail "$name --help with CCBENCH_TIMEOUT=45: $default"
+    # A bad value is refused like a bad flag: one line naming the variable, status 2.
+    CCBENCH_TIMEOUT=soon timeout 60 "$mpiexec" -q -np 2 --bind-to none "$tool" --no-progress "${quick[@]}" > /dev/null 2> "$tmp/err"
+    rc=$?
+    if [ "$rc" -ne 2 ] || [ "$(grep -c . "$tmp/err")" -ne 1 ] || ! grep -q "CCBENCH_TIMEOUT" "$tmp/err"; then
+      fail "$name with CCBENCH_TIMEOUT=soon: exit $rc, expected 2 and one line naming CCBENCH_TIMEOUT:"; cat "$tmp/err"
+    else echo "ok   $name: $(cat "$tmp/err")"; fi
+  done
+
+  # Waits until the run of mpirun $1 is under way: cctrain printed its first step, ccbench (whose rows
+  # come only once a size is done) had its ranks running for 2 s.
+  under_way() {
+    if [ "$2" = "$cctrain" ]; then
+      for _ in $(seq 600); do grep -q '^  *[0-9]' "$tmp/log" && break; sleep 0.05; done
+    else
+      for _ in $(seq 600); do [ "$(ranks_of "$1" "$2" | wc -l)" -eq 2 ] && break; sleep 0.05; done
+      sleep 2
+    fi
+  }
+  # freeze NAME TOOL ARGS...: CCBENCH_TIMEOUT=2, no --timeout; one rank frozen once the run is under way
+  # must end the job with the watchdog's line within 60 s.
+  freeze() {
+    local name=$1 tool=$2
+    shift 2
+    CCBENCH_TIMEOUT=2 "$mpiexec" -q -np 2 --bind-to none "$tool" --no-progress "$@" > "$tmp/log" 2> "$tmp/err" &
+    local pid=$! ranks frozen rc
+    under_way "$pid" "$tool"
+    ranks=$(ranks_of "$pid" "$tool")
+    frozen=$(echo "$ranks" | tail -1)
+    kill -STOP "$frozen"
+    if ! ends_within "$pid" 60 $ranks; then fail "$name: still running 60 s after a rank froze (no watchdog)"; fi
+    wait "$pid"
+    rc=$?
+    kill -KILL "$frozen" 2> /dev/null
+    line=$(grep -- "--timeout" "$tmp/err" | head -1)
+    if [ "$rc" -ne 0 ] && echo "$line" | grep -qE "rank [01]: error: --timeout: no progress for [0-9]+ s in "; then
+      echo "ok   $name: exit $rc, $line"
+    else fail "$name: exit $rc, expected the watchdog's line"; cat "$tmp/err"; fi
+  }
+  freeze "cctrain, CCBENCH_TIMEOUT=2" "$cctrain" "${tiny[@]}" -b 4 --steps 1000000
+  freeze "ccbench, CCBENCH_TIMEOUT=2" "$ccbench" -b 1M -e 1M -n 1000000 -s ring
+
+  # thaw NAME TOOL ARGS...: CCBENCH_TIMEOUT=2 with --timeout 0; one rank frozen for 5 s mid-run, then
+  # continued: the run finishes normally.
+  thaw() {
+    local name=$1 tool=$2
+    shift 2
+    CCBENCH_TIMEOUT=2 "$mpiexec" -q -np 2 --bind-to none "$tool" --no-progress --timeout 0 "$@" > "$tmp/log" 2> "$tmp/err" &
+    local pid=$! ranks frozen rc
+    under_way "$pid" "$tool"
+    ranks=$(ranks_of "$pid" "$tool")
+    frozen=$(echo "$ranks" | tail -1)
+    kill -STOP "$frozen" || fail "$name: the run ended before a rank could be frozen"
+    sleep 5
+    kill -CONT "$frozen"
+    ends_within "$pid" 120 $ranks || fail "$name: still running 120 s after the rank continued"
+    wait "$pid"
+    rc=$?
+    if [ "$rc" -eq 0 ]; then echo "ok   $name: a rank frozen for 5 s, the run finished (exit 0)"
+    else fail "$name: exit $rc with --timeout 0"; cat "$tmp/err"; fi
+  }
+  thaw "cctrain --timeout 0" "$cctrain" "${tiny[@]}" -b 4 --steps 8000 --csv "$tmp/off.csv"
+  thaw "ccbench --timeout 0" "$ccbench" -b 1M -e 1M -n 12000 -s ring --csv "$tmp/off_bench.csv"
+
+  # The sidecars say which timeout ran: 0 (off) above, 600 by default, CCBENCH_TIMEOUT's value with it.
+  recorded() { sed -n 's/.*"timeout_s": *\([0-9.e+]*\).*/\1/p' "$1"; }
+  timeout 120 "$mpiexec" -q -np 2 --bind-to none "$cctrain" --no-progress "${tiny[@]}" -b 4 --steps 3 \
+    --csv "$tmp/default.csv" > /dev/null 2>&1 || fail "cctrain: short run"
+  CCBENCH_TIMEOUT=45 timeout 120 "$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -b 8 -e 64 -s ring \
+    --csv "$tmp/env_bench.csv" > /dev/null 2>&1 || fail "ccbench: short run"
+  for spec in "off.csv 0" "off_bench.csv 0" "default.csv 600" "env_bench.csv 45"; do
+    set -- $spec
+    got=$(recorded "$tmp/$1.meta.json")
+    if [ "$got" = "$2" ]; then echo "ok   $1.meta.json: timeout_s $got"
+    else fail "$1.meta.json: timeout_s '$got', expected $2"; fi
+  done
   ;;
 
 sigterm)
