@@ -246,6 +246,8 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
                  .strategies = "ring,tree,rd,rabenseifner,hier:ring/ring,mpi", .dtypes = "f32",
                  .redop = "sum", .coll = "allreduce", .ring_segment = 1 << 20, .tree_chunk = 256 << 10,
                  .staging_chunk = 1 << 20};
+  char timeout_err[256];
+  const char *timeout_error = cc_watchdog_default(&o->timeout_s, timeout_err, sizeof timeout_err);
   cc_option opts[] = {
       {"minbytes", 'b', CC_OPT_SIZE, &o->minbytes, "SIZE", "smallest message size in bytes", 0, 0},
       {"maxbytes", 'e', CC_OPT_SIZE, &o->maxbytes, "SIZE", "largest message size in bytes", 0, 0},
@@ -285,7 +287,7 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar on stderr", 0, 0},
       {"timeout", 0, CC_OPT_DOUBLE, &o->timeout_s, "SECONDS",
        "end the job with an error naming the strategy, size and iteration when a rank makes no progress "
-       "for this long (a stuck collective); 0: off", 0, 1e9},
+       "for this long (a stuck collective); 0: off; the default is CCBENCH_TIMEOUT's when set, else 600", 0, 1e9},
   };
   cc_cli cli = {
       .prog = "ccbench",
@@ -303,6 +305,7 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       .nopts = (int)(sizeof opts / sizeof opts[0]),
   };
   cc_mpi_cli_parse(&cli, argc, argv, rank);
+  cc_mpi_agree(MPI_COMM_WORLD, timeout_error);  // each rank has its own environment
   cc_mpi_require_same_args(argc, argv);  // the checks below then give every rank the same verdict
   char err[256];
 
@@ -933,6 +936,7 @@ static int write_sidecar(const bench *B, const char *results, int argc, char **a
   cc_meta_int(&m, "ring_segment_bytes", (long long)B->comm->tuning.ring_segment_bytes);
   cc_meta_int(&m, "tree_chunk_bytes", (long long)B->comm->tuning.tree_chunk_bytes);
   cc_meta_int(&m, "cpus_online", sysconf(_SC_NPROCESSORS_ONLN));
+  cc_meta_num(&m, "timeout_s", o->timeout_s);  // the watchdog's, 0: off
   char path[4096];
   snprintf(path, sizeof path, "%s%s", results, CC_META_SUFFIX);
   int rc = cc_meta_write(&m, path);

@@ -5,9 +5,11 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "common/cli.h"
 #include "common/error.h"
 #include "common/timer.h"
 
@@ -49,6 +51,20 @@ static void *watch(void *arg) {
     if (now_beats != last) last = now_beats, since = now;
     else if (now - since > timeout_us) fire((now - since) / 1e6);
   }
+  return NULL;
+}
+
+const char *cc_watchdog_default(double *timeout_s, char *err, size_t errlen) {
+  *timeout_s = CC_WATCHDOG_DEFAULT_S;
+  const char *text = getenv(CC_WATCHDOG_ENV);
+  if (!text || !*text) return NULL;
+  double seconds;
+  if (cc_parse_double(text, &seconds) != 0 || !(seconds >= 0 && seconds <= 1e9)) {
+    snprintf(err, errlen, "%s: '%s' is not a number of seconds in [0, 1e9] (the default of --timeout; 0: off)",
+             CC_WATCHDOG_ENV, text);
+    return err;
+  }
+  *timeout_s = seconds;
   return NULL;
 }
 

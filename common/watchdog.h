@@ -10,6 +10,19 @@
 // never calls MPI: the thread may not (the tools initialize MPI without thread support), and a rank
 // stuck inside MPI could not answer anyway.
 #pragma once
+#include <stddef.h>
+
+// Without --timeout the watchdog is on anyway, as PyTorch's NCCL watchdog is: a stuck job should end
+// with a line saying where, not sit until the cluster's wall-clock limit. The default is 10 minutes,
+// or the seconds in the environment variable CCBENCH_TIMEOUT (cluster admins set defaults that way;
+// 0: off; empty: unset), well above any single step or collective these tools run.
+#define CC_WATCHDOG_DEFAULT_S 600.0
+#define CC_WATCHDOG_ENV "CCBENCH_TIMEOUT"
+
+// Sets *timeout_s to the default above, before the flags are parsed (so --help shows it). Returns NULL,
+// or err holding one line naming CCBENCH_TIMEOUT when it is not a number of seconds in [0, 1e9]: the
+// tools refuse it like a bad --timeout (an earlier --timeout the command line cannot take back).
+const char *cc_watchdog_default(double *timeout_s, char *err, size_t errlen);
 
 // Starts the thread; timeout_s <= 0 leaves the watchdog off (every other call is then a no-op).
 void cc_watchdog_start(double timeout_s);

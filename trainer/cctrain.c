@@ -7,6 +7,7 @@
 // its own B sequences of every global batch, averages the gradient with the strategy, clips it and
 // steps AdamW. Rows (one per step) go to a table on stdout and a CSV; checkpoints hold everything a
 // resumed run needs to continue bit-identically.
+#include <errno.h>
 #include <limits.h>
 #include <math.h>
 #include <mpi.h>
@@ -15,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "collectives/collectives.h"
@@ -28,6 +30,7 @@
 #include "common/interrupt.h"
 #include "common/json.h"
 #include "common/progress.h"
+#include "common/readfile.h"
 #include "common/rows.h"
 #include "common/strategy.h"
 #include "common/sysmem.h"
@@ -132,6 +135,8 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
                  .weight_decay = 0.1, .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8, .clip = 1.0,
                  .sync = "ring", .bucket = 4 << 20, .val_every = 50, .val_batches = 8, .log_every = 0,
                  .check_every = 50, .checkpoint_every = 0, .device = "cpu", .dtype = "fp32"};
+  char timeout_err[256];
+  const char *timeout_error = cc_watchdog_default(&o->timeout_s, timeout_err, sizeof timeout_err);
   cc_option opts[] = {
       {"layers", 'L', CC_OPT_INT, &o->layers, "N", "transformer blocks", 1, 1024},
       {"heads", 0, CC_OPT_INT, &o->heads, "N", "attention heads (divide channels)", 1, 1024},
@@ -189,7 +194,7 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar (drawn only on a terminal anyway)", 0, 0},
       {"timeout", 0, CC_OPT_DOUBLE, &o->timeout_s, "SECONDS",
        "end the job with an error naming the phase, strategy and step when a rank makes no progress for "
-       "this long (a stuck collective); 0: off", 0, 1e9},
+       "this long (a stuck collective); 0: off; the default is CCBENCH_TIMEOUT's when set, else 600", 0, 1e9},
   };
   cc_cli cli = {
       .prog = "cctrain",
@@ -206,6 +211,10 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       .nopts = (int)(sizeof opts / sizeof opts[0]),
   };
   cc_mpi_cli_parse(&cli, argc, argv, rank);
+  cc_mpi_agree(MPI_COMM_WORLD, timeout_error);  // each rank has its own environment
+  // Ranks started with other flags (an MPMD launch) would train different runs and wait for each other
+  // forever; with the same arguments, every check below gives every rank the same verdict.
+  cc_mpi_require_same_args(argc, argv);
   char err[512];
 
   const char *list = o->compare ? o->compare : o->sync;
@@ -256,6 +265,45 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
   if (o->stop_at > o->steps) cc_input_error("--stop-at: %lld is beyond --steps %lld", o->stop_at, o->steps);
   if (o->compare && o->stop_at) cc_input_error("--stop-at: not with --compare");
   if (o->checkpoint_every && !o->checkpoint) cc_input_error("--checkpoint-every: needs --checkpoint FILE");
+  if (o->val_data && strcmp(o->data, "markov") == 0)
+    cc_input_error("--val-data: the Markov source makes its own validation stream");
+}
+
+// Why directory `dir` cannot take new files (missing, not a directory, read-only mount, no permission),
+// or NULL when it can. access() reports a read-only mount even to root, whom permission bits never stop.
+static const char *dir_unwritable(const char *dir) {
+  struct stat st;
+  if (stat(dir, &st) != 0) return strerror(errno);
+  if (!S_ISDIR(st.st_mode)) return strerror(ENOTDIR);
+  if (access(dir, W_OK | X_OK) != 0) return strerror(errno);
+  return NULL;
+}
+
+// The output files are written by rank 0 (through FILE.partial in the same directory), some of them
+// only at the end of training: their directories are checked before any work and the verdict is
+// agreed, so a bad path stops every rank at once with one line instead of rank 0 alone, later.
+static void check_outputs(const trainer *tr) {
+  const options *o = tr->o;
+  char err[1024] = "";
+  const char *why;
+  if (tr->rank == 0 && o->out_dir && (why = dir_unwritable(o->out_dir)))
+    snprintf(err, sizeof err, "--out-dir: '%s' is not a writable directory (%s)", o->out_dir, why);
+  const char *flags[] = {"--csv", "--checkpoint", "--save-model"};
+  const char *paths[] = {o->csv, o->checkpoint, o->save_model};
+  for (int i = 0; i < 3 && tr->rank == 0 && !err[0]; i++) {
+    if (!paths[i]) continue;
+    struct stat st;
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s", paths[i]);
+    char *slash = strrchr(dir, '/');
+    if (!slash) snprintf(dir, sizeof dir, ".");
+    else slash[slash == dir] = '\0';  // "/x" -> "/", "a/b/x" -> "a/b"
+    if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
+      snprintf(err, sizeof err, "%s: '%s' is a directory, not a file", flags[i], paths[i]);
+    else if ((why = dir_unwritable(dir)))
+      snprintf(err, sizeof err, "%s: cannot write '%s': %s", flags[i], paths[i], why);
+  }
+  cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
 }
 
 // ---------------------------------------------------------------------------------------------------
@@ -301,10 +349,13 @@ static void setup_data_and_model(trainer *tr) {
   // --init fixes the shape; the flags give it otherwise.
   if (o->init) {
     gpt2_config c;
-    if (gpt2_model_file_read(o->init, &c, &tr->init_params, err, sizeof err) != 0) fail = err;
-    cc_mpi_agree(tr->mpi, fail);
-    if (tr->T > c.max_seq_len)
-      cc_input_error("-T/--seq-len: %d exceeds the context of %s (%d)", tr->T, o->init, c.max_seq_len);
+    if (gpt2_model_file_read(o->init, &c, &tr->init_params, err, sizeof err) != 0) {
+      fail = err;
+    } else if (tr->T > c.max_seq_len) {
+      snprintf(err, sizeof err, "-T/--seq-len: %d exceeds the context of %s (%d)", tr->T, o->init, c.max_seq_len);
+      fail = err;
+    }
+    cc_mpi_agree(tr->mpi, fail);  // each rank read its own copy of the file
     tr->config = c;
   }
 
@@ -321,7 +372,6 @@ static void setup_data_and_model(trainer *tr) {
     double val_needed = (double)o->val_batches * tr->G * tr->T + tr->T + 1;
     spec.val_tokens = val_needed > 4e6 ? (size_t)4e6 : (size_t)val_needed;
     if (data_markov(&spec, tr->T, &tr->train, &tr->val, err, sizeof err) != 0) fail = err;
-    if (o->val_data) cc_input_error("--val-data: the Markov source makes its own validation stream");
   } else {
     fail = load_file_source(&tr->train, o->data, vocab, err, sizeof err);
     if (!fail && o->val_data) fail = load_file_source(&tr->val, o->val_data, vocab, err, sizeof err);
@@ -331,18 +381,25 @@ static void setup_data_and_model(trainer *tr) {
   }
   cc_mpi_agree(tr->mpi, fail);
 
+  // The vocabulary comes from each rank's own copy of the data: the verdicts are agreed.
   if (o->init) {
-    if (tr->train.vocab_size > tr->config.vocab_size)
-      cc_input_error("--init: %s has vocabulary %d, the data needs %d", o->init, tr->config.vocab_size,
-                     tr->train.vocab_size);
+    if (tr->train.vocab_size > tr->config.vocab_size) {
+      snprintf(err, sizeof err, "--init: %s has vocabulary %d, the data needs %d", o->init, tr->config.vocab_size,
+               tr->train.vocab_size);
+      fail = err;
+    }
   } else {
     tr->config = (gpt2_config){.max_seq_len = tr->T, .vocab_size = tr->train.vocab_size,
                                .padded_vocab_size = gpt2_pad_vocab(tr->train.vocab_size),
                                .num_layers = (int)o->layers, .num_heads = (int)o->heads,
                                .channels = (int)o->channels};
     const char *why = gpt2_config_error(&tr->config);
-    if (why) cc_input_error("model shape (--layers/--heads/--channels/-T): %s", why);
+    if (why) {
+      snprintf(err, sizeof err, "model shape (--layers/--heads/--channels/-T): %s", why);
+      fail = err;
+    }
   }
+  cc_mpi_agree(tr->mpi, fail);
 }
 
 // Weight decay applies to the matrices (embeddings included), not to biases and LayerNorm parameters.
@@ -494,6 +551,76 @@ static const char csv_header[] =
     "step,strategy,loss,val_loss,lr,grad_norm,tokens_per_s,step_ms,compute_ms,encode_ms,comm_ms,decode_ms,"
     "optim_ms,wire_bytes,payload_bytes\n";
 
+// ---------------------------------------------------------------------------------------------------
+// --resume with --csv: the new file starts with the rows the interrupted run wrote before its checkpoint
+
+// Files `path` into row[step] / row_len[step] for the steps before `start`: pointers into *text, which
+// the caller frees. A missing file adds nothing; a torn last line (a kill inside a write) and a file
+// cut inside its header are skipped. Returns 0, or -1 with one line in err for a file with other
+// columns, whose rows would not fit under this run's header.
+static int rows_of_file(const char *path, long long start, char **text, const char **row, size_t *row_len,
+                        char *err, size_t errlen) {
+  if (access(path, F_OK) != 0) return 0;
+  size_t size = 0;
+  *text = cc_read_text_file(path, &size, err, errlen);  // "<path>: <reason>"
+  if (!*text) return -1;
+  size_t header = strlen(csv_header);
+  if (size < header && memcmp(*text, csv_header, size) == 0) return 0;
+  if (size < header || memcmp(*text, csv_header, header) != 0) {
+    snprintf(err, errlen, "--csv: %s has other columns than cctrain writes; its rows cannot be continued "
+             "(move it away, or give --csv another file)", path);
+    return -1;
+  }
+  int line_number = 2;
+  for (const char *line = *text + header; *line; line_number++) {
+    const char *newline = strchr(line, '\n');
+    if (!newline) break;
+    char *end;
+    long long step = strtoll(line, &end, 10);
+    if (end == line || *end != ',' || step < 0) {
+      snprintf(err, errlen, "--csv: %s line %d: not a cctrain row (no step number first)", path, line_number);
+      return -1;
+    }
+    if (step < start) row[step] = line, row_len[step] = (size_t)(newline + 1 - line);
+    line = newline + 1;
+  }
+  return 0;
+}
+
+// The rows of steps 0..start-1, in step order, as one text (malloc'd; *len bytes), or NULL with err set.
+// They come from FILE and from FILE.partial, which a hard kill leaves and which is newer: its row of a
+// step wins. Rows from the checkpoint on are dropped, as those steps run again.
+static char *rows_before(const char *csv_path, long long start, size_t *len, char *err, size_t errlen) {
+  char *partial = cc_path_with_suffix(csv_path, CC_PARTIAL_SUFFIX);
+  if (!partial) CC_FATAL("out of memory");
+  const char *paths[2] = {csv_path, partial};
+  char *text[2] = {NULL, NULL};
+  const char **row = cc_calloc((size_t)start, sizeof *row);
+  size_t *row_len = cc_calloc((size_t)start, sizeof *row_len);
+  int rc = 0;
+  for (int f = 0; f < 2 && rc == 0; f++) rc = rows_of_file(paths[f], start, &text[f], row, row_len, err, errlen);
+  char *kept = NULL;
+  *len = 0;
+  if (rc == 0) {
+    size_t bytes = 0;
+    long long found = 0;
+    for (long long step = 0; step < start; step++) bytes += row_len[step], found += row[step] != NULL;
+    kept = cc_malloc(bytes);
+    for (long long step = 0; step < start; step++) {
+      if (row[step]) memcpy(kept + *len, row[step], row_len[step]);
+      *len += row_len[step];
+    }
+    if (!text[0] && !text[1])
+      cc_warn("--csv: no %s or %s with the rows of the %lld steps before the checkpoint; the new file starts at "
+              "step %lld", csv_path, partial, start, start);
+    else if (found < start)
+      cc_warn("--csv: %s and %s hold rows for %lld of the %lld steps before the checkpoint; the others stay "
+              "missing", csv_path, partial, found, start);
+  }
+  free(row), free(row_len), free(text[0]), free(text[1]), free(partial);
+  return kept;
+}
+
 // On the GPU two more columns: achieved model TFLOP/s (gpt2_flops_per_token x tokens/s) and MFU, that
 // over the peak of the GPUs in use.
 static void print_table_header(bool cuda) {
@@ -554,14 +681,33 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   if (o->resume) start = read_checkpoint(tr, o->resume, params, n, m.adam_m_host, m.adam_v_host, &gs, s);
   train_model_from_host(&m);
   long long end = o->stop_at ? o->stop_at : o->steps;
-  if (start >= end) cc_input_error("--resume: the checkpoint is at step %lld, nothing left before step %lld", start, end);
+  char err[1024] = "";
+  if (start >= end)  // the step comes from each rank's copy of the checkpoint
+    snprintf(err, sizeof err, "--resume: the checkpoint is at step %lld, nothing left before step %lld", start, end);
+  cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
 
-  // Outputs open only after every input was checked: bad input overwrites nothing.
+  // A resumed run's CSV holds the whole run: the rows before the checkpoint are read back first (rank 0,
+  // which writes the CSV; the old file must fit this run's columns).
+  char *kept = NULL;
+  size_t kept_len = 0;
+  if (tr->rank == 0 && csv_path && o->resume) kept = rows_before(csv_path, start, &kept_len, err, sizeof err);
+  cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
+
+  // Outputs open only after every input was checked: bad input overwrites nothing. Rank 0 opens them;
+  // every rank learns whether that worked.
   cc_afile csv = {0};
   if (tr->rank == 0 && csv_path) {
-    if (cc_afile_open(&csv, csv_path) != 0) CC_FATAL("cannot write %s.partial", csv_path);
-    fputs(csv_header, csv.f);
+    if (cc_afile_open(&csv, csv_path) == 0) {
+      fputs(csv_header, csv.f);
+      if (kept_len) fwrite(kept, 1, kept_len, csv.f);
+      fflush(csv.f);  // the kept rows are safe again at once
+    } else {
+      snprintf(err, sizeof err, "%s: cannot write '%s.partial': %s", o->compare ? "--out-dir" : "--csv", csv_path,
+               strerror(errno));
+    }
   }
+  free(kept);
+  cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
   int *inputs = cc_malloc((size_t)tr->B * tr->T * sizeof(int)), *targets = cc_malloc((size_t)tr->B * tr->T * sizeof(int));
   long long log_every = o->log_every ? o->log_every : (end - start + 19) / 20;
   if (tr->rank == 0) {
@@ -708,7 +854,6 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
 
   if (o->save_model && !sum.interrupted) {
     train_model_params_to_host(&m);
-    char err[1024];
     const char *fail = NULL;
     if (tr->rank == 0 && gpt2_model_file_write(o->save_model, &tr->config, params, err, sizeof err) != 0) fail = err;
     cc_mpi_agree(tr->mpi, fail);
@@ -758,6 +903,7 @@ static void write_sidecar(trainer *tr, const char *csv_path) {
   cc_meta_str(&meta, "device", tr->o->device);
   cc_meta_str(&meta, "dtype", tr->o->dtype);
   cc_meta_str(&meta, "transport", tr->o->transport);
+  cc_meta_num(&meta, "timeout_s", tr->o->timeout_s);  // the watchdog's, 0: off
   if (tr->cuda) {
     cc_meta_str(&meta, "gpu", tr->gpu_name);
     cc_meta_int(&meta, "gpus", tr->gpus);
@@ -899,8 +1045,7 @@ int main(int argc, char **argv) {
     if (o.strategies[i].algo == CC_ALGO_HIER && !tr.comm->uniform_nodes)
       cc_input_error("%s: %s needs the same number of ranks on every node; use --ranks-per-node",
                      o.compare ? "--compare" : "-s/--sync", o.strategies[i].name);
-  if (o.out_dir && tr.rank == 0 && access(o.out_dir, W_OK) != 0)
-    cc_input_error("--out-dir: '%s' is not a writable directory", o.out_dir);
+  check_outputs(&tr);
   cc_watchdog_enter("start-up (data, model)", -1);
   cc_watchdog_start(o.timeout_s);
   setup_data_and_model(&tr);
@@ -957,8 +1102,16 @@ int main(int argc, char **argv) {
 #ifdef CCBENCH_HAVE_CUDA
   if (tr.cuda) cc_device_close();
 #endif
-  // mpirun tears the job down when one rank exits non-zero: no rank leaves before all are done.
-  if (interrupted) MPI_Barrier(MPI_COMM_WORLD);
+  if (interrupted) {
+    // mpirun tears the job down when one rank exits non-zero: no rank leaves before all are done.
+    MPI_Barrier(MPI_COMM_WORLD);
+    // Then no MPI_Finalize, and _exit, not exit: when mpirun itself got the signal it is already ending
+    // the job and never answers the handshake Finalize (and Open MPI's exit handlers) wait for; the rank
+    // would sit there until mpirun's SIGKILL a second later and lose its status. All output is written.
+    fflush(stdout);
+    fflush(stderr);
+    _exit(128 + interrupted);  // as a shell reports a death by that signal
+  }
   MPI_Finalize();
-  return interrupted ? 128 + interrupted : 0;  // as a shell reports a death by that signal
+  return 0;
 }
