@@ -102,6 +102,11 @@ static bool same_file(const file_id *a, const file_id *b) {
   return strcmp(a->where, b->where) == 0;
 }
 
+bool cc_same_file(const char *a, const char *b) {
+  file_id ia = identify(a), ib = identify(b);
+  return same_file(&ia, &ib);
+}
+
 const char *cc_check_files(const cc_file_use *uses, int n, char *msg, size_t len) {
   char why[PATH_MAX + 64];
   for (int i = 0; i < n; i++)

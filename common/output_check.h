@@ -20,3 +20,6 @@ int cc_output_check(const char *path, char *why, size_t len);
 // when all is well, else msg holding one line: "--csv: cannot write 'x': is a directory" or
 // "--json: './a' is the file --csv names ('a')". Devices may be named twice (--csv /dev/null --json /dev/null).
 const char *cc_check_files(const cc_file_use *uses, int n, char *msg, size_t len);
+
+// Whether a and b name one file (existing or to be created), by the rule cc_check_files uses.
+bool cc_same_file(const char *a, const char *b);

@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/interrupt.h"
 #include "common/json.h"
+#include "common/output_check.h"
 #include "common/progress.h"
 #include "common/readfile.h"
 #include "common/rows.h"
@@ -279,30 +280,33 @@ static const char *dir_unwritable(const char *dir) {
   return NULL;
 }
 
-// The output files are written by rank 0 (through FILE.partial in the same directory), some of them
-// only at the end of training: their directories are checked before any work and the verdict is
-// agreed, so a bad path stops every rank at once with one line instead of rank 0 alone, later.
+// The output files are written by rank 0, some of them only at the end of training: they are checked
+// before any work (writable, and no file named twice: an output on an input or on another output,
+// common/output_check.h) and the verdict is agreed, so a bad path stops every rank at once with one
+// line instead of rank 0 alone, later. --resume may name the --checkpoint file: that is how a run
+// continues and keeps checkpointing.
 static void check_outputs(const trainer *tr) {
   const options *o = tr->o;
-  char err[1024] = "";
+  char err[1024] = "", *csv_meta = NULL;
   const char *why;
   if (tr->rank == 0 && o->out_dir && (why = dir_unwritable(o->out_dir)))
     snprintf(err, sizeof err, "--out-dir: '%s' is not a writable directory (%s)", o->out_dir, why);
-  const char *flags[] = {"--csv", "--checkpoint", "--save-model"};
-  const char *paths[] = {o->csv, o->checkpoint, o->save_model};
-  for (int i = 0; i < 3 && tr->rank == 0 && !err[0]; i++) {
-    if (!paths[i]) continue;
-    struct stat st;
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s", paths[i]);
-    char *slash = strrchr(dir, '/');
-    if (!slash) snprintf(dir, sizeof dir, ".");
-    else slash[slash == dir] = '\0';  // "/x" -> "/", "a/b/x" -> "a/b"
-    if (stat(paths[i], &st) == 0 && S_ISDIR(st.st_mode))
-      snprintf(err, sizeof err, "%s: '%s' is a directory, not a file", flags[i], paths[i]);
-    else if ((why = dir_unwritable(dir)))
-      snprintf(err, sizeof err, "%s: cannot write '%s': %s", flags[i], paths[i], why);
+  if (tr->rank == 0 && !err[0]) {
+    if (o->csv && !cc_output_is_stream(o->csv)) CC_CHECK_PTR(csv_meta = cc_path_with_suffix(o->csv, CC_META_SUFFIX));
+    bool resume_is_checkpoint = o->resume && o->checkpoint && cc_same_file(o->resume, o->checkpoint);
+    enum { FIXED = 7, MAX_DATA = 64 };
+    cc_file_use uses[FIXED + MAX_DATA] = {
+        {"--csv", o->csv, true}, {"--checkpoint", o->checkpoint, true}, {"--save-model", o->save_model, true},
+        {"--csv (its sidecar)", csv_meta, true}, {"--init", o->init, false},
+        {"--resume", resume_is_checkpoint ? NULL : o->resume, false}, {"--val-data", o->val_data, false}};
+    int n = FIXED;
+    char *data = o->data ? cc_strdup(o->data) : NULL, *save = NULL;  // a file, or a comma list of shards
+    for (char *item = data ? strtok_r(data, ",", &save) : NULL; item && n < FIXED + MAX_DATA; item = strtok_r(NULL, ",", &save))
+      uses[n++] = (cc_file_use){"-d/--data", item, false};
+    cc_check_files(uses, n, err, sizeof err);
+    free(data);
   }
+  free(csv_meta);
   cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
 }
 
@@ -476,7 +480,7 @@ static void write_checkpoint(trainer *tr, const char *path, const float *params,
     ckpt_free(&ck);
   }
   free(states);
-  cc_mpi_agree(tr->mpi, fail);
+  cc_mpi_agree_output(tr->mpi, fail);
 }
 
 // Loads a checkpoint into the model, the optimizer state and the sync state; returns the step to
@@ -553,6 +557,7 @@ static const char csv_header[] =
 
 // ---------------------------------------------------------------------------------------------------
 // --resume with --csv: the new file starts with the rows the interrupted run wrote before its checkpoint
+#define CSV_RESUME_SUFFIX ".resume"
 
 // Files `path` into row[step] / row_len[step] for the steps before `start`: pointers into *text, which
 // the caller frees. A missing file adds nothing; a torn last line (a kill inside a write) and a file
@@ -588,17 +593,19 @@ static int rows_of_file(const char *path, long long start, char **text, const ch
 }
 
 // The rows of steps 0..start-1, in step order, as one text (malloc'd; *len bytes), or NULL with err set.
-// They come from FILE and from FILE.partial, which a hard kill leaves and which is newer: its row of a
-// step wins. Rows from the checkpoint on are dropped, as those steps run again.
+// They come from FILE, from FILE.resume (the rows an earlier resume kept, if it died before finishing)
+// and from FILE.partial, which a hard kill leaves and which is newest: a later file's row of a step
+// wins. Rows from the checkpoint on are dropped, as those steps run again.
 static char *rows_before(const char *csv_path, long long start, size_t *len, char *err, size_t errlen) {
-  char *partial = cc_path_with_suffix(csv_path, CC_PARTIAL_SUFFIX);
-  if (!partial) CC_FATAL("out of memory");
-  const char *paths[2] = {csv_path, partial};
-  char *text[2] = {NULL, NULL};
+  char *partial, *resume;
+  CC_CHECK_PTR(partial = cc_path_with_suffix(csv_path, CC_PARTIAL_SUFFIX));
+  CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CSV_RESUME_SUFFIX));
+  const char *paths[3] = {csv_path, resume, partial};
+  char *text[3] = {NULL, NULL, NULL};
   const char **row = cc_calloc((size_t)start, sizeof *row);
   size_t *row_len = cc_calloc((size_t)start, sizeof *row_len);
   int rc = 0;
-  for (int f = 0; f < 2 && rc == 0; f++) rc = rows_of_file(paths[f], start, &text[f], row, row_len, err, errlen);
+  for (int f = 0; f < 3 && rc == 0; f++) rc = rows_of_file(paths[f], start, &text[f], row, row_len, err, errlen);
   char *kept = NULL;
   *len = 0;
   if (rc == 0) {
@@ -610,15 +617,30 @@ static char *rows_before(const char *csv_path, long long start, size_t *len, cha
       if (row[step]) memcpy(kept + *len, row[step], row_len[step]);
       *len += row_len[step];
     }
-    if (!text[0] && !text[1])
+    if (!text[0] && !text[1] && !text[2])
       cc_warn("--csv: no %s or %s with the rows of the %lld steps before the checkpoint; the new file starts at "
               "step %lld", csv_path, partial, start, start);
     else if (found < start)
       cc_warn("--csv: %s and %s hold rows for %lld of the %lld steps before the checkpoint; the others stay "
               "missing", csv_path, partial, found, start);
   }
-  free(row), free(row_len), free(text[0]), free(text[1]), free(partial);
+  free(row), free(row_len), free(text[0]), free(text[1]), free(text[2]), free(partial), free(resume);
   return kept;
+}
+
+// The kept rows go to FILE.resume (atomically) before the new run truncates FILE.partial, so a kill at
+// any moment leaves each of them in some file rows_before reads; removed once FILE is complete.
+static int keep_rows(const char *csv_path, const char *kept, size_t len, char *err, size_t errlen) {
+  char *resume;
+  CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CSV_RESUME_SUFFIX));
+  size_t header = strlen(csv_header);
+  char *text = cc_malloc(header + len);
+  memcpy(text, csv_header, header);
+  memcpy(text + header, kept, len);
+  int rc = cc_write_file_atomic(resume, text, header + len);
+  if (rc != 0) snprintf(err, errlen, "--resume: cannot write '%s': %s", resume, strerror(errno));
+  free(text), free(resume);
+  return rc;
 }
 
 // On the GPU two more columns: achieved model TFLOP/s (gpt2_flops_per_token x tokens/s) and MFU, that
@@ -690,20 +712,27 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   // which writes the CSV; the old file must fit this run's columns).
   char *kept = NULL;
   size_t kept_len = 0;
-  if (tr->rank == 0 && csv_path && o->resume) kept = rows_before(csv_path, start, &kept_len, err, sizeof err);
+  if (tr->rank == 0 && csv_path && o->resume && !cc_output_is_stream(csv_path)) {
+    kept = rows_before(csv_path, start, &kept_len, err, sizeof err);
+    if (kept) keep_rows(csv_path, kept, kept_len, err, sizeof err);
+  }
   cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
 
   // Outputs open only after every input was checked: bad input overwrites nothing. Rank 0 opens them;
   // every rank learns whether that worked.
   cc_afile csv = {0};
+  const char *csv_flag = o->compare ? "--out-dir" : "--csv";
+  char write_error[1024] = "";  // rank 0: the first failed write of a row, "" while all went well
   if (tr->rank == 0 && csv_path) {
     if (cc_afile_open(&csv, csv_path) == 0) {
       fputs(csv_header, csv.f);
       if (kept_len) fwrite(kept, 1, kept_len, csv.f);
-      fflush(csv.f);  // the kept rows are safe again at once
+      if (cc_afile_flush(&csv) != 0) {  // the kept rows are safe again at once
+        snprintf(err, sizeof err, "%s: cannot write '%s': %s", csv_flag, csv_path, csv.why);
+        cc_afile_discard(&csv);
+      }
     } else {
-      snprintf(err, sizeof err, "%s: cannot write '%s.partial': %s", o->compare ? "--out-dir" : "--csv", csv_path,
-               strerror(errno));
+      snprintf(err, sizeof err, "%s: cannot write '%s': %s", csv_flag, csv_path, csv.why);
     }
   }
   free(kept);
@@ -815,7 +844,10 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
         fprintf(csv.f, "%.6g,%.6g,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%llu\n", lr, norm, tokens_per_s,
                 step_us / 1e3, compute_us / 1e3, st.encode_us / 1e3, st.comm_us / 1e3, st.decode_us / 1e3,
                 optim_us / 1e3, (unsigned long long)st.wire_bytes, (unsigned long long)st.payload_bytes);
-        fflush(csv.f);  // a crash keeps every finished row
+        if (cc_afile_flush(&csv) != 0) {  // a crash keeps every finished row; a full disk stops here
+          snprintf(write_error, sizeof write_error, "%s: cannot write '%s': %s", csv_flag, csv_path, csv.why);
+          cc_afile_discard(&csv);
+        }
       }
       if ((step - start) % log_every == 0 || last || !isnan(val)) {
         cc_progress_clear(&bar);
@@ -835,13 +867,22 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
       snprintf(label, sizeof label, "%s loss %.3f", s->name, loss);
       cc_progress_update(&bar, (uint64_t)(step - start + 1), label);
     }
+    cc_mpi_agree_output(tr->mpi, write_error[0] ? write_error : NULL);
     if (sum.interrupted) {
       end = step + 1;
       break;
     }
   }
   cc_progress_finish(&bar);
-  if (csv.f && cc_afile_commit(&csv) != 0) CC_FATAL("cannot finish %s", csv_path);
+  if (csv.f && cc_afile_commit(&csv) != 0)
+    snprintf(write_error, sizeof write_error, "%s: cannot write '%s': %s", csv_flag, csv_path, csv.why);
+  else if (tr->rank == 0 && !write_error[0] && csv_path && o->resume && !cc_output_is_stream(csv_path)) {
+    char *resume;  // every kept row is in the committed file now
+    CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CSV_RESUME_SUFFIX));
+    unlink(resume);
+    free(resume);
+  }
+  cc_mpi_agree_output(tr->mpi, write_error[0] ? write_error : NULL);
   if (sum.interrupted && tr->rank == 0) {
     if (o->checkpoint)
       printf("# %s: stopped after step %lld of %lld; checkpoint %s (continue with --resume %s)\n",
@@ -856,7 +897,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     train_model_params_to_host(&m);
     const char *fail = NULL;
     if (tr->rank == 0 && gpt2_model_file_write(o->save_model, &tr->config, params, err, sizeof err) != 0) fail = err;
-    cc_mpi_agree(tr->mpi, fail);
+    cc_mpi_agree_output(tr->mpi, fail);
   }
 
   sum.final_loss = tail_loss / (double)(tail_steps ? tail_steps : 1);
@@ -910,9 +951,10 @@ static void write_sidecar(trainer *tr, const char *csv_path) {
     if (tr->peak_tflops > 0) cc_meta_num(&meta, "peak_tflops_per_gpu", tr->peak_tflops);
   }
   char path[4096];
-  snprintf(path, sizeof path, "%s.meta.json", csv_path);
-  if (cc_meta_write(&meta, path) != 0) cc_warn("cannot write %s", path);
+  snprintf(path, sizeof path, "%s%s", csv_path, CC_META_SUFFIX);
+  int rc = cc_output_is_stream(csv_path) ? 0 : cc_meta_write(&meta, path);
   cc_meta_free(&meta);
+  if (rc != 0) cc_output_error("--csv: cannot write '%s': %s", path, strerror(errno));
 }
 
 // Returns the signal that interrupted a run (which ends the comparison there, summary unwritten), or 0.

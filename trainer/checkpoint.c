@@ -41,17 +41,9 @@ static FILE *open_for_reading(const char *path, size_t *size, char *err, size_t 
   return f;
 }
 
-// A failed write must leave nothing behind: cc_afile_commit keeps the .partial file on failure.
-static void remove_partial(const char *path) {
-  char *partial = cc_path_with_suffix(path, CC_PARTIAL_SUFFIX);
-  if (!partial) CC_FATAL("out of memory naming %s%s", path, CC_PARTIAL_SUFFIX);
-  else remove(partial);
-  free(partial);
-}
-
 static int open_for_writing(cc_afile *af, const char *path, char *err, size_t errlen) {
   if (cc_afile_open(af, path) != 0) {
-    snprintf(err, errlen, "%s: cannot create %s.partial: %s", path, path, strerror(errno));
+    snprintf(err, errlen, "%s: cannot write: %s", path, af->why);
     return -1;
   }
   return 0;
@@ -65,10 +57,8 @@ static int finish_writing(cc_afile *af, const char *path, int wrote_all, char *e
     snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved ? saved : EIO));
     return -1;
   }
-  if (cc_afile_commit(af) != 0) {
-    int saved = errno;
-    remove_partial(path);
-    snprintf(err, errlen, "%s: write failed: %s", path, strerror(saved));
+  if (cc_afile_commit(af) != 0) {  // which also removes the .partial file: a failed write leaves nothing
+    snprintf(err, errlen, "%s: write failed: %s", path, af->why);
     return -1;
   }
   return 0;

@@ -3,9 +3,9 @@
 # errno ("No space left on device"), the previous file keeps its bytes, no temp file is left holding the
 # space, the exit status is non-zero. A sidecar that cannot be written fails the run too.
 # Needs root for a small tmpfs; skipped (77) otherwise.
-#   full_disk.sh MPIEXEC CCBENCH CCSIM
+#   full_disk.sh MPIEXEC CCBENCH CCSIM CCTRAIN
 source "$(dirname "$0")/lib.sh"
-mpiexec=$1 ccbench=$2 ccsim=$3
+mpiexec=$1 ccbench=$2 ccsim=$3 cctrain=$4
 profile=$(dirname "$0")/../../profiles/c-kernels-2c.profile
 sizes=25  # -b 8 -e 128M -f 2
 
@@ -54,4 +54,11 @@ check ccbench $?
 printed=$(awk '/^ *[0-9]/ {print $1}' "$tmp/out" | sort -u | grep -c .)
 if [ "$printed" -ge "$sizes" ]; then fail "ccbench measured all $printed sizes before reporting the full disk"
 else ok "ccbench stopped after $printed of $sizes sizes"; fi
+
+# cctrain: the per-step CSV fills the disk mid-training (checkpoints and the model are written the
+# same way, through common/atomic_file.c).
+fill
+"$mpiexec" -q -np 2 --bind-to none "$cctrain" --no-progress -L 1 -C 16 --heads 2 -T 8 -b 2 --steps 400 \
+  --csv "$disk/out.csv" > "$tmp/out" 2> "$tmp/err"
+check cctrain $?
 finish

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Issue 18 item 6: an output that cannot be written ('' , a directory, a missing or read-only
 # directory) is refused before any work: one line naming the flag, exit 2, nothing printed.
-#   outputs_upfront.sh MPIEXEC CCBENCH CCSIM
+#   outputs_upfront.sh MPIEXEC CCBENCH CCSIM CCTRAIN
 source "$(dirname "$0")/lib.sh"
-mpiexec=$1 ccbench=$2 ccsim=$3
+mpiexec=$1 ccbench=$2 ccsim=$3 cctrain=$4
 bench=("$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring -b 64 -e 256 -n 2 -w 1)
 profile=$(cd "$(dirname "$0")/../.." && pwd)/profiles/c-kernels-2c.profile
 predict=("$ccsim" predict -p "$profile" -s ring -e 1K --ranks 4 -q)
@@ -36,5 +36,12 @@ refused "--errors" "$ccsim" validate -p "$profile" --against "$tmp/m.csv" --erro
 refused "-o" "$ccsim" calibrate --from "$tmp/m.csv" -o "$tmp/dir"
 [ -n "$ro" ] && refused "-o" "$ccsim" calibrate --from "$tmp/m.csv" -o "$ro/fit.profile"
 refused "--csv" "$ccsim" step -p "$profile" -s ring --params 1e6 --ranks 1,4 --csv "$tmp/missing/s.csv"
+train=("$mpiexec" -q -np 2 --bind-to none "$cctrain" --no-progress -L 1 -C 16 --heads 2 -T 8 -b 2 --steps 2)
+for flag in --csv --checkpoint --save-model; do
+  refused "$flag" "${train[@]}" "$flag" ''
+  refused "$flag" "${train[@]}" "$flag" "$tmp/dir"
+  refused "$flag" "${train[@]}" "$flag" "$tmp/missing/out"
+  [ -n "$ro" ] && refused "$flag" "${train[@]}" "$flag" "$ro/out"
+done
 ls "$tmp/dir" "$tmp/missing" 2> /dev/null | grep -q . && fail "files were created: $(ls "$tmp/dir")"
 finish

@@ -2,9 +2,9 @@
 # Issue 18 item 1: output to a device, FIFO, "-", /dev/stdout or a symlink is written like any Unix tool
 # writes it (never replaced by a regular file, no sidecar beside a device); a planted FILE.partial
 # symlink is never followed; a second run on a path another run is writing is refused.
-#   special_files.sh MPIEXEC CCBENCH CCSIM
+#   special_files.sh MPIEXEC CCBENCH CCSIM CCTRAIN
 source "$(dirname "$0")/lib.sh"
-mpiexec=$1 ccbench=$2 ccsim=$3
+mpiexec=$1 ccbench=$2 ccsim=$3 cctrain=$4
 profile=$(cd "$(dirname "$0")/../.." && pwd)/profiles/c-kernels-2c.profile
 bench=("$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring,mpi -b 64 -e 1K -n 2 -w 1)
 predict=("$ccsim" predict -p "$profile" -s ring -b 64 -e 1K --ranks 4 -q)
