@@ -83,21 +83,27 @@ void cc_warn(const char *fmt, ...) {
   va_end(ap);
 }
 
-static _Noreturn void leave(int status, const char *fmt, va_list ap) {
-  cc_vwarn(fmt, ap);
+static _Noreturn void leave(int status, const char *msg) {
+  cc_warn("%s", msg);
   fflush(stdout);
   if (exit_hook) exit_hook();
   exit(status);
 }
 
 _Noreturn void cc_input_error(const char *fmt, ...) {
+  char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  leave(2, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  leave(2, msg);
 }
 
 _Noreturn void cc_output_error(const char *fmt, ...) {
+  char msg[1024];
   va_list ap;
   va_start(ap, fmt);
-  leave(1, fmt, ap);
+  vsnprintf(msg, sizeof msg, fmt, ap);
+  va_end(ap);
+  leave(1, msg);
 }
