@@ -551,7 +551,7 @@ static void default_rates_note(const cc_profile *p, const cc_strategy *s, int n,
 // them prices at the smallest size nothing would be written: say why (the first reason) instead.
 static void require_something_priced(const cc_profile *p, const strategy_list *sl, const int_list *rl, int rpn,
                                      cc_coll op, double bytes) {
-  char first[320] = "";
+  char first[512] = "";
   for (int r = 0; r < rl->n; r++)
     for (int k = 0; k < sl->n; k++) {
       cc_topology t = {.ranks = rl->v[r], .ranks_per_node = rpn};
@@ -866,7 +866,7 @@ static void step_line(step_output *o, const cc_profile *p, const cc_strategy *s,
 // table: say why (the first reason) before writing anything.
 static void require_some_step(const cc_profile *p, const strategy_list *sl, const int_list *rl, int rpn,
                               const cc_step_config *c, const double *gbps, int nbw, int sweep_ranks) {
-  char first[320] = "";
+  char first[512] = "";
   for (int k = 0; k < sl->n; k++)
     for (int i = 0; i < rl->n + nbw; i++) {  // the rank counts, then the bandwidths at sweep_ranks
       cc_profile q = i < rl->n ? *p : at_bandwidth(p, gbps[i - rl->n]);
