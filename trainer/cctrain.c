@@ -325,13 +325,15 @@ static const char *load_file_source(token_stream *s, const char *spec, int vocab
   char *copy = cc_strdup(spec);
   const char *paths[256];
   int n = 0;
-  for (char *p = copy, *save = NULL, *tok; (tok = strtok_r(p, ",", &save)); p = NULL) {
-    if (n == 256) {
+  for (char *item = copy, *comma; item; item = comma ? comma + 1 : NULL) {
+    if ((comma = strchr(item, ','))) *comma = '\0';
+    const char *problem = n == 256 ? "more than 256 shards" : !item[0] ? "an empty item (a stray comma?)" : NULL;
+    if (problem) {
+      snprintf(err, errlen, "--data: %s in '%s'", problem, spec);
       free(copy);
-      snprintf(err, errlen, "--data: more than 256 shards");
       return err;
     }
-    paths[n++] = tok;
+    paths[n++] = item;
   }
   int rc = data_token_shards(s, paths, n, vocab, err, errlen);
   free(copy);

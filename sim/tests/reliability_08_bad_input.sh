@@ -4,7 +4,7 @@
 #
 #   reliability_08_bad_input.sh MPIEXEC CCBENCH CCSIM
 set -uo pipefail
-mpiexec=$1 ccbench=$2 ccsim=$3
+mpiexec=$1 ccbench=$2 ccsim=$3 cctrain=${4:-}
 dir=$(mktemp -d "${TMPDIR:-/tmp}/reliability_08.XXXXXX")
 trap 'rm -rf "$dir"' EXIT
 failures=0 checked=0
@@ -151,6 +151,16 @@ sim "--name" calibrate --from "$dir/quoted.csv" --levels 1 -o "$dir/out.profile"
 echo "--- ccbench --check with nothing it can check"
 bench 1 "--check" -s ring+int8 --check
 bench 2 "--check" -s ring+topk:0.01,approx,rd+bf16 --check
+
+echo "--- cctrain shard lists"
+if [ -n "$cctrain" ]; then
+  for list in a.bin,,b.bin ,a.bin; do
+    rc=0
+    rm -f "$dir"/out*
+    (cd "$dir" && timeout 60 "$cctrain" --no-progress -d "$list" --steps 1) > "$dir/stdout" 2> "$dir/stderr" || rc=$?
+    check "--data" "cctrain -d $list" "$rc"
+  done
+fi
 
 echo "$checked cases, $failures failed"
 [ "$failures" -eq 0 ] || exit 1
