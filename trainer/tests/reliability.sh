@@ -152,9 +152,8 @@ watchdog_default)
   under_way() {
     if [ "$2" = "$cctrain" ]; then
       for _ in $(seq 600); do grep -q '^  *[0-9]' "$tmp/log" && break; sleep 0.05; done
-    else
-      for _ in $(seq 600); do [ "$(ranks_of "$1" "$2" | wc -l)" -eq 2 ] && break; sleep 0.05; done
-      sleep 2
+    else  # the table's header is printed (and flushed) when the timed sweep starts
+      for _ in $(seq 600); do [ "$(ranks_of "$1" "$2" | wc -l)" -eq 2 ] && grep -q 'strategy' "$tmp/log" && break; sleep 0.05; done
     fi
   }
   # freeze NAME TOOL ARGS...: CCBENCH_TIMEOUT=2, no --timeout; one rank frozen once the run is under way
@@ -200,7 +199,7 @@ watchdog_default)
     else fail "$name: exit $rc with --timeout 0"; cat "$tmp/err"; fi
   }
   thaw "cctrain --timeout 0" "$cctrain" "${tiny[@]}" -b 4 --steps 8000 --csv "$tmp/off.csv"
-  thaw "ccbench --timeout 0" "$ccbench" -b 1M -e 1M -n 12000 -s ring --csv "$tmp/off_bench.csv"
+  thaw "ccbench --timeout 0" "$ccbench" -b 1M -e 1M -n 30000 -s ring --csv "$tmp/off_bench.csv"
 
   # The sidecars say which timeout ran: 0 (off) above, 600 by default, CCBENCH_TIMEOUT's value with it.
   recorded() { sed -n 's/.*"timeout_s": *\([0-9.e+]*\).*/\1/p' "$1"; }
