@@ -87,7 +87,7 @@ if command -v flock > /dev/null; then
     : > "$tmp/busy.csv.partial"
     flock "$tmp/busy.csv.partial" sleep 60 &
     holder=$!
-    sleep 0.5
+    for _ in $(seq 200); do flock -n "$tmp/busy.csv.partial" true || break; sleep 0.05; done  # until it holds it
     if [ $tool = bench ]; then cmd=("${bench[@]}"); else cmd=("${predict[@]}"); fi
     refused "another run" "${cmd[@]}" --csv "$tmp/busy.csv"
     kill $holder 2> /dev/null; wait $holder 2> /dev/null
