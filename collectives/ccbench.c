@@ -278,11 +278,12 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
       {"ring-segment", 0, CC_OPT_SIZE, &o->ring_segment, "SIZE", "ring pipelining segment", 1, 1099511627776.0},
       {"tree-chunk", 0, CC_OPT_SIZE, &o->tree_chunk, "SIZE", "tree pipelining chunk", 1, 1099511627776.0},
       {"csv", 0, CC_OPT_STRING, &o->csv, "FILE",
-       "write rows as CSV (plus FILE.meta.json); every finished row is flushed to FILE.partial at once", 0, 0},
+       "write rows as CSV (plus FILE.meta.json); every finished row is flushed to FILE.partial at once; "
+       "'-' is stdout (the table then goes to stderr)", 0, 0},
       {"resume", 0, CC_OPT_FLAG, &o->resume, NULL,
        "continue an interrupted run of the same command: keep the rows of FILE.partial (and FILE), measure "
        "only the missing points", 0, 0},
-      {"json", 0, CC_OPT_STRING, &o->json, "FILE", "write rows as JSON lines (plus FILE.meta.json)", 0, 0},
+      {"json", 0, CC_OPT_STRING, &o->json, "FILE", "write rows as JSON lines (plus FILE.meta.json; '-': stdout)", 0, 0},
       {"profile", 0, CC_OPT_STRING, &o->profile, "NAME", "profile column of the rows (default: host name)", 0, 0},
       {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar on stderr", 0, 0},
       {"timeout", 0, CC_OPT_DOUBLE, &o->timeout_s, "SECONDS",

@@ -580,8 +580,8 @@ static int cmd_predict(int argc, char **argv) {
       {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "ranks per node (default: the profile's)", 0, 1 << 24},
       {"collective", 'C', CC_OPT_STRING, &coll, "NAME", "allreduce, allgather or reduce_scatter", 0, 0},
       {"dtype", 'd', CC_OPT_STRING, &dtype, "TYPE", "element type (sets the count column)", 0, 0},
-      {"csv", 0, CC_OPT_STRING, &csv, "FILE", "write rows (source=predicted) as CSV", 0, 0},
-      {"json", 0, CC_OPT_STRING, &json, "FILE", "write rows as JSON lines", 0, 0},
+      {"csv", 0, CC_OPT_STRING, &csv, "FILE", "write rows (source=predicted) as CSV ('-': stdout)", 0, 0},
+      {"json", 0, CC_OPT_STRING, &json, "FILE", "write rows as JSON lines ('-': stdout)", 0, 0},
       {"quiet", 'q', CC_OPT_FLAG, &quiet, NULL, "no table on stdout", 0, 0},
   };
   cc_cli cli = {.prog = "ccsim predict", .usage = "ccsim predict --profile FILE [options]",

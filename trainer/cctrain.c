@@ -186,7 +186,7 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"val-batches", 0, CC_OPT_INT, &o->val_batches, "N", "validation batches (global) per evaluation", 1, 1 << 20},
       {"log-every", 0, CC_OPT_INT, &o->log_every, "N", "table row every N steps (0: about 20 rows)", 0, 1LL << 40},
       {"check-every", 0, CC_OPT_INT, &o->check_every, "N", "compare the ranks' parameter hashes every N steps", 1, 1LL << 40},
-      {"csv", 'o', CC_OPT_STRING, &o->csv, "FILE", "per-step rows as CSV", 0, 0},
+      {"csv", 'o', CC_OPT_STRING, &o->csv, "FILE", "per-step rows as CSV ('-': stdout, the table then on stderr)", 0, 0},
       {"out-dir", 0, CC_OPT_STRING, &o->out_dir, "DIR", "--compare: one CSV per strategy and summary.csv", 0, 0},
       {"checkpoint", 0, CC_OPT_STRING, &o->checkpoint, "FILE", "write a checkpoint here (atomically)", 0, 0},
       {"checkpoint-every", 0, CC_OPT_INT, &o->checkpoint_every, "N", "checkpoint every N steps (0: at the end only)", 0, 1LL << 40},
