@@ -39,17 +39,39 @@ char *cc_path_with_suffix(const char *path, const char *suffix) {
   return out;
 }
 
-// Whether st is the file stdout writes to (as /dev/stdout is).
+static int data_stdout = -1;  // the process's original stdout, once claimed for data
+
+// Whether st is the file stdout writes to (as /dev/stdout is): the original one, once claimed.
 static bool is_stdout(const struct stat *st) {
   struct stat out;
-  return fstat(STDOUT_FILENO, &out) == 0 && out.st_dev == st->st_dev && out.st_ino == st->st_ino;
+  return fstat(cc_stdout_fd(), &out) == 0 && out.st_dev == st->st_dev && out.st_ino == st->st_ino;
 }
 
-// The data gets stdout's file; everything else the process prints to stdout goes to stderr from now on.
-static int open_stdout(cc_afile *af) {
+int cc_stdout_fd(void) { return data_stdout >= 0 ? data_stdout : STDOUT_FILENO; }
+
+int cc_claim_stdout(void) {
+  if (data_stdout >= 0) return 0;
   fflush(stdout);
   int fd = dup(STDOUT_FILENO);
-  if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0 || !(af->f = fdopen(fd, "w"))) {
+  if (fd < 0 || dup2(STDERR_FILENO, STDOUT_FILENO) < 0) {
+    int err = errno;
+    if (fd >= 0) close(fd);
+    errno = err;
+    return -1;
+  }
+  data_stdout = fd;
+  return 0;
+}
+
+bool cc_output_is_stdout(const char *path) {
+  struct stat st;
+  return strcmp(path, "-") == 0 || (stat(path, &st) == 0 && is_stdout(&st));
+}
+
+// The data gets stdout's file; everything else the process prints to stdout goes to stderr.
+static int open_stdout(cc_afile *af) {
+  int fd = cc_claim_stdout() == 0 ? dup(data_stdout) : -1;
+  if (fd < 0 || !(af->f = fdopen(fd, "w"))) {
     int err = errno;
     if (fd >= 0) close(fd);
     return failed(af, err, NULL);

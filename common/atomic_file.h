@@ -42,6 +42,14 @@ int cc_afile_commit(cc_afile *af);
 void cc_afile_discard(cc_afile *af);
 // Writes a whole small file atomically (text + rename). Returns 0, or -1 with errno set.
 int cc_write_file_atomic(const char *path, const char *text, size_t len);
+// Whether path is stdout: "-", or the file stdout writes to (/dev/stdout).
+bool cc_output_is_stdout(const char *path);
+// Gives stdout's file to the data the process will write there (opening "-" does it too) and sends
+// everything else it prints to stdout to stderr from now on. A tool that prints before it opens its
+// outputs calls it first, so the data stays clean. 0, or -1 with errno.
+int cc_claim_stdout(void);
+// The descriptor of the original stdout (STDOUT_FILENO until claimed).
+int cc_stdout_fd(void);
 // Whether path is written in place rather than through a .partial file: "-", stdout's file, a
 // device, FIFO or socket. Such outputs get no sidecar file beside them and cannot be resumed.
 bool cc_output_is_stream(const char *path);

@@ -2,6 +2,8 @@
 #define _DEFAULT_SOURCE  // realpath
 #include "common/output_check.h"
 
+#include "common/atomic_file.h"
+
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -82,7 +84,7 @@ typedef struct {
 static file_id identify(const char *path) {
   file_id id = {0};
   struct stat st;
-  bool exists = strcmp(path, "-") == 0 ? fstat(STDOUT_FILENO, &st) == 0 : stat(path, &st) == 0;
+  bool exists = strcmp(path, "-") == 0 ? fstat(cc_stdout_fd(), &st) == 0 : stat(path, &st) == 0;
   if (exists) {
     id.exists = true, id.dev = st.st_dev, id.ino = st.st_ino;
     id.shareable = S_ISCHR(st.st_mode) && strcmp(path, "-") != 0;

@@ -203,8 +203,8 @@ static void check_files(const cc_file_use *uses, int n) {
 }
 
 // A result file's sidecar (none beside a device, FIFO or stdout); one that cannot be written fails the run.
-static void write_meta(cc_meta *m, const char *flag, const char *results) {
-  if (!cc_output_is_stream(results)) {
+static void write_meta(cc_meta *m, const char *flag, const char *results, bool stream) {
+  if (!stream) {
     char side[4096];
     snprintf(side, sizeof side, "%s%s", results, CC_META_SUFFIX);
     if (cc_meta_write(m, side) != 0) cc_output_error("%s: cannot write '%s': %s", flag, side, strerror(errno));
@@ -485,13 +485,13 @@ static void close_outputs(outputs *o, const char *csv, const char *json, const c
     cc_meta_standard(&m, tool, argc, argv);
     cc_meta_str(&m, "results", paths[i]);
     if (note && note[0]) cc_meta_str(&m, "note", note);
-    write_meta(&m, flags[i], paths[i]);
+    write_meta(&m, flags[i], paths[i], files[i]->af.direct);
   }
 }
 
 // <path>.meta.json for a table that is not rows (validate --errors, step --csv): the standard fields,
 // the profile, and a note on what the numbers leave to defaults (NULL or empty: none).
-static void write_sidecar(const char *flag, const char *path, const char *tool, int argc, char **argv,
+static void write_sidecar(const char *flag, const char *path, bool stream, const char *tool, int argc, char **argv,
                           const cc_profile *p, const char *profile_path, const char *note) {
   cc_meta m;
   cc_meta_init(&m);
@@ -500,7 +500,7 @@ static void write_sidecar(const char *flag, const char *path, const char *tool, 
   cc_meta_str(&m, "profile", profile_path);
   cc_meta_str(&m, "profile_name", p->name);
   if (note && note[0]) cc_meta_str(&m, "note", note);
-  write_meta(&m, flag, path);
+  write_meta(&m, flag, path, stream);
 }
 
 // The row of one prediction; strings must outlive the write.
@@ -793,7 +793,7 @@ static int cmd_validate(int argc, char **argv) {
   close_outputs(&out, csv, NULL, "ccsim validate", argc, argv, NULL);
   if (errors) {
     if (cc_afile_commit(&af) != 0) cc_output_error("--errors: cannot write '%s': %s", errors, af.why);
-    write_sidecar("--errors", errors, "ccsim validate", argc, argv, &p, profile, NULL);
+    write_sidecar("--errors", errors, af.direct, "ccsim validate", argc, argv, &p, profile, NULL);
   }
   cc_rowset_free(&rs);
   return 0;
@@ -957,7 +957,7 @@ static int cmd_step(int argc, char **argv) {
   }
   if (csv) {
     if (cc_afile_commit(&o.af) != 0) cc_output_error("--csv: cannot write '%s': %s", csv, o.af.why);
-    write_sidecar("--csv", csv, "ccsim step", argc, argv, &p, profile, note);
+    write_sidecar("--csv", csv, o.af.direct, "ccsim step", argc, argv, &p, profile, note);
   }
   return 0;
 }

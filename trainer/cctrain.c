@@ -1073,6 +1073,12 @@ int main(int argc, char **argv) {
   parse_options(&o, argc, argv, t->rank);
   trainer tr = {.o = &o, .rank = t->rank, .ranks = t->size, .mpi = cc_transport_mpi_comm(t), .argc = argc,
                 .argv = argv};
+  // --csv - (or /dev/stdout): the rows are stdout's from the start; the header lines and the table go to
+  // stderr. Once claimed, "/dev/stdout" would name stderr: the CSV is "-" from here on.
+  if (tr.rank == 0 && o.csv && cc_output_is_stdout(o.csv)) {
+    if (cc_claim_stdout() != 0) CC_FATAL("--csv: cannot take over stdout: %s", strerror(errno));
+    o.csv = "-";
+  }
   if (o.ranks_per_node && tr.ranks % o.ranks_per_node != 0)
     cc_input_error("--ranks-per-node: %lld does not divide %d ranks", o.ranks_per_node, tr.ranks);
   tr.cuda = strcmp(o.device, "cuda") == 0;
