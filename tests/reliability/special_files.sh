@@ -45,6 +45,15 @@ for target in $targets; do
   done
 done
 
+# cctrain prints header lines before training: with --csv - they go to stderr, stdout is only CSV.
+for target in $targets; do
+  timeout 120 "$mpiexec" -q -np 2 --bind-to none "$cctrain" --no-progress -L 1 -C 16 --heads 2 -T 8 -b 2 --steps 3 \
+    --csv "$target" > "$tmp/rows" 2> "$tmp/err"
+  if [ "$(head -c 5 "$tmp/rows")" != "step," ] || [ "$(grep -c '^[0-9]' "$tmp/rows")" -ne 3 ]; then
+    fail "cctrain --csv $target: stdout is not the CSV: $(head -2 "$tmp/rows")"
+  else ok "cctrain --csv $target: stdout holds the CSV only"; fi
+done
+
 # A FIFO: a reader gets every row; the FIFO stays a FIFO.
 mkfifo "$tmp/fifo"
 for tool in bench predict; do
