@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
@@ -68,9 +69,8 @@ bool cc_output_is_stdout(const char *path) {
   return strcmp(path, "-") == 0 || (stat(path, &st) == 0 && is_stdout(&st));
 }
 
-// The data gets stdout's file; everything else the process prints to stdout goes to stderr.
-static int open_stdout(cc_afile *af) {
-  int fd = cc_claim_stdout() == 0 ? dup(data_stdout) : -1;
+// Writes in place to fd (-1: the open or dup that made it failed, errno says why).
+static int open_stream(cc_afile *af, int fd) {
   if (fd < 0 || !(af->f = fdopen(fd, "w"))) {
     int err = errno;
     if (fd >= 0) close(fd);
@@ -80,17 +80,11 @@ static int open_stdout(cc_afile *af) {
   return 0;
 }
 
+// The data gets stdout's file; everything else the process prints to stdout goes to stderr.
+static int open_stdout(cc_afile *af) { return open_stream(af, cc_claim_stdout() == 0 ? dup(data_stdout) : -1); }
+
 // A device, FIFO or socket: opened as it is (a FIFO waits for its reader, as with any tool).
-static int open_in_place(cc_afile *af, const char *path) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0 || !(af->f = fdopen(fd, "w"))) {
-    int err = errno;
-    if (fd >= 0) close(fd);
-    return failed(af, err, NULL);
-  }
-  af->direct = true;
-  return 0;
-}
+static int open_in_place(cc_afile *af, const char *path) { return open_stream(af, open(path, O_WRONLY | O_CLOEXEC)); }
 
 // "<path>.partial": never through a symlink, only a plain file of ours with no other name, locked for
 // as long as we write it. A run that finished meanwhile may have renamed the file we opened onto its
@@ -161,18 +155,22 @@ int cc_afile_flush(cc_afile *af) {
   return af->error ? failed(af, af->error, NULL) : 0;
 }
 
+void cc_parent_dir(const char *path, char *out, size_t len) {
+  const char *slash = strrchr(path, '/');
+  if (!slash) snprintf(out, len, ".");
+  else if (slash == path) snprintf(out, len, "/");
+  else snprintf(out, len, "%.*s", (int)(slash - path), path);
+}
+
 // The rename is durable only once the directory entry is on disk too; best effort.
 static void sync_parent_dir(const char *path) {
-  const char *slash = strrchr(path, '/');
-  char *dir = dup_string(slash ? path : ".");
-  if (!dir) return;
-  if (slash) dir[slash == path ? 1 : slash - path] = '\0';  // "/x" -> "/", "a/b/x" -> "a/b"
+  char dir[PATH_MAX];
+  cc_parent_dir(path, dir, sizeof dir);
   int fd = open(dir, O_RDONLY | O_DIRECTORY);
   if (fd >= 0) {
     fsync(fd);
     close(fd);
   }
-  free(dir);
 }
 
 int cc_afile_commit(cc_afile *af) {

@@ -26,6 +26,8 @@ typedef struct {
 
 #define CC_PARTIAL_SUFFIX ".partial"
 
+// The directory path is in: "a/b/c" -> "a/b", "c" -> ".", "/c" -> "/" (into out).
+void cc_parent_dir(const char *path, char *out, size_t len);
 // "<path><suffix>" in a new allocation (caller frees); NULL when out of memory.
 char *cc_path_with_suffix(const char *path, const char *suffix);
 

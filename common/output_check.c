@@ -12,15 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-// "a/b/c" -> "a/b", "c" -> ".", "/c" -> "/" (into out).
-static void parent_of(const char *path, char *out, size_t len) {
-  const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(out, len, ".");
-  else if (slash == path) snprintf(out, len, "/");
-  else snprintf(out, len, "%.*s", (int)(slash - path), path);
-}
-
-static int dir_writable(const char *dir, char *why, size_t len) {
+int cc_dir_check(const char *dir, char *why, size_t len) {
   struct stat st;
   if (stat(dir, &st) != 0) {
     if (errno == ENOENT) snprintf(why, len, "directory '%s' does not exist", dir);
@@ -57,9 +49,9 @@ int cc_output_check(const char *path, char *why, size_t len) {
       return -1;
     }
     char *real = realpath(path, NULL);  // a symlink's target is what gets replaced, in its directory
-    parent_of(real ? real : path, dir, sizeof dir);
+    cc_parent_dir(real ? real : path, dir, sizeof dir);
     free(real);
-    return dir_writable(dir, why, len);
+    return cc_dir_check(dir, why, len);
   }
   if (errno != ENOENT) {
     snprintf(why, len, "%s", strerror(errno));
@@ -69,8 +61,8 @@ int cc_output_check(const char *path, char *why, size_t len) {
     snprintf(why, len, "a symbolic link to a missing file");
     return -1;
   }
-  parent_of(path, dir, sizeof dir);
-  return dir_writable(dir, why, len);
+  cc_parent_dir(path, dir, sizeof dir);
+  return cc_dir_check(dir, why, len);
 }
 
 // What makes two names one file: device and inode when it exists, else its resolved directory and name.
@@ -91,7 +83,7 @@ static file_id identify(const char *path) {
     return id;
   }
   char dir[PATH_MAX], real[PATH_MAX];
-  parent_of(path, dir, sizeof dir);
+  cc_parent_dir(path, dir, sizeof dir);
   const char *slash = strrchr(path, '/');
   const char *name = slash ? slash + 1 : path;
   snprintf(id.where, sizeof id.where, "%s/%s", realpath(dir, real) ? real : dir, name);

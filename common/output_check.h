@@ -16,6 +16,10 @@ typedef struct {
 // writable. 0, or -1 with the reason in why ("is a directory", "directory 'x' does not exist", ...).
 int cc_output_check(const char *path, char *why, size_t len);
 
+// Whether directory dir can take new files: it exists, is a directory, and is writable (access(2):
+// a read-only mount is reported even to root). 0, or -1 with the reason in why, naming dir.
+int cc_dir_check(const char *dir, char *why, size_t len);
+
 // Runs cc_output_check on every output and compares every output with every other use. Returns NULL
 // when all is well, else msg holding one line: "--csv: cannot write 'x': is a directory" or
 // "--json: './a' is the file --csv names ('a')". Devices may be named twice (--csv /dev/null --json /dev/null).

@@ -15,8 +15,6 @@
 #include "common/error.h"
 #include "common/readfile.h"
 
-#define RESUME_SUFFIX ".resume"
-
 static bool same_text(const char *a, const char *b) { return (!a || !b) ? a == b : strcmp(a, b) == 0; }
 
 bool cc_row_same_point(const cc_row *a, const cc_row *b) {
@@ -29,6 +27,12 @@ const cc_row *cc_rowset_find_point(const cc_rowset *rs, const cc_row *key) {
   for (size_t i = 0; i < rs->n; i++)
     if (cc_row_same_point(&rs->rows[i], key)) return &rs->rows[i];
   return NULL;
+}
+
+// Adds the rows of file whose point prev does not hold yet (first found wins).
+static void add_new_points(cc_rowset *prev, const cc_rowset *file) {
+  for (size_t i = 0; i < file->n; i++)
+    if (!cc_rowset_find_point(prev, &file->rows[i])) cc_rowset_add(prev, &file->rows[i]);
 }
 
 // The rows of "<csv>.partial" up to its last line break (a writer killed inside a row's write leaves
@@ -59,8 +63,7 @@ static int merge_partial(cc_rowset *prev, const char *path, size_t *torn, char *
   cc_rowset file;
   cc_rowset_init(&file);
   int rc = keep ? cc_rowset_read_csv_text(&file, text, keep, path, err, errlen) : 0;
-  for (size_t i = 0; rc == 0 && i < file.n; i++)
-    if (!cc_rowset_find_point(prev, &file.rows[i])) cc_rowset_add(prev, &file.rows[i]);
+  if (rc == 0) add_new_points(prev, &file);
   cc_rowset_free(&file);
   free(text);
   return rc < 0 ? -1 : 1;
@@ -78,8 +81,7 @@ static int merge_file(cc_rowset *prev, const char *path, char *err, size_t errle
     cc_rowset_free(&file);
     return -1;
   }
-  for (size_t i = 0; i < file.n; i++)
-    if (!cc_rowset_find_point(prev, &file.rows[i])) cc_rowset_add(prev, &file.rows[i]);
+  add_new_points(prev, &file);
   cc_rowset_free(&file);
   return 1;
 }
@@ -92,7 +94,7 @@ static char *sibling(const char *csv, const char *suffix) {
 }
 
 int cc_resume_load(cc_rowset *prev, const char *csv, size_t *torn_bytes, char *err, size_t errlen) {
-  char *resume = sibling(csv, RESUME_SUFFIX), *partial = sibling(csv, CC_PARTIAL_SUFFIX);
+  char *resume = sibling(csv, CC_RESUME_SUFFIX), *partial = sibling(csv, CC_PARTIAL_SUFFIX);
   *torn_bytes = 0;
   // The .resume file first: it is complete whenever it exists; the .partial may be a new run's start.
   int files = merge_file(prev, resume, err, errlen), rc;
@@ -104,7 +106,7 @@ int cc_resume_load(cc_rowset *prev, const char *csv, size_t *torn_bytes, char *e
 }
 
 int cc_resume_keep(const cc_rowset *prev, const char *csv) {
-  char *resume = sibling(csv, RESUME_SUFFIX);
+  char *resume = sibling(csv, CC_RESUME_SUFFIX);
   cc_rowfile rf;
   int rc = cc_rowfile_open(&rf, resume, CC_ROWS_CSV);
   if (rc == 0) {
@@ -116,7 +118,7 @@ int cc_resume_keep(const cc_rowset *prev, const char *csv) {
 }
 
 void cc_resume_done(const char *csv) {
-  char *resume = sibling(csv, RESUME_SUFFIX);
+  char *resume = sibling(csv, CC_RESUME_SUFFIX);
   unlink(resume);  // absent when nothing was resumed: fine
   free(resume);
 }

@@ -19,6 +19,9 @@
 
 #include "common/rows.h"
 
+// "<csv>.resume": the rows a resumed run keeps, until its own file is complete (cctrain's CSV too).
+#define CC_RESUME_SUFFIX ".resume"
+
 // Fills prev (initialized by the caller) from the files above. *torn_bytes: bytes of an unfinished
 // last line left out of <csv>.partial (0 if none). Returns the number of files read (0: nothing to
 // resume, not an error), or -1 with one line in err naming the file and line.

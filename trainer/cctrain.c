@@ -32,6 +32,7 @@
 #include "common/output_check.h"
 #include "common/progress.h"
 #include "common/readfile.h"
+#include "common/resume.h"
 #include "common/rows.h"
 #include "common/strategy.h"
 #include "common/sysmem.h"
@@ -270,16 +271,6 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
     cc_input_error("--val-data: the Markov source makes its own validation stream");
 }
 
-// Why directory `dir` cannot take new files (missing, not a directory, read-only mount, no permission),
-// or NULL when it can. access() reports a read-only mount even to root, whom permission bits never stop.
-static const char *dir_unwritable(const char *dir) {
-  struct stat st;
-  if (stat(dir, &st) != 0) return strerror(errno);
-  if (!S_ISDIR(st.st_mode)) return strerror(ENOTDIR);
-  if (access(dir, W_OK | X_OK) != 0) return strerror(errno);
-  return NULL;
-}
-
 // The output files are written by rank 0, some of them only at the end of training: they are checked
 // before any work (writable, and no file named twice: an output on an input or on another output,
 // common/output_check.h) and the verdict is agreed, so a bad path stops every rank at once with one
@@ -287,10 +278,9 @@ static const char *dir_unwritable(const char *dir) {
 // continues and keeps checkpointing.
 static void check_outputs(const trainer *tr) {
   const options *o = tr->o;
-  char err[1024] = "", *csv_meta = NULL;
-  const char *why;
-  if (tr->rank == 0 && o->out_dir && (why = dir_unwritable(o->out_dir)))
-    snprintf(err, sizeof err, "--out-dir: '%s' is not a writable directory (%s)", o->out_dir, why);
+  char err[1024] = "", why[768], *csv_meta = NULL;
+  if (tr->rank == 0 && o->out_dir && cc_dir_check(o->out_dir, why, sizeof why) != 0)
+    snprintf(err, sizeof err, "--out-dir: %s", why);
   if (tr->rank == 0 && !err[0]) {
     if (o->csv && !cc_output_is_stream(o->csv)) CC_CHECK_PTR(csv_meta = cc_path_with_suffix(o->csv, CC_META_SUFFIX));
     bool resume_is_checkpoint = o->resume && o->checkpoint && cc_same_file(o->resume, o->checkpoint);
@@ -559,7 +549,6 @@ static const char csv_header[] =
 
 // ---------------------------------------------------------------------------------------------------
 // --resume with --csv: the new file starts with the rows the interrupted run wrote before its checkpoint
-#define CSV_RESUME_SUFFIX ".resume"
 
 // Files `path` into row[step] / row_len[step] for the steps before `start`: pointers into *text, which
 // the caller frees. A missing file adds nothing; a torn last line (a kill inside a write) and a file
@@ -601,7 +590,7 @@ static int rows_of_file(const char *path, long long start, char **text, const ch
 static char *rows_before(const char *csv_path, long long start, size_t *len, char *err, size_t errlen) {
   char *partial, *resume;
   CC_CHECK_PTR(partial = cc_path_with_suffix(csv_path, CC_PARTIAL_SUFFIX));
-  CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CSV_RESUME_SUFFIX));
+  CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CC_RESUME_SUFFIX));
   const char *paths[3] = {csv_path, resume, partial};
   char *text[3] = {NULL, NULL, NULL};
   const char **row = cc_calloc((size_t)start, sizeof *row);
@@ -634,7 +623,7 @@ static char *rows_before(const char *csv_path, long long start, size_t *len, cha
 // any moment leaves each of them in some file rows_before reads; removed once FILE is complete.
 static int keep_rows(const char *csv_path, const char *kept, size_t len, char *err, size_t errlen) {
   char *resume;
-  CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CSV_RESUME_SUFFIX));
+  CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CC_RESUME_SUFFIX));
   size_t header = strlen(csv_header);
   char *text = cc_malloc(header + len);
   memcpy(text, csv_header, header);
@@ -880,7 +869,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     snprintf(write_error, sizeof write_error, "%s: cannot write '%s': %s", csv_flag, csv_path, csv.why);
   else if (tr->rank == 0 && !write_error[0] && csv_path && o->resume && !cc_output_is_stream(csv_path)) {
     char *resume;  // every kept row is in the committed file now
-    CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CSV_RESUME_SUFFIX));
+    CC_CHECK_PTR(resume = cc_path_with_suffix(csv_path, CC_RESUME_SUFFIX));
     unlink(resume);
     free(resume);
   }
