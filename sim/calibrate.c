@@ -14,8 +14,10 @@
 
 // Parameter vector: base_us, then alpha_us, beta_ns_per_byte, gamma_ns_per_byte per level, then the
 // host memory terms mem_ns_per_byte and fault_ns_per_byte, the rendezvous cost rndv_us,
-// mem_reduce_ns_per_byte, and the MPI library's overheads.
-enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8, RNDV = 9, MEM_REDUCE = 10, MPI_BASE = 11, MPI_GAMMA = 12 };
+// mem_reduce_ns_per_byte, the MPI library's overheads, and the NICs' overhead: what the node's network
+// takes beyond its line rate, 1 / nic_efficiency - 1 (>= 0, so the fit never makes a NIC faster than
+// its rate).
+enum { NPARAMS = CC_CALIB_NPARAMS, MEM = 7, FAULT = 8, RNDV = 9, MEM_REDUCE = 10, MPI_BASE = 11, MPI_GAMMA = 12, NIC = 13 };
 // The parameters only `mpi` rows depend on.
 static const unsigned library_params = 1u << MPI_BASE | 1u << MPI_GAMMA | 1u << FAULT;
 
@@ -32,6 +34,7 @@ static void params_from_profile(const cc_profile *p, double x[NPARAMS]) {
   x[RNDV] = p->rndv_us;
   x[MPI_BASE] = p->mpi_base_us;
   x[MPI_GAMMA] = p->mpi_gamma_ns_per_byte;
+  x[NIC] = 1 / p->nic_efficiency - 1;
 }
 
 static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
@@ -44,16 +47,17 @@ static void params_to_profile(const double x[NPARAMS], cc_profile *p) {
   p->rndv_us = x[RNDV];
   p->mpi_base_us = x[MPI_BASE];
   p->mpi_gamma_ns_per_byte = x[MPI_GAMMA];
+  p->nic_efficiency = 1 / (1 + x[NIC]);
 }
 
 // The row of the design matrix: time_us = a . x. One level: inter steps load the intra columns.
-static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
+static void design_row(const cc_profile *p, const cc_cost *c, int levels, double a[NPARAMS]) {
   a[0] = c->calls;
   // Terms a shared resource replaces do not move the time (model.c, shared_resources).
   double own = c->memory_bound ? 0 : 1;
   for (int l = 0; l < CC_NLEVELS; l++) {
     a[1 + 3 * l] = c->msgs[l];
-    a[2 + 3 * l] = c->bytes[l] * 1e-3 * (l == CC_INTER && c->nic_bound ? 0 : own);
+    a[2 + 3 * l] = (c->bytes[l] - (l == CC_INTER ? c->nic_replaced_bytes : 0)) * 1e-3 * own;
     a[3 + 3 * l] = c->reduced[l] * 1e-3 * own;
   }
   a[MEM] = c->spilled * 1e-3 * own;
@@ -62,6 +66,8 @@ static void design_row(const cc_cost *c, int levels, double a[NPARAMS]) {
   a[RNDV] = c->rndv_msgs;
   a[MPI_BASE] = c->lib_calls;
   a[MPI_GAMMA] = c->lib_reduced * 1e-3;
+  // The NIC's bytes at its line rate: the fitted overhead scales them (the line rate itself is in b).
+  a[NIC] = c->nic_bytes > 0 && !c->memory_bound ? c->nic_bytes / (p->nics_per_node * p->nic_GBps) * 1e-3 : 0;
   if (levels == 1)
     for (int j = 1; j <= 3; j++) a[j] += a[j + 3], a[j + 3] = 0;
 }
@@ -200,7 +206,8 @@ static double comm_time_us(const cc_profile *p, const cc_obs *o) {
 }
 
 // One fit at the profile's cache size: NNLS over the parameters, refitted while the baselines' choices
-// (which depend on the parameters) change. Returns the rms relative error over the fitted rows.
+// and the shared resources' binding (which depend on the parameters) change. Returns the rms relative
+// error over the fitted rows.
 static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_t rows_fit, int levels, int decision,
                              cc_profile *prof, cc_calib_report *rep) {
   double x[NPARAMS], (*A)[NPARAMS] = cc_calloc(n, sizeof *A), (*prevA)[NPARAMS] = cc_calloc(n, sizeof *A);
@@ -213,16 +220,18 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
     // per-rank terms, which must be fitted first (from zeros, every row would look bound by them).
     cc_profile own = *prof;
     if (it == 0) own.mem_GBps = own.cache_GBps = 0, own.nics_per_node = 0, own.nic_GBps = 0;
+    cc_profile line = own;  // the NICs at their line rate: the rest of their time is x[NIC]'s
+    line.nic_efficiency = 1;
     double G[NPARAMS][NPARAMS] = {{0}}, h[NPARAMS] = {0}, bb = 0;
     usable = 0;
     for (size_t i = 0; i < n; i++) {
       cc_cost c;
       char e[160];
       if (cc_model_cost(&own, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &c, e, sizeof e) != 0) CC_FATAL("%s", e);
-      design_row(&c, levels, A[i]);
+      design_row(&own, &c, levels, A[i]);
       if (!fit[i]) continue;
       double w = 1.0 / obs[i].time_us;  // relative error: divide the row by its time
-      double b = 1 - cc_cost_shared_us(&own, &c) * w;  // what the fitted terms must explain
+      double b = 1 - cc_cost_shared_us(&line, &c) * w;  // what the fitted terms must explain
       for (int j = 0; j < NPARAMS; j++) {
         if (A[i][j] != 0 && j != MPI_BASE && j != MPI_GAMMA) usable |= 1u << j;
         h[j] += A[i][j] * w * b;
@@ -231,7 +240,9 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
       bb += b * b;
     }
     if (it > 0 && memcmp(A, prevA, n * sizeof *A) == 0) break;  // choices settled: the fit stands
+    double nic_prior = x[NIC];
     nnls(G, h, bb, usable, x);
+    if (!(usable & (1u << NIC))) x[NIC] = nic_prior;  // no row bound by the NICs: keep what was given
     if (levels == 1)
       for (int j = 1; j <= 3; j++) x[j + 3] = x[j];
     params_to_profile(x, prof);
@@ -259,6 +270,8 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
   free(A), free(prevA);
   return sqrt(sum / (double)rows_fit);
 }
+
+
 
 // Sizes worth trying for a threshold: 0 (no such effect), then powers of two from `from` below `limit`.
 static int threshold_candidates(double from, double limit, uint64_t *cand, int max) {
@@ -303,7 +316,7 @@ static void fit_library_terms(const cc_obs *obs, size_t n, unsigned params, cc_p
     char e[160];
     if (cc_model_cost(p, &obs[i].strategy, obs[i].op, obs[i].topo, obs[i].bytes, &c, e, sizeof e) != 0) continue;
     double a[NPARAMS], w = 1.0 / obs[i].time_us, b = 1 - cc_cost_time_us(p, &c) * w;  // what the library's terms explain
-    design_row(&c, 2, a);
+    design_row(p, &c, 2, a);
     for (int j = 0; j < NPARAMS; j++) {
       if (!(params & (1u << j)) || a[j] == 0) continue;
       usable |= 1u << j;

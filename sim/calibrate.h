@@ -2,7 +2,7 @@
 //
 // Each measured row gives the model's terms (model.h) and a time; the fit minimises the sum of squared
 // *relative* errors (a 8 B row and a 256 MiB row count alike) with every parameter >= 0, solved exactly
-// by trying every subset of free parameters (at most 13, so 8191 small least-squares problems). The
+// by trying every subset of free parameters (at most 14, so 16383 small least-squares problems). The
 // cache size and eager limit, which enter non-linearly, are searched over powers of two.
 #pragma once
 #include <stdbool.h>
@@ -14,9 +14,10 @@
 #include "sim/profile.h"
 
 // Fitted parameters: base, alpha/beta/gamma per level, mem_ns_per_byte, fault_ns_per_byte, rndv_us,
-// mem_reduce_ns_per_byte, and the MPI library's own mpi_base_us and mpi_gamma_ns_per_byte (fitted on
-// the `mpi` rows after the links, which our own algorithms' rows determine).
-#define CC_CALIB_NPARAMS 13
+// mem_reduce_ns_per_byte, the MPI library's own mpi_base_us and mpi_gamma_ns_per_byte (fitted on
+// the `mpi` rows after the links, which our own algorithms' rows determine), and the NICs' overhead
+// beyond their line rate (nic_efficiency, when the profile gives the network and rows are bound by it).
+#define CC_CALIB_NPARAMS 14
 
 typedef struct {
   int levels;              // 1: one link for every step; 2: intra- and inter-node links apart
@@ -40,7 +41,7 @@ typedef struct {
   char skip_reason[200];   // why the first unusable row was skipped
   int iterations;          // refits while mpi/nccl rows changed their algorithm choice
   bool identified[CC_CALIB_NPARAMS];  // per parameter (base, intra a/b/g, inter a/b/g, mem, fault, rndv, mem_reduce,
-                                     // mpi_base, mpi_gamma):
+                                     // mpi_base, mpi_gamma, nic):
                                      // did any row depend on it
   double rms_rel_error;    // over the rows that drove the fit
   // Compressors fitted after the links, one per spelling in the rows (compress != none): encode and

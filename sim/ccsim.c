@@ -254,6 +254,11 @@ static void print_host_fit(const cc_profile *prof, const cc_calib_report *rep, i
     if (copied) cc_warn("%s.alpha_us, beta_ns_per_byte, gamma_ns_per_byte: undetermined (no row depends on this level): "
                         "copied from the other level", cc_level_name((cc_level)l));
   }
+  if (prof->nics_per_node > 0)
+    printf("# network: %d NIC%s per node at %.6g GB/s, of which %.1f%% carries payload%s\n", prof->nics_per_node,
+           prof->nics_per_node > 1 ? "s" : "", prof->nic_GBps, 100 * prof->nic_efficiency,
+           rep->identified[CC_CALIB_NPARAMS - 1] ? " (fitted: rows are bound by the node's network)"
+                                                 : " (as given: no row is bound by the node's network)");
   if (prof->eager_bytes)
     printf("# protocol: messages over %llu B pay a %.3f us rendezvous\n", (unsigned long long)prof->eager_bytes,
            prof->rndv_us);
@@ -820,9 +825,17 @@ static int parse_bandwidths(const char *text, double *out, int max) {
   }
 }
 
-// The profile with its inter-node link (the only link of a one-level profile) at `gbps`.
+// The profile with its inter-node link (the only link of a one-level profile) at `gbps`. With a network
+// (nics_per_node x nic_GBps) `gbps` is each NIC's line rate, and a rank's own inter-node link scales
+// with it: the rank crosses through those NICs.
 static cc_profile at_bandwidth(const cc_profile *p, double gbps) {
   cc_profile q = *p;
+  if (p->nics_per_node > 0) {
+    q.nic_GBps = gbps;
+    q.link[CC_INTER].beta_ns_per_byte = p->link[CC_INTER].beta_ns_per_byte * p->nic_GBps / gbps;
+    if (q.single_level) q.link[CC_INTRA].beta_ns_per_byte = q.link[CC_INTER].beta_ns_per_byte;
+    return q;
+  }
   q.link[CC_INTER].beta_ns_per_byte = 1.0 / gbps;
   if (q.single_level) q.link[CC_INTRA].beta_ns_per_byte = 1.0 / gbps;
   return q;
@@ -900,7 +913,8 @@ static int cmd_step(int argc, char **argv) {
       {"ranks", 'r', CC_OPT_STRING, &ranks_text, "LIST", "rank counts: 2,8 or 8..4096 (default: the profile's)", 0, 0},
       {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "ranks per node (default: the profile's)", 0, 1 << 24},
       {"bandwidths", 0, CC_OPT_STRING, &bandwidths, "LIST",
-       "also predict at these inter-node bandwidths (GB/s; one-level profiles: the only link), at --at-ranks; "
+       "also predict at these inter-node bandwidths (GB/s; one-level profiles: the only link; with nics_per_node "
+       "and nic_GBps: each NIC's rate, the ranks' own inter-node link scaled alike), at --at-ranks; "
        "adds the inter_GBps column", 0, 0},
       {"at-ranks", 0, CC_OPT_INT, &at_ranks, "N", "rank count of the --bandwidths sweep (default: the largest of --ranks)",
        1, 1 << 24},
@@ -925,7 +939,7 @@ static int cmd_step(int argc, char **argv) {
   int nbw = bandwidths ? parse_bandwidths(bandwidths, gbps, MAX_LIST) : 0;
   if (at_ranks && !bandwidths) cc_input_error("--at-ranks: only with --bandwidths");
   int sweep_ranks = at_ranks ? (int)at_ranks : rl.v[rl.n - 1];
-  if (nbw && !(p.link[CC_INTER].beta_ns_per_byte > 0))
+  if (nbw && !(p.link[CC_INTER].beta_ns_per_byte > 0) && p.nics_per_node == 0)
     cc_input_error("--bandwidths: profile %s has no inter-node bandwidth to vary (beta 0)", p.name);
   char note[1024];
   default_rates_note(&p, sl.s, sl.n, note, sizeof note);
@@ -940,7 +954,7 @@ static int cmd_step(int argc, char **argv) {
                            "exposed_comm_us,step_us,efficiency%s\n", nbw ? ",inter_GBps" : "");
   char bsize[32], base_gbps[32];
   cc_format_size(bucket, bsize, sizeof bsize);
-  snprintf(base_gbps, sizeof base_gbps, "%.6g", 1.0 / p.link[CC_INTER].beta_ns_per_byte);
+  snprintf(base_gbps, sizeof base_gbps, "%.6g", p.nics_per_node > 0 ? p.nic_GBps : 1.0 / p.link[CC_INTER].beta_ns_per_byte);
   printf("# ccsim step: %.3g parameters, %s gradients, buckets of %s, compute %.3g ms/step, profile %s\n", params, grad,
          bsize, compute_ms + optimizer_ms, p.name);
   printf("#%17s %7s %8s %11s %11s %11s %10s%s\n", "strategy", "ranks", "buckets", "comm(ms)", "exposed(ms)", "step(ms)",

@@ -198,6 +198,27 @@ static lib_algo mpi_choice(const cc_profile *p, int P, double n) {
   }
 }
 
+// The libraries' Rabenseifner (Open MPI's redscat_allgather, MPICH's reduce_scatter_allgather) halves
+// the vector while it *doubles* the distance: the first exchange, of n/2, is with the neighbour at
+// distance 1 (inside the node when ranks fill nodes in order), the last, of n/p2, with the farthest.
+// The allgather runs the same exchanges backwards. Open MPI folds the extra ranks by halves (each of a
+// pair reduces one half, the odd one hands its half back); MPICH hands whole vectors, as fold.c does.
+static void library_rabenseifner_cost(const cc_profile *p, cc_cost *c, group g, double n) {
+  if (g.size == 1) return;
+  fold f = fold_of(g);
+  bool halves = p->mpi_decision != CC_MPI_MPICH;
+  if (f.extra) {
+    if (halves) add(c, span_level(g, 2), 2, n, n / 2);
+    else add(c, span_level(g, 2), 1, n, n);
+  }
+  for (int mask = 1; mask < f.p2; mask <<= 1) {
+    double part = n / (2.0 * mask);
+    add(c, core_level(g, f, 2 * mask), 1, part, part);
+  }
+  for (int mask = f.p2 / 2; mask >= 1; mask >>= 1) add(c, core_level(g, f, 2 * mask), 1, n / (2.0 * mask), 0);
+  if (f.extra) add(c, span_level(g, 2), 1, n, 0);  // the folded rank gets the whole result
+}
+
 // Binomial reduce to a root, then binomial broadcast: ceil(log2 P) steps of the whole vector each way.
 static void reduce_bcast_cost(cc_cost *c, group g, double n) {
   double steps = ceil(log2((double)g.size));
@@ -222,7 +243,7 @@ static void mpi_allreduce_cost(const cc_profile *p, group g, double n, cc_cost *
       fresh_temporary(p, c, n);
       return;
     case LIB_RABENSEIFNER:
-      rabenseifner_allreduce_cost(c, g, n);
+      library_rabenseifner_cost(p, c, g, n);
       fresh_temporary(p, c, n);
       return;
     case LIB_REDUCE_BCAST: reduce_bcast_cost(c, g, n); return;
@@ -269,6 +290,9 @@ static void memory_cost(const cc_profile *p, cc_topology t, double bytes, cc_cos
 static int algorithm_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topology t, double bytes,
                           cc_cost *out, char *err, size_t errlen);
 
+// What a node's NICs carry of the host strategies' payload, in GB/s (0: no network given).
+double cc_node_nic_GBps(const cc_profile *p) { return p->nics_per_node * p->nic_GBps * p->nic_efficiency; }
+
 // The per-rank bandwidth terms under the profile: what shared resources compete with.
 static double rank_bandwidth_us(const cc_profile *p, const cc_cost *c, bool inter_only) {
   double t = c->bytes[CC_INTER] * p->link[CC_INTER].beta_ns_per_byte;
@@ -288,11 +312,12 @@ static double rank_bandwidth_us(const cc_profile *p, const cc_cost *c, bool inte
 static void shared_resources(const cc_profile *p, const cc_strategy *s, cc_topology t, cc_cost *c) {
   int per_host = t.ranks_per_host > 0 ? t.ranks_per_host : t.ranks_per_node;
   double on_node = per_host < t.ranks ? per_host : t.ranks;
-  double nics = p->nics_per_node * p->nic_GBps;
+  double nics = cc_node_nic_GBps(p);
   if (nics > 0 && c->bytes[CC_INTER] > 0 && t.ranks > per_host) {
     bool one_crosses = s->algo == CC_ALGO_RING || s->algo == CC_ALGO_TREE || s->algo == CC_ALGO_BTREE;
     double node_bytes = c->bytes[CC_INTER] * (one_crosses ? 1 : on_node);
-    if (node_bytes / nics * 1e-3 > rank_bandwidth_us(p, c, true)) c->nic_bound = true, c->nic_bytes = node_bytes;
+    if (node_bytes / nics * 1e-3 > rank_bandwidth_us(p, c, true))
+      c->nic_bound = true, c->nic_bytes = node_bytes, c->nic_replaced_bytes = c->bytes[CC_INTER];
   }
   if (p->mem_GBps > 0 || p->cache_GBps > 0) {
     // What misses the cache (memory_cost's fraction) streams from memory, the rest from the cache.
@@ -303,7 +328,8 @@ static void shared_resources(const cc_profile *p, const cc_strategy *s, cc_topol
     double dram = p->mem_GBps > 0 ? miss * copies : 0, cached = p->cache_GBps > 0 ? (1 - miss) * copies : 0;
     double node_us = (dram > 0 ? dram / p->mem_GBps : 0) + (cached > 0 ? cached / p->cache_GBps : 0);
     if (node_us * 1e-3 > rank_bandwidth_us(p, c, false))
-      c->memory_bound = true, c->nic_bound = false, c->node_copy_bytes = dram, c->node_cache_bytes = cached;
+      c->memory_bound = true, c->nic_bound = false, c->nic_bytes = c->nic_replaced_bytes = 0, c->node_copy_bytes = dram,
+      c->node_cache_bytes = cached;
   }
 }
 
@@ -370,8 +396,8 @@ double cc_cost_shared_us(const cc_profile *p, const cc_cost *c) {
   if (c->memory_bound) {
     if (c->node_copy_bytes > 0) t += c->node_copy_bytes / p->mem_GBps * 1e-3;
     if (c->node_cache_bytes > 0) t += c->node_cache_bytes / p->cache_GBps * 1e-3;
-  } else if (c->nic_bound) {
-    t += c->nic_bytes / (p->nics_per_node * p->nic_GBps) * 1e-3;
+  } else if (c->nic_bytes > 0) {
+    t += c->nic_bytes / cc_node_nic_GBps(p) * 1e-3;
   }
   return t;
 }
@@ -384,8 +410,8 @@ double cc_cost_time_us(const cc_profile *p, const cc_cost *c) {
   if (!c->memory_bound)
     for (int l = 0; l < CC_NLEVELS; l++) {
       const cc_link *k = &p->link[l];
-      bool shared = l == CC_INTER && c->nic_bound;
-      t += ((shared ? 0 : c->bytes[l] * k->beta_ns_per_byte) + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
+      double own_bytes = c->bytes[l] - (l == CC_INTER ? c->nic_replaced_bytes : 0);
+      t += (own_bytes * k->beta_ns_per_byte + c->reduced[l] * k->gamma_ns_per_byte) * 1e-3;
     }
   t += cc_cost_shared_us(p, c);
   if (!c->memory_bound) t += (c->spilled * p->mem_ns_per_byte + c->spilled_reduced * p->mem_reduce_ns_per_byte) * 1e-3;

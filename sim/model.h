@@ -37,6 +37,8 @@ typedef struct {
   double node_copy_bytes;      // bytes the node's ranks copy through memory together: pays 1 / mem_GBps
   double node_cache_bytes;     // ... through the last-level cache (the working set fits it): 1 / cache_GBps
   double nic_bytes;            // bytes the node's crossing ranks send together: pays 1 / (nics x nic_GBps)
+  double nic_replaced_bytes;   // the rank's inter-node bytes whose beta those replace (a compressed
+                               // allreduce sums collectives of which only some may be NIC-bound)
   // NCCL (sim/nccl_model.h): coefficients of the profile's nccl[] parameters, and the pair they price.
   double nccl[CC_NCCL_NPARAMS];
   int nccl_algo, nccl_proto;   // the (algorithm, protocol) NCCL runs at this size; -1 for other strategies
@@ -58,8 +60,10 @@ int cc_model_cost(const cc_profile *p, const cc_strategy *s, cc_coll op, cc_topo
 // Everything: communication, and for compressed strategies encode and decode.
 double cc_cost_time_us(const cc_profile *p, const cc_cost *c);
 // The part of cc_cost_time_us a node's shared memory or NICs set, when they set the pace (0 otherwise):
-// fixed by the profile's hardware figures, not fitted.
+// fixed by the profile's hardware figures, not fitted (but for the NICs' payload share, nic_efficiency).
 double cc_cost_shared_us(const cc_profile *p, const cc_cost *c);
+// What a node's NICs carry of the host strategies' payload: nics_per_node x nic_GBps x nic_efficiency.
+double cc_node_nic_GBps(const cc_profile *p);
 // The compressor's share of cc_cost_time_us (0 when uncompressed); the rest is communication.
 double cc_cost_encode_us(const cc_profile *p, const cc_cost *c);
 double cc_cost_decode_us(const cc_profile *p, const cc_cost *c);

@@ -31,6 +31,7 @@ void cc_profile_init(cc_profile *p) {
   p->mpi_decision = CC_MPI_OPENMPI; // the project's MPI
   p->mpi_rd_max_bytes = 10000;      // Open MPI's classic allreduce switch from recursive doubling to ring
   p->mmap_threshold_bytes = 32u << 20;  // glibc's largest dynamic mmap threshold (64-bit)
+  p->nic_efficiency = 1;            // every byte on the NIC is payload until a fit says otherwise
   cc_profile_nccl_finish(p);
 }
 
@@ -209,6 +210,7 @@ static int set_key(parse_ctx *c, cc_profile *p, const char *key, const char *val
   if (strcmp(key, "nvls_GBps") == 0) return number(c, key, val, &p->nvls_GBps);
   if (strcmp(key, "nic_GBps") == 0) return number(c, key, val, &p->nic_GBps);
   if (strcmp(key, "nics_per_node") == 0) return count_value(c, key, val, &p->nics_per_node);
+  if (strcmp(key, "nic_efficiency") == 0) return number(c, key, val, &p->nic_efficiency);
   if (strcmp(key, "mem_GBps") == 0) return number(c, key, val, &p->mem_GBps);
   if (strcmp(key, "cache_GBps") == 0) return number(c, key, val, &p->cache_GBps);
   if (strcmp(key, "nccl.algorithms") == 0) return nccl_list(c, key, val, true, &p->nccl_algos);
@@ -289,6 +291,8 @@ int cc_profile_parse(cc_profile *p, const char *text, const char *path, char *er
     return snprintf(err, errlen, "%s: ring_segment_bytes and tree_chunk_bytes must be positive", path), -1;
   if ((p->nics_per_node > 0) != (p->nic_GBps > 0))
     return snprintf(err, errlen, "%s: give both nics_per_node and nic_GBps (the node's network), or neither", path), -1;
+  if (!(p->nic_efficiency > 0 && p->nic_efficiency <= 1))
+    return snprintf(err, errlen, "%s: nic_efficiency = %g is not a share in (0, 1]", path, p->nic_efficiency), -1;
   cc_profile_nccl_finish(p);
   for (int i = 0; i < CC_NCCL_NPARAMS; i++) {
     if (!p->nccl_given[i] || p->nccl[i] >= cc_profile_nccl_floor(p, i) * (1 - 1e-5)) continue;
@@ -355,6 +359,7 @@ static void write_hardware_and_nccl(FILE *f, const cc_profile *p) {
   if (p->nvlink_GBps > 0) fprintf(f, "nvlink_GBps = %.6g\n", p->nvlink_GBps);
   if (p->nvls_GBps > 0) fprintf(f, "nvls_GBps = %.6g\n", p->nvls_GBps);
   if (p->nics_per_node > 0) fprintf(f, "nics_per_node = %d\nnic_GBps = %.6g\n", p->nics_per_node, p->nic_GBps);
+  if (p->nics_per_node > 0 && p->nic_efficiency != 1) fprintf(f, "nic_efficiency = %.6g\n", p->nic_efficiency);
   if (p->mem_GBps > 0) fprintf(f, "mem_GBps = %.6g\n", p->mem_GBps);
   if (p->cache_GBps > 0) fprintf(f, "cache_GBps = %.6g\n", p->cache_GBps);
   write_list(f, "nccl.algorithms", p->nccl_algos, CC_NCCL_NALGOS, algo_name_of);

@@ -67,6 +67,8 @@ typedef struct {
   double nvls_GBps;          // NVLink SHARP bus bandwidth of a node's switch (0: no NVLS)
   int nics_per_node;         // the node's network: NICs, shared by the node's ranks ...
   double nic_GBps;           // ... at this rate each (400 Gb/s InfiniBand NDR: 50)
+  double nic_efficiency;     // the share of nic_GBps that carries the host strategies' payload (frame and
+                             // protocol headers: TCP over Ethernet about 0.96); 1 unless fitted or given
   double mem_GBps;           // a node's memory bandwidth, shared by its ranks (host algorithms) ...
   double cache_GBps;         // ... and its last-level cache's, for what the cache holds (0: not shared)
   // NCCL (sim/nccl_model.h): the algorithms and protocols it may choose from (bit sets), and each
