@@ -37,6 +37,7 @@
 #include "common/check_mpi.h"
 #include "common/cli.h"
 #include "common/json.h"
+#include "common/netcluster.h"
 #include "common/output_check.h"
 #include "common/progress.h"
 #include "common/resume.h"
@@ -284,7 +285,7 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
        "continue an interrupted run of the same command: keep the rows of FILE.partial (and FILE), measure "
        "only the missing points", 0, 0},
       {"json", 0, CC_OPT_STRING, &o->json, "FILE", "write rows as JSON lines (plus FILE.meta.json; '-': stdout)", 0, 0},
-      {"profile", 0, CC_OPT_STRING, &o->profile, "NAME", "profile column of the rows (default: host name)", 0, 0},
+      {"profile", 0, CC_OPT_STRING, &o->profile, "NAME", "profile column of the rows (default: host name; on an emulated cluster of scripts/netcluster.sh its rate, netcluster-100mbit)", 0, 0},
       {"no-progress", 0, CC_OPT_FLAG, &o->no_progress, NULL, "no progress bar on stderr", 0, 0},
       {"timeout", 0, CC_OPT_DOUBLE, &o->timeout_s, "SECONDS",
        "end the job with an error naming the strategy, size and iteration when a rank makes no progress "
@@ -307,6 +308,9 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   };
   cc_mpi_cli_parse(&cli, argc, argv, rank);
   cc_mpi_agree(MPI_COMM_WORLD, timeout_error);  // each rank has its own environment
+  cc_netcluster netcluster;  // set by scripts/netcluster.sh mpirun; named in the sidecar
+  char netcluster_err[300];
+  cc_mpi_agree(MPI_COMM_WORLD, cc_netcluster_from_env(&netcluster, netcluster_err, sizeof netcluster_err) < 0 ? netcluster_err : NULL);
   cc_mpi_require_same_args(argc, argv);  // the checks below then give every rank the same verdict
   char err[256];
 
@@ -1064,8 +1068,12 @@ int main(int argc, char **argv) {
                      o.strategy[i].name);
   }
   if (!o.profile) {
+    // Rows measured on an emulated cluster (scripts/netcluster.sh) belong to it, not to node 0's name.
     static char profile_name[MPI_MAX_PROCESSOR_NAME];
-    memcpy(profile_name, B.host, sizeof profile_name);
+    cc_netcluster nc;
+    char why[200];
+    if (cc_netcluster_from_env(&nc, why, sizeof why) == 1) cc_netcluster_profile_name(&nc, profile_name, sizeof profile_name);
+    else memcpy(profile_name, B.host, sizeof profile_name);
     CC_CHECK_MPI(MPI_Bcast(profile_name, sizeof profile_name, MPI_CHAR, 0, B.mpi));
     o.profile = profile_name;
   }

@@ -1,5 +1,6 @@
 // Minimal JSON output (see json.h).
 #include "common/json.h"
+#include "common/netcluster.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -150,6 +151,10 @@ void cc_meta_standard(cc_meta *m, const char *tool, int argc, char **argv) {
   char *command = join_command(argc, argv);
   cc_meta_str(m, "command", command);
   free(command);
+  // The emulated cluster the run is on (scripts/netcluster.sh): its rate and layout are the setting.
+  cc_netcluster nc;
+  char why[200];
+  if (cc_netcluster_from_env(&nc, why, sizeof why) == 1) cc_netcluster_meta(&nc, m);
 }
 
 int cc_meta_write(const cc_meta *m, const char *path) {

@@ -11,7 +11,7 @@ trap 'rm -f "$log"' EXIT
 if ! cppcheck --std=c11 --enable=warning,performance,portability --inline-suppr --quiet -j "$(nproc)" \
   --suppressions-list=scripts/cppcheck-suppressions.txt -I . -D_POSIX_C_SOURCE=200809L \
   --template='{file}:{line}: {severity}: {message} [{id}]' \
-  common kernels/*.c compress collectives/*.c collectives/tests sim trainer fuzz > "$log" 2>&1; then
+  common kernels/*.c compress collectives/*.c collectives/tests sim trainer fuzz netcluster > "$log" 2>&1; then
   cat "$log" >&2
   echo "lint.sh: cppcheck failed to run" >&2
   exit 2
@@ -22,4 +22,4 @@ if [ -n "$out" ]; then
   echo "lint.sh: $(echo "$out" | wc -l) cppcheck finding(s)" >&2
   exit 1
 fi
-echo "lint.sh: cppcheck clean ($(ls common/*.c kernels/*.c compress/*.c collectives/*.c sim/*.c trainer/*.c fuzz/*.c | wc -l) source files and their tests)"
+echo "lint.sh: cppcheck clean ($(ls common/*.c kernels/*.c compress/*.c collectives/*.c sim/*.c trainer/*.c fuzz/*.c netcluster/*.c | wc -l) source files and their tests)"

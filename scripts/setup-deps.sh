@@ -1,7 +1,20 @@
 #!/usr/bin/env bash
 # Installs what ccbench needs when it is missing (Debian/Ubuntu, apt-get): a C compiler, make, cmake,
-# Open MPI (runtime and headers) and gnuplot; with --tests also cppcheck. Runs as root, or through sudo.
+# Open MPI (runtime and headers) and gnuplot; with --tests also cppcheck; with --netcluster what
+# scripts/netcluster.sh needs (ip, tc; for --delay iptables-legacy and libnetfilter-queue, which ccdelay
+# is built with). Runs as root, or through sudo.
+#
+#   scripts/setup-deps.sh [--tests] [--netcluster]
 set -euo pipefail
+
+tests=0 netcluster=0
+for arg in "$@"; do
+  case $arg in
+    --tests) tests=1 ;;
+    --netcluster) netcluster=1 ;;
+    *) echo "setup-deps: unknown argument '$arg' (--tests, --netcluster)" >&2; exit 2 ;;
+  esac
+done
 
 need=()
 command -v cc >/dev/null 2>&1 || need+=(gcc libc6-dev)
@@ -12,7 +25,13 @@ command -v mpicc >/dev/null 2>&1 || need+=(libopenmpi-dev)
 command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
 command -v git >/dev/null 2>&1 || need+=(git)
 # scripts/test.sh's static analysis (scripts/lint.sh).
-if [ "${1:-}" = "--tests" ]; then command -v cppcheck >/dev/null 2>&1 || need+=(cppcheck); fi
+if [ "$tests" -eq 1 ]; then command -v cppcheck >/dev/null 2>&1 || need+=(cppcheck); fi
+# scripts/netcluster.sh: namespaces, links and shaping; --delay's NFQUEUE rule and ccdelay's library.
+if [ "$netcluster" -eq 1 ]; then
+  command -v ip >/dev/null 2>&1 && command -v tc >/dev/null 2>&1 || need+=(iproute2)
+  command -v iptables-legacy >/dev/null 2>&1 || need+=(iptables)
+  pkg-config --exists libnetfilter_queue 2>/dev/null || need+=(libnetfilter-queue-dev pkg-config)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   echo "setup-deps: everything is installed"

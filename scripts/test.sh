@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/setup-deps.sh --tests
+scripts/setup-deps.sh --tests --netcluster
 stages=${CCBENCH_TEST_STAGES:-release lint asan}
 jobs=$(nproc)
 

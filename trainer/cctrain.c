@@ -29,6 +29,7 @@
 #include "common/error.h"
 #include "common/interrupt.h"
 #include "common/json.h"
+#include "common/netcluster.h"
 #include "common/output_check.h"
 #include "common/progress.h"
 #include "common/readfile.h"
@@ -214,6 +215,9 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
   };
   cc_mpi_cli_parse(&cli, argc, argv, rank);
   cc_mpi_agree(MPI_COMM_WORLD, timeout_error);  // each rank has its own environment
+  cc_netcluster netcluster;  // set by scripts/netcluster.sh mpirun; named in the sidecar
+  char netcluster_err[300];
+  cc_mpi_agree(MPI_COMM_WORLD, cc_netcluster_from_env(&netcluster, netcluster_err, sizeof netcluster_err) < 0 ? netcluster_err : NULL);
   // Ranks started with other flags (an MPMD launch) would train different runs and wait for each other
   // forever; with the same arguments, every check below gives every rank the same verdict.
   cc_mpi_require_same_args(argc, argv);
