@@ -10,6 +10,7 @@ load 'plots/style.gp'
 set datafile separator ','
 if (!exists("strategies")) strategies = system("awk -F, 'NR > 1 && !seen[$1]++ { printf \"%s \", $1 }' ".measured)
 set logscale x 10
+set autoscale xfix
 set logscale y 10
 set format y '%g'
 set xlabel 'link rate per node, each way (Mbit/s, log scale)'

@@ -4,7 +4,8 @@
 # a second one, predict up to 1024 ranks (this host's links) and 4096 (the shipped H100 profiles),
 # fit NCCL's model to real nccl-tests logs of an H100 cluster and predict each rank count from the others,
 # train a small GPT-2 on the Markov source once per gradient compressor, predict those strategies at
-# scale, and render every plot.
+# scale, and render every plot; as root, also sweep and train across an emulated 2-node cluster
+# (scripts/netcluster.sh) and measure where each compressor starts to pay off.
 #
 #   scripts/demo.sh [--quick] [--np N] [--out DIR] [--build-dir DIR] [--no-build]
 #
@@ -147,3 +148,21 @@ step "done in $(( $(date +%s) - start )) s. Plots: $out/plots/ ($(find "$out/plo
 echo "      measured: $out/allreduce_np${np}.{txt,csv}, $out/sweep-b/  profile: $out/host.profile"
 echo "      validation: $out/validation/  predictions: $out/predicted_*.csv, $out/step_*.csv"
 echo "      training comparison: $out/compare/summary.csv (one train_<strategy>.csv per strategy)"
+
+# 8. An emulated cluster (root and network namespaces): 2 nodes behind shaped links, a short version of
+#    scripts/bench-netcluster.sh: sweeps across real node boundaries, ccsim fitted on one and checked on
+#    another and at another rate, and the link rate below which each compressor pays off in training.
+if [ "$quick" -eq 1 ]; then
+  step "emulated cluster: skipped under --quick (about 4 minutes: scripts/bench-netcluster.sh --quick)"
+elif [ "$(id -u)" -ne 0 ]; then
+  step "emulated cluster: skipped, not root (scripts/netcluster.sh needs network namespaces)"
+elif ! ip netns add ccdemo-probe 2>/dev/null; then
+  step "emulated cluster: skipped, network namespaces are not available here (ip netns add failed)"
+else
+  ip netns del ccdemo-probe
+  step "emulated cluster: 2 nodes at 100 and 30 Mbit/s, sweeps and the break-even of compression -> $out/netcluster/"
+  NETCLUSTER_NAME=ccdemo NETCLUSTER_NET=235 scripts/bench-netcluster.sh --quick --build-dir "$build" \
+    --out "$out/netcluster" > "$out/netcluster.txt" 2>&1 || step "emulated cluster failed: see $out/netcluster.txt"
+  sed -n '/^# break-even/,$p' "$out/netcluster.txt"
+  step "done in $(( $(date +%s) - start )) s"
+fi

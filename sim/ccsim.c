@@ -995,8 +995,9 @@ static int cmd_show(int argc, char **argv) {
     printf("   gamma %.5f ns/B\n", k->gamma_ns_per_byte);
   }
   if (p.nvlink_GBps > 0 || p.nvls_GBps > 0 || p.nics_per_node > 0 || p.mem_GBps > 0 || p.cache_GBps > 0)
-    printf("  hardware: NVLink %.4g GB/s, NVLS %.4g GB/s, %d NICs x %.4g GB/s, memory %.4g GB/s, cache %.4g GB/s (0: none given)\n",
-           p.nvlink_GBps, p.nvls_GBps, p.nics_per_node, p.nic_GBps, p.mem_GBps, p.cache_GBps);
+    printf("  hardware: NVLink %.4g GB/s, NVLS %.4g GB/s, %d NICs x %.4g GB/s (payload share %.3g), memory %.4g GB/s, "
+           "cache %.4g GB/s (0: none given)\n",
+           p.nvlink_GBps, p.nvls_GBps, p.nics_per_node, p.nic_GBps, p.nic_efficiency, p.mem_GBps, p.cache_GBps);
   printf("  nccl:");
   for (int a = 0; a < CC_NCCL_NALGOS; a++)
     for (int pr = 0; pr < CC_NCCL_NPROTOS; pr++) {

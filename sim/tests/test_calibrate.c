@@ -101,6 +101,46 @@ static void two_levels(void) {
   cc_rowset_free(&rs);
 }
 
+// The node's network (docs/cost-model.md, "Shared resources"): nodes of 2 ranks behind one NIC whose
+// payload share is 0.9. Given the NIC's line rate, the fit recovers that share and the per-rank links;
+// without rows bound by the network the profile's share is kept.
+static void network(void) {
+  cc_profile truth;
+  cc_profile_init(&truth);
+  truth.base_us = 20;
+  truth.link[CC_INTRA] = (cc_link){.alpha_us = 10, .beta_ns_per_byte = 0.5, .gamma_ns_per_byte = 0.4};
+  // A rank alone crosses at 120 ns/B, slower than the NIC (88.9 ns/B of payload): rings and trees, where one
+  // rank of a node crosses at a time, fit beta; rd, Rabenseifner and hier, where both do, the NIC.
+  truth.link[CC_INTER] = (cc_link){.alpha_us = 200, .beta_ns_per_byte = 120, .gamma_ns_per_byte = 0.4};
+  truth.nics_per_node = 1, truth.nic_GBps = 0.0125, truth.nic_efficiency = 0.9;  // 100 Mbit/s, 80 ns/B at line rate
+  cc_rowset rs;
+  cc_rowset_init(&rs);
+  add_rows(&rs, &truth, ours, 6, (const int[]){2, 4}, 2, 2, 0.05);       // one node
+  add_rows(&rs, &truth, ours, 6, (const int[]){4, 8}, 2, 2, 0.05);       // nodes of 2
+  cc_profile hw;  // what the user knows: the shape and the network's line rate
+  cc_profile_init(&hw);
+  hw.nics_per_node = 1, hw.nic_GBps = 0.0125;
+  cc_profile fit = hw;
+  cc_calib_report rep;
+  char err[256];
+  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 2}, &fit, &rep, err, sizeof err) == 0);
+  expect_close("nic_efficiency", fit.nic_efficiency, 0.9);
+  CHECKF(rep.identified[CC_CALIB_NPARAMS - 1], "the NIC's overhead should count as fitted");
+  expect_close("inter beta", fit.link[CC_INTER].beta_ns_per_byte, 120);
+  expect_close("intra beta", fit.link[CC_INTRA].beta_ns_per_byte, 0.5);
+  CHECK(fit.nic_GBps == 0.0125 && fit.nics_per_node == 1);  // hardware, never fitted
+  cc_rowset_free(&rs);
+
+  // One node only: nothing crosses a NIC, so a given share stays as it was.
+  cc_rowset_init(&rs);
+  add_rows(&rs, &truth, ours, 6, (const int[]){2, 4}, 2, 4, 0.05);
+  fit = hw, fit.nic_efficiency = 0.7;
+  CHECK(cc_calibrate(&rs, &(cc_calib_opts){.levels = 2}, &fit, &rep, err, sizeof err) == 0);
+  CHECKF(fit.nic_efficiency == 0.7, "nic_efficiency %g without network rows, want the given 0.7", fit.nic_efficiency);
+  CHECK(!rep.identified[CC_CALIB_NPARAMS - 1]);
+  cc_rowset_free(&rs);
+}
+
 // Library baselines: mpi rows set the switch size (nccl rows fit NCCL's own parameters:
 // sim/tests/test_nccl_model.c).
 static void baselines(void) {
@@ -240,6 +280,7 @@ int main(void) {
   cc_rng_seed(&rng, 20261125), baselines();
   cc_rng_seed(&rng, 20261126), host_memory();
   cc_rng_seed(&rng, 20261127), mpi_library();
+  cc_rng_seed(&rng, 20261203), network();
   rejects_unusable_input();
   return check_done("test_sim_calibrate");
 }

@@ -96,6 +96,16 @@ static void hand_computed(void) {
   // 10 elements: a 3 x 4 matrix whose rank-3 factors (84 B) are larger than it (48 B): the vector
   // goes as it is, an f32 ring allreduce of 40 B, no encode, no decode.
   EXPECT_SPLIT("ring+powersgd:4", 2, 2, 40, 1 + 2 * 2 + 40 * 0.5e-3 + 20 * 0.25e-3, 0, 0);
+
+  // A node's NIC (0.0125 GB/s x 0.8 = 100 ns/B of payload, slower than the rank's own 2 ns/B) paces
+  // the payloads that cross it: int8 with ring on 2 nodes of 1 sends its one 66560 B payload across,
+  // bf16 with rd on 2 nodes of 2 exchanges 2000 B at distance 2 (both ranks of a node: 4000 B through
+  // the NIC) after 2000 B inside.
+  p.nics_per_node = 1, p.nic_GBps = 0.0125, p.nic_efficiency = 0.8;
+  EXPECT_SPLIT("ring+int8", 2, 1, 262144, enc + (1 + 10 + 66560 * 100e-3) + (1 + 2 * 32.768), enc, 1 + 2 * 32.768);
+  EXPECT_SPLIT("rd+bf16", 4, 2, 4000,
+               1.5 + (1 + 2 + 10 + 2000 * 0.5e-3 + 4000 * 100e-3 + 2 * 2000 * 0.25e-3) + 0.75, 1.5, 0.75);
+  p.nics_per_node = 0, p.nic_GBps = 0, p.nic_efficiency = 1;
 }
 
 static void rates_lookup(void) {

@@ -79,6 +79,14 @@ int main(void) {
                 1 + 2 * 2 + 2 * 10 + MiB * 0.5e-3 + 0.5 * MiB * 2e-3 + 0.75 * MiB * 0.25e-3);
   EXPECT_TIME("rabenseifner", CC_ALLREDUCE, 4, 2, MiB,
                 1 + 2 * 2 + 2 * 10 + 0.5 * MiB * 0.5e-3 + MiB * 2e-3 + 0.75 * MiB * 0.25e-3);
+  // The node's NIC: 100 Mbit/s with a payload share of 0.5 carries 160 ns/B, slower than a rank's own
+  // 2 ns/B, so it paces what crosses. Rabenseifner: both ranks of a node send n across, 2n through the
+  // NIC; the ring: one rank's 1.5n (4 MiB: blocks of one segment, 6 inter-node steps).
+  p.nics_per_node = 1, p.nic_GBps = 0.0125, p.nic_efficiency = 0.5;
+  EXPECT_TIME("rabenseifner", CC_ALLREDUCE, 4, 2, MiB,
+              1 + 2 * 2 + 2 * 10 + 0.5 * MiB * 0.5e-3 + 2 * MiB * 160e-3 + 0.75 * MiB * 0.25e-3);
+  EXPECT_TIME("ring", CC_ALLREDUCE, 4, 2, 4 * MiB, 1 + 6 * 10 + 6 * MiB * 160e-3 + 3 * MiB * 0.25e-3);
+  p.nics_per_node = 0, p.nic_GBps = 0, p.nic_efficiency = 1;
   // P=16, 8 B: the ring of the table (below 64 B), but two f32 elements for 16 ranks: recursive doubling.
   EXPECT_TIME("mpi", CC_ALLREDUCE, 16, 16, 8, 1 + 4 * 2 + 4 * 8 * 0.5e-3 + 4 * 8 * 0.25e-3);
   // P=300, 1000 B: reduce then broadcast, ceil(log2 300) = 9 binomial steps each way.

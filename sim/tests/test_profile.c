@@ -139,6 +139,11 @@ static void strict_values(void) {
   }
   EXPECT_ERROR("name = x\nnodes = 0x10\n" INTRA, "t.profile:2:", "'nodes'", "positive integer");
   EXPECT_ERROR("name = x\nnics_per_node = 1e1\nnic_GBps = 50\n" INTRA, "t.profile:2:", "'nics_per_node'", NULL);
+  // The NICs' payload share is a share: above 1 a link would carry more than its rate.
+  EXPECT_ERROR("name = x\nnics_per_node = 1\nnic_GBps = 50\nnic_efficiency = 1.2\n" INTRA, "t.profile", "nic_efficiency",
+               "(0, 1]");
+  EXPECT_ERROR("name = x\nnics_per_node = 1\nnic_GBps = 50\nnic_efficiency = 0\n" INTRA, "t.profile", "nic_efficiency",
+               "(0, 1]");
   EXPECT_ERROR("name = x\ncache_bytes = 0x10\n" INTRA, "t.profile:2:", "'cache_bytes'", "not a size");
 
   // compress.<name>: a compressor as a strategy spells it (canonical), or its kind alone.
@@ -260,6 +265,7 @@ static void round_trip(void) {
   p.mem_ns_per_byte = 1.0 / 7;
   p.fault_ns_per_byte = 0.85;
   p.mmap_threshold_bytes = 16u << 20;
+  p.nics_per_node = 8, p.nic_GBps = 50, p.nic_efficiency = 1.0 / 1.1;
   // A source with '#' after a space: the comment rule would cut it if written as is.
   snprintf(p.source, sizeof p.source, "calibrated from run #3 and\nissue #12 logs");
 
@@ -282,6 +288,8 @@ static void round_trip(void) {
          "memory terms: %llu %llu %.9g %.9g", (unsigned long long)q.cache_bytes,
          (unsigned long long)q.mmap_threshold_bytes, q.mem_ns_per_byte, q.fault_ns_per_byte);
   CHECKF(q.ranks_per_node == p.ranks_per_node && q.nodes == p.nodes && q.single_level == p.single_level, "shape");
+  CHECKF(q.nics_per_node == 8 && same6(q.nic_GBps, p.nic_GBps) && same6(q.nic_efficiency, p.nic_efficiency),
+         "network: %d x %.9g GB/s, payload share %.9g", q.nics_per_node, q.nic_GBps, q.nic_efficiency);
   CHECKF(same6(q.base_us, p.base_us), "base_us %.9g vs %.9g", q.base_us, p.base_us);
   for (int l = 0; l < CC_NLEVELS; l++)
     CHECKF(same_link6(&q.link[l], &p.link[l]), "%s link: %.9g %.9g %.9g vs %.9g %.9g %.9g", cc_level_name((cc_level)l),

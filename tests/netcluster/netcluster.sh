@@ -22,7 +22,12 @@ leftovers() {
     ip netns list 2>/dev/null | grep -E "^$NETCLUSTER_NAME-" | sed 's/^/namespace /'
     ip -o link show 2>/dev/null | grep -E ": $NETCLUSTER_NAME-" | sed 's/^/link /'
     pgrep -af "$NETCLUSTER_NAME-n[0-9]" | grep -v "pgrep" | sed 's/^/process /'
-    for pid in $(pgrep -x ccdelay); do [[ " $delay_before " == *" $pid "* ]] || echo "process $pid ccdelay"; done
+    # An exited ccdelay whose parent (the machine's init, in a container often no reaper) has not
+    # collected it is a zombie: gone, though still listed.
+    for pid in $(pgrep -x ccdelay); do
+      st=$(ps -o stat= -p "$pid" | cut -c1)
+      [[ " $delay_before " == *" $pid "* ]] || [ -z "$st" ] || [ "$st" = Z ] || echo "process $pid ccdelay"
+    done
     [ -e "/run/ccbench-netcluster/$NETCLUSTER_NAME" ] && echo "state /run/ccbench-netcluster/$NETCLUSTER_NAME"
   } || true
 }
