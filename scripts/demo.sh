@@ -16,7 +16,8 @@
 #   --no-build       use the binaries in --build-dir as they are: no apt-get, no cmake (CTest does this)
 #
 # About 2.5 minutes on an idle 2-core VM without --quick, the build included (2026-11-23: 142 s, of which
-# 68 s building). The plots land in DIR/plots (docs/plots.md).
+# 68 s building), and about 3 minutes more as root for the emulated cluster (2026-12-03, built: 60 s,
+# then 190 s). The plots land in DIR/plots (docs/plots.md), the cluster's in DIR/netcluster.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -17,7 +17,9 @@
 #   --ranks-per-node K  ranks on each node (default 1); mpirun gets -np N*K
 #
 # Needs root and the kernel's netns, veth, bridge and tbf (it says which is missing); --delay also needs
-# iptables' NFQUEUE target and libnetfilter-queue (scripts/setup-deps.sh --netcluster installs them).
+# iptables' NFQUEUE target and libnetfilter-queue. `up` installs ip, tc and iptables when they are
+# missing (scripts/setup-deps.sh --netcluster); ccdelay is built with the project once
+# libnetfilter-queue-dev is there.
 # Everything it makes is named after NETCLUSTER_NAME (default ccnc; at most 8 characters) and lives on
 # the subnet 10.NETCLUSTER_NET.0.0/24 (default 231), so two clusters with different names can coexist.
 # `up` of a cluster that is already up with the same settings does nothing; with other settings it is
@@ -136,6 +138,11 @@ cmd_up() {
   bps=$(parse_rate "$rate") || die "--rate: '$rate' is not a rate from 100kbit to 100gbit (e.g. 100mbit, 1gbit)"
   [[ $delay =~ ^[0-9]+(\.[0-9]+)?$ ]] && awk -v d="$delay" 'BEGIN { exit !(d <= 1000) }' || die "--delay: '$delay' is not milliseconds 0..1000"
   need_root up
+  # What is missing is installed (apt-get, through scripts/setup-deps.sh), as the other scripts do.
+  if ! command -v ip >/dev/null || ! command -v tc >/dev/null ||
+     { is_positive "$delay" && ! command -v iptables-legacy >/dev/null; }; then
+    "$root/scripts/setup-deps.sh" --netcluster >&2 || die "up: could not install ip, tc and iptables (scripts/setup-deps.sh --netcluster)"
+  fi
   command -v ip >/dev/null && command -v tc >/dev/null || die "up needs ip and tc (Debian's iproute2)"
   local want="nodes=$nodes rate_bps=$bps delay_ms=$delay"
   if [ -f "$state_dir/state" ] && [ "$(head -n1 "$state_dir/state")" = "$want" ] && delay_alive; then
