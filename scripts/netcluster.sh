@@ -25,7 +25,7 @@
 # `up` of a cluster that is already up with the same settings does nothing; with other settings it is
 # rebuilt. `down` removes every namespace, link, qdisc, rule and process it made, also after a failed
 # `up`. Programs started through `mpirun` see CCBENCH_NETCLUSTER (nodes, rate, delay, ranks per node),
-# which ccbench and cctrain record in their sidecars and use as the default profile name.
+# which ccbench and cctrain record in their sidecars (ccbench also names its rows' profile after it).
 set -euo pipefail
 
 name=${NETCLUSTER_NAME:-ccnc}
