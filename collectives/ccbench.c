@@ -70,6 +70,8 @@ typedef struct {
   int nsizes;
   cc_coll op;
   cc_redop red;
+  cc_netcluster netcluster;                 // CCBENCH_NETCLUSTER (scripts/netcluster.sh)
+  bool on_netcluster;                       // ... was set
 } options;
 
 typedef struct {
@@ -308,9 +310,10 @@ static void parse_options(options *o, int argc, char **argv, int P, int rank) {
   };
   cc_mpi_cli_parse(&cli, argc, argv, rank);
   cc_mpi_agree(MPI_COMM_WORLD, timeout_error);  // each rank has its own environment
-  cc_netcluster netcluster;  // set by scripts/netcluster.sh mpirun; named in the sidecar
-  char netcluster_err[300];
-  cc_mpi_agree(MPI_COMM_WORLD, cc_netcluster_from_env(&netcluster, netcluster_err, sizeof netcluster_err) < 0 ? netcluster_err : NULL);
+  char netcluster_err[300];  // set by scripts/netcluster.sh mpirun; names the rows' default profile
+  int on_netcluster = cc_netcluster_from_env(&o->netcluster, netcluster_err, sizeof netcluster_err);
+  cc_mpi_agree(MPI_COMM_WORLD, on_netcluster < 0 ? netcluster_err : NULL);
+  o->on_netcluster = on_netcluster == 1;
   cc_mpi_require_same_args(argc, argv);  // the checks below then give every rank the same verdict
   char err[256];
 
@@ -1070,9 +1073,7 @@ int main(int argc, char **argv) {
   if (!o.profile) {
     // Rows measured on an emulated cluster (scripts/netcluster.sh) belong to it, not to node 0's name.
     static char profile_name[MPI_MAX_PROCESSOR_NAME];
-    cc_netcluster nc;
-    char why[200];
-    if (cc_netcluster_from_env(&nc, why, sizeof why) == 1) cc_netcluster_profile_name(&nc, profile_name, sizeof profile_name);
+    if (o.on_netcluster) cc_netcluster_profile_name(&o.netcluster, profile_name, sizeof profile_name);
     else memcpy(profile_name, B.host, sizeof profile_name);
     CC_CHECK_MPI(MPI_Bcast(profile_name, sizeof profile_name, MPI_CHAR, 0, B.mpi));
     o.profile = profile_name;

@@ -10,7 +10,6 @@
 // still held is let through before exit: a queue without its program drops what it holds.
 #include <arpa/inet.h>
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -271,8 +271,6 @@ static double fit_parameters(const cc_obs *obs, size_t n, const bool *fit, size_
   return sqrt(sum / (double)rows_fit);
 }
 
-
-
 // Sizes worth trying for a threshold: 0 (no such effect), then powers of two from `from` below `limit`.
 static int threshold_candidates(double from, double limit, uint64_t *cand, int max) {
   int k = 0;

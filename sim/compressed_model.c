@@ -38,7 +38,6 @@ static void add_cost(cc_cost *dst, const cc_cost *src) {
   dst->lib_calls += src->lib_calls;
   dst->lib_reduced += src->lib_reduced;
   // The node's NICs, where they set the pace of a collective: its crossing bytes, at the node's rate.
-  dst->nic_bound |= src->nic_bound;
   dst->nic_bytes += src->nic_bytes;
   dst->nic_replaced_bytes += src->nic_replaced_bytes;
 }

@@ -317,7 +317,7 @@ static void shared_resources(const cc_profile *p, const cc_strategy *s, cc_topol
     bool one_crosses = s->algo == CC_ALGO_RING || s->algo == CC_ALGO_TREE || s->algo == CC_ALGO_BTREE;
     double node_bytes = c->bytes[CC_INTER] * (one_crosses ? 1 : on_node);
     if (node_bytes / nics * 1e-3 > rank_bandwidth_us(p, c, true))
-      c->nic_bound = true, c->nic_bytes = node_bytes, c->nic_replaced_bytes = c->bytes[CC_INTER];
+      c->nic_bytes = node_bytes, c->nic_replaced_bytes = c->bytes[CC_INTER];
   }
   if (p->mem_GBps > 0 || p->cache_GBps > 0) {
     // What misses the cache (memory_cost's fraction) streams from memory, the rest from the cache.
@@ -328,7 +328,7 @@ static void shared_resources(const cc_profile *p, const cc_strategy *s, cc_topol
     double dram = p->mem_GBps > 0 ? miss * copies : 0, cached = p->cache_GBps > 0 ? (1 - miss) * copies : 0;
     double node_us = (dram > 0 ? dram / p->mem_GBps : 0) + (cached > 0 ? cached / p->cache_GBps : 0);
     if (node_us * 1e-3 > rank_bandwidth_us(p, c, false))
-      c->memory_bound = true, c->nic_bound = false, c->nic_bytes = c->nic_replaced_bytes = 0, c->node_copy_bytes = dram,
+      c->memory_bound = true, c->nic_bytes = c->nic_replaced_bytes = 0, c->node_copy_bytes = dram,
       c->node_cache_bytes = cached;
   }
 }

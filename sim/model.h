@@ -32,11 +32,12 @@ typedef struct {
   // Shared resources (host strategies): the node's ranks copy through one memory system and send
   // through the node's NICs at once. When the node's share is the slower, it sets the pace and the
   // per-rank terms above it replaces are not priced (memory_bound: the bytes, reductions and cache
-  // misses; nic_bound: the inter-node bytes). docs/cost-model.md, "Shared resources".
-  bool memory_bound, nic_bound;
+  // misses; NIC-bound, nic_bytes > 0: the inter-node bytes). docs/cost-model.md, "Shared resources".
+  bool memory_bound;
   double node_copy_bytes;      // bytes the node's ranks copy through memory together: pays 1 / mem_GBps
   double node_cache_bytes;     // ... through the last-level cache (the working set fits it): 1 / cache_GBps
-  double nic_bytes;            // bytes the node's crossing ranks send together: pays 1 / (nics x nic_GBps)
+  double nic_bytes;            // bytes the node's crossing ranks send together (0: not NIC-bound): pays
+                               // 1 / cc_node_nic_GBps
   double nic_replaced_bytes;   // the rank's inter-node bytes whose beta those replace (a compressed
                                // allreduce sums collectives of which only some may be NIC-bound)
   // NCCL (sim/nccl_model.h): coefficients of the profile's nccl[] parameters, and the pair they price.
