@@ -23,7 +23,8 @@
 #                      (training is bit-identical at every rate: checked on the steps both have)
 #                      (default 100)
 #   --strategies LIST  default ring,ring+bf16,ring+topk:0.01+ef,ring+powersgd:4+ef; the first is the
-#                      baseline every compressor is compared with
+#                      baseline every compressor is compared with (a name with a comma, such as
+#                      topk:0.01,approx, cannot be given: the list is split at commas)
 #   --steps N          optimizer steps of a full run (default 300); --short N: steps of a short run (20)
 #   --quick            sweeps of 4 MiB only, 2 rates (30, 300), 60 steps, short runs of 8: a few minutes
 #                      (scripts/demo.sh)
