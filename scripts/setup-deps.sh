@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what ccbench needs when it is missing (Debian/Ubuntu, apt-get): a C compiler, make, cmake,
-# Open MPI (runtime and headers) and gnuplot; with --tests also cppcheck; with --netcluster what
+# Open MPI (runtime and headers), OpenBLAS (OpenMP build) and gnuplot; with --tests also cppcheck; with --netcluster what
 # scripts/netcluster.sh needs (ip, tc; for --delay iptables-legacy and libnetfilter-queue, which ccdelay
 # is built with). Runs as root, or through sudo.
 #
@@ -24,6 +24,8 @@ command -v mpirun >/dev/null 2>&1 || need+=(openmpi-bin)
 command -v mpicc >/dev/null 2>&1 || need+=(libopenmpi-dev)
 command -v gnuplot >/dev/null 2>&1 || need+=(gnuplot-nox)
 command -v git >/dev/null 2>&1 || need+=(git)
+# cctrain's matmuls: OpenBLAS built with OpenMP, the threading cctrain's own loops use too.
+dpkg-query -W -f '${Status}' libopenblas-openmp-dev 2>/dev/null | grep -q 'ok installed' || need+=(libopenblas-openmp-dev)
 # scripts/test.sh's static analysis (scripts/lint.sh).
 if [ "$tests" -eq 1 ]; then command -v cppcheck >/dev/null 2>&1 || need+=(cppcheck); fi
 # scripts/netcluster.sh: namespaces, links and shaping; --delay's NFQUEUE rule and ccdelay's library.

@@ -41,6 +41,7 @@
 #include "common/watchdog.h"
 #include "common/version.h"
 #include "trainer/checkpoint.h"
+#include "trainer/cpu_threads.h"
 #include "trainer/data.h"
 #include "trainer/gpt2.h"
 #include "trainer/gpu_peak.h"
@@ -74,11 +75,13 @@ typedef struct {
   double lr, min_lr_frac, weight_decay, beta1, beta2, eps, clip;
   double timeout_s;
   // device
+  long long threads;
   const char *device, *dtype, *transport;
   double peak_tflops;
   // gradient sync
   const char *sync, *compare;
   uint64_t bucket;
+  const char *overlap;
   long long ranks_per_node;
   // output
   long long val_every, val_batches, log_every, check_every, checkpoint_every;
@@ -99,6 +102,8 @@ typedef struct {
   gpt2_config config;
   float *init_params;  // from --init, else NULL (fresh GPT-2 init from --seed)
   int B, T, G;         // sequences per rank, sequence length, global batch
+  int threads;         // CPU threads of the model per rank
+  bool overlap;        // gradient buckets averaged during backward, on a communication thread
   bool cuda;           // --device cuda: the model and its optimizer on this rank's GPU
   bool host_sync;      // --device cuda --transport mpi: the gradient is averaged in host memory
   int gpus;            // distinct GPUs the ranks drive (cuda)
@@ -114,6 +119,7 @@ typedef struct {
   double final_val_loss;  // on the fixed validation batches after the last step
   double step_ms;         // mean wall time per step (rank 0), validation and checkpoints excluded
   double compute_ms, encode_ms, comm_ms, decode_ms, optim_ms;  // means per step
+  double exposed_ms;      // mean wait for the sync after backward (all of it without overlap)
   double wire_bytes;      // mean bytes this rank sent per step
   double payload_bytes;   // mean compressed bytes per step
   long long steps;
@@ -167,6 +173,9 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"eps", 0, CC_OPT_DOUBLE, &o->eps, "E", "AdamW epsilon", 1e-30, 1},
       {"clip", 0, CC_OPT_DOUBLE, &o->clip, "N", "clip the gradient norm to this (0: off)", 0, 1e30},
       {"seed", 0, CC_OPT_INT, &o->seed, "N", "seed of the init, the data and the compressors", 0, 1LL << 62},
+      {"threads", 0, CC_OPT_INT, &o->threads, "N",
+       "CPU threads per rank for the model's loops and its BLAS (0: the node's cores / its ranks, at most the CPUs "
+       "the rank is bound to)", 0, 4096},
       {"device", 0, CC_OPT_STRING, &o->device, "DEV",
        "cpu, or cuda: model, gradients and AdamW on the GPU (device local_rank % GPUs), with a throughput and MFU log",
        0, 0},
@@ -182,7 +191,13 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"sync", 's', CC_OPT_STRING, &o->sync, "STRATEGY", "gradient sync, e.g. ring, rabenseifner+int8, ring+topk:0.01+ef", 0, 0},
       {"compare", 0, CC_OPT_STRING, &o->compare, "LIST",
        "train once per strategy (same seed and data) and write a summary; needs --out-dir", 0, 0},
-      {"bucket", 0, CC_OPT_SIZE, &o->bucket, "SIZE", "gradient bucket size in bytes", 4, (double)(1ULL << 40)},
+      {"bucket", 0, CC_OPT_SIZE, &o->bucket, "SIZE",
+       "gradient bucket size in bytes; buckets fill in backward order (LM head first, embeddings last)", 4,
+       (double)(1ULL << 40)},
+      {"overlap", 0, CC_OPT_STRING, &o->overlap, "on|off",
+       "on: average each bucket on a communication thread as soon as backward has produced it (as DDP); off: "
+       "after backward. The same bits either way. Default: on with --device cpu; the GPU model syncs after "
+       "backward", 0, 0},
       {"ranks-per-node", 0, CC_OPT_INT, &o->ranks_per_node, "N", "node grouping for hier (0: detect)", 0, 1 << 20},
       {"val-every", 0, CC_OPT_INT, &o->val_every, "N", "validation loss every N steps (and after the last)", 1, 1LL << 40},
       {"val-batches", 0, CC_OPT_INT, &o->val_batches, "N", "validation batches (global) per evaluation", 1, 1 << 20},
@@ -239,6 +254,12 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
   if (!cuda && strcmp(o->dtype, "fp32") != 0)
     cc_input_error("--dtype %s: the CPU model computes in fp32; add --device cuda", o->dtype);
   if (!cuda && o->peak_tflops > 0) cc_input_error("--peak-tflops: MFU is reported with --device cuda only");
+  if (o->overlap && strcmp(o->overlap, "on") != 0 && strcmp(o->overlap, "off") != 0)
+    cc_input_error("--overlap: '%s' is neither on nor off", o->overlap);
+  if (cuda && o->overlap && strcmp(o->overlap, "on") == 0)
+    cc_input_error("--overlap on: the GPU model syncs after backward; overlap runs with --device cpu");
+  if (!o->overlap) o->overlap = cuda ? "off" : "on";
+  if (cuda && o->threads) cc_input_error("--threads: sets the CPU model's threads; not with --device cuda");
   if (!o->transport) o->transport = cuda ? "mpi-staged" : "mpi";
   bool have_nccl = false;
 #ifdef CCBENCH_HAVE_NCCL
@@ -549,7 +570,7 @@ static double validation_loss(trainer *tr, train_model *m, int *inputs, int *tar
 
 static const char csv_header[] =
     "step,strategy,loss,val_loss,lr,grad_norm,tokens_per_s,step_ms,compute_ms,encode_ms,comm_ms,decode_ms,"
-    "optim_ms,wire_bytes,payload_bytes\n";
+    "optim_ms,wire_bytes,payload_bytes,exposed_comm_ms\n";
 
 // ---------------------------------------------------------------------------------------------------
 // --resume with --csv: the new file starts with the rows the interrupted run wrote before its checkpoint
@@ -641,8 +662,8 @@ static int keep_rows(const char *csv_path, const char *kept, size_t len, char *e
 // On the GPU two more columns: achieved model TFLOP/s (gpt2_flops_per_token x tokens/s) and MFU, that
 // over the peak of the GPUs in use.
 static void print_table_header(bool cuda) {
-  printf("# %6s %8s %8s %9s %8s %10s %8s %8s %7s %7s %7s %7s %10s", "step", "loss", "val", "lr", "gnorm", "tok/s",
-         "step_ms", "compute", "encode", "comm", "decode", "optim", "wire_B");
+  printf("# %6s %8s %8s %9s %8s %10s %8s %8s %7s %7s %7s %7s %7s %10s", "step", "loss", "val", "lr", "gnorm",
+         "tok/s", "step_ms", "compute", "encode", "comm", "decode", "exposed", "optim", "wire_B");
   printf(cuda ? " %8s %6s\n" : "\n", "TFLOP/s", "MFU%");
 }
 
@@ -653,6 +674,9 @@ static double model_tflops(const trainer *tr, double tokens_per_s, double *mfu_p
   *mfu_percent = tr->peak_tflops > 0 ? 100.0 * tflops / (tr->peak_tflops * tr->gpus) : NAN;
   return tflops;
 }
+
+// Backward's hook: a stage of the gradient is final, its buckets can go.
+static void on_stage_done(void *ctx, int stage) { grad_sync_stage_done(ctx, stage); }
 
 static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path) {
   const options *o = tr->o;
@@ -691,9 +715,24 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     for (int l = 0; l < L; l++)
       mats[nmats++] = (grad_matrix){offsets[weight[w]] + (size_t)l * per_layer, per_layer / cols, cols};
   }
+  // When backward has finished each part of the gradient: buckets fill in that order.
+  grad_segment *segments = cc_malloc((size_t)GPT2_NUM_PARAM_TENSORS * (size_t)L * sizeof *segments);
+  int nsegments = 0;
+  for (int t = 0; t < GPT2_NUM_PARAM_TENSORS; t++) {
+    bool per_layer = t != GPT2_WTE && t != GPT2_WPE && t != GPT2_LNFW && t != GPT2_LNFB;
+    int layers = per_layer ? L : 1;
+    for (int l = 0; l < layers; l++)
+      segments[nsegments++] = (grad_segment){offsets[t] + (size_t)l * (sizes[t] / (size_t)layers),
+                                             sizes[t] / (size_t)layers, gpt2_grad_stage(&tr->config, t, l)};
+  }
   grad_sync gs;
-  grad_sync_init(&gs, tr->comm, s, n, o->bucket, mats, nmats, cc_hash64((uint64_t)o->seed, 0x9ad5));
+  grad_sync_options so = {.bucket_bytes = o->bucket, .segments = segments, .nsegments = nsegments,
+                          .matrices = mats, .nmatrices = nmats, .seed = cc_hash64((uint64_t)o->seed, 0x9ad5),
+                          .overlap = tr->overlap};
+  grad_sync_init(&gs, tr->comm, s, n, &so);
+  train_model_backward_hook(&m, on_stage_done, &gs);
   free(mats);
+  free(segments);
   long long start = 0;
   if (o->resume) start = read_checkpoint(tr, o->resume, params, n, m.adam_m_host, m.adam_v_host, &gs, s);
   train_model_from_host(&m);
@@ -761,6 +800,8 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     data_batch(&tr->train, (uint64_t)step, tr->G, tr->rank * tr->B, tr->B, tr->T, inputs, targets);
     train_model_zero_grads(&m);
     double my_loss = train_model_forward(&m, inputs, targets, tr->B, tr->T);
+    // With overlap the buckets start as backward finishes their stages (train_model_backward_hook).
+    if (!host_grads) grad_sync_begin(&gs, m.grads);
     train_model_backward(&m);
     train_model_wait(&m);  // on the GPU: compute time is the device's, not the launches'
     double compute_us = cc_now_us() - t0;
@@ -773,13 +814,14 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
       grad_sync_run(&gs, host_grads, &st);
       train_model_grads_from_host(&m, host_grads);
     } else {
-      grad_sync_run(&gs, m.grads, &st);
+      grad_sync_end(&gs, &st);
     }
     if (tr->cuda) {
       // A sync on device buffers may return with work queued: wait, and count the wait and the copies
       // through the host as communication.
       train_model_wait(&m);
       st.comm_us = cc_now_us() - t0 - st.encode_us - st.decode_us;
+      st.exposed_us = cc_now_us() - t0;
     }
     cc_watchdog_enter("optimizer, step", step);
 
@@ -824,6 +866,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     sum.comm_ms += st.comm_us / 1e3;
     sum.decode_ms += st.decode_us / 1e3;
     sum.optim_ms += optim_us / 1e3;
+    sum.exposed_ms += st.exposed_us / 1e3;
     sum.wire_bytes += (double)st.wire_bytes;
     sum.payload_bytes += (double)st.payload_bytes;
     if (step >= tail_from) tail_loss += loss, tail_steps++;
@@ -836,9 +879,10 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
         fprintf(csv.f, ",%.6f,", loss);
         if (isnan(val)) fputs(",", csv.f);
         else fprintf(csv.f, "%.6f,", val);
-        fprintf(csv.f, "%.6g,%.6g,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%llu\n", lr, norm, tokens_per_s,
+        fprintf(csv.f, "%.6g,%.6g,%.1f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%llu,%llu,%.3f\n", lr, norm, tokens_per_s,
                 step_us / 1e3, compute_us / 1e3, st.encode_us / 1e3, st.comm_us / 1e3, st.decode_us / 1e3,
-                optim_us / 1e3, (unsigned long long)st.wire_bytes, (unsigned long long)st.payload_bytes);
+                optim_us / 1e3, (unsigned long long)st.wire_bytes, (unsigned long long)st.payload_bytes,
+                st.exposed_us / 1e3);
         if (cc_afile_flush(&csv) != 0) {  // a crash keeps every finished row; a full disk stops here
           snprintf(write_error, sizeof write_error, "%s: cannot write '%s': %s", csv_flag, csv_path, csv.why);
           cc_afile_discard(&csv);
@@ -848,9 +892,10 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
         cc_progress_clear(&bar);
         char vtext[16] = "-";
         if (!isnan(val)) snprintf(vtext, sizeof vtext, "%.4f", val);
-        printf("  %6lld %8.4f %8s %9.2e %8.3f %10.0f %8.1f %8.1f %7.2f %7.2f %7.2f %7.2f %10llu", step, loss,
+        printf("  %6lld %8.4f %8s %9.2e %8.3f %10.0f %8.1f %8.1f %7.2f %7.2f %7.2f %7.2f %7.2f %10llu", step, loss,
                vtext, lr, norm, tokens_per_s, step_us / 1e3, compute_us / 1e3, st.encode_us / 1e3,
-               st.comm_us / 1e3, st.decode_us / 1e3, optim_us / 1e3, (unsigned long long)st.wire_bytes);
+               st.comm_us / 1e3, st.decode_us / 1e3, st.exposed_us / 1e3, optim_us / 1e3,
+               (unsigned long long)st.wire_bytes);
         if (tr->cuda) {
           double mfu, tflops = model_tflops(tr, tokens_per_s, &mfu);
           printf(" %8.1f %6.1f", tflops, mfu);  // MFU "nan" when the peak is unknown
@@ -898,7 +943,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   sum.final_loss = tail_loss / (double)(tail_steps ? tail_steps : 1);
   double k = (double)sum.steps;
   sum.step_ms /= k, sum.compute_ms /= k, sum.encode_ms /= k, sum.comm_ms /= k, sum.decode_ms /= k;
-  sum.optim_ms /= k, sum.wire_bytes /= k, sum.payload_bytes /= k;
+  sum.optim_ms /= k, sum.exposed_ms /= k, sum.wire_bytes /= k, sum.payload_bytes /= k;
   free(inputs), free(targets), free(host_grads);
   grad_sync_free(&gs);
   train_model_free(&m);
@@ -937,6 +982,12 @@ static void write_sidecar(trainer *tr, const char *csv_path) {
   cc_meta_int(&meta, "seed", tr->o->seed);
   cc_meta_int(&meta, "parameters", (long long)gpt2_num_params(&tr->config));
   cc_meta_str(&meta, "device", tr->o->device);
+  cc_meta_str(&meta, "overlap", tr->o->overlap);
+  cc_meta_int(&meta, "bucket_bytes", (long long)tr->o->bucket);
+  if (!tr->cuda) {
+    cc_meta_int(&meta, "threads_per_rank", tr->threads);
+    cc_meta_str(&meta, "blas", cpu_blas_config());
+  }
   cc_meta_str(&meta, "dtype", tr->o->dtype);
   cc_meta_str(&meta, "transport", tr->o->transport);
   cc_meta_num(&meta, "timeout_s", tr->o->timeout_s);  // the watchdog's, 0: off
@@ -978,7 +1029,7 @@ static int compare(trainer *tr) {
   cc_afile f;
   if (cc_afile_open(&f, path) != 0) CC_FATAL("cannot write %s.partial", path);
   fputs("strategy,steps,final_loss,final_val_loss,val_loss_gap,loss_floor,step_ms,compute_ms,encode_ms,comm_ms,"
-        "decode_ms,optim_ms,wire_bytes_per_step,payload_bytes_per_step,payload_ratio\n", f.f);
+        "decode_ms,optim_ms,wire_bytes_per_step,payload_bytes_per_step,payload_ratio,exposed_comm_ms\n", f.f);
   printf("# summary: loss gap = final validation loss - %s's; payload ratio = f32 bytes / compressed bytes\n",
          reference >= 0 ? o->strategies[reference].name : "(no uncompressed strategy in the list)");
   printf("# %-28s %9s %9s %8s %9s %9s %9s %8s\n", "strategy", "loss", "val_loss", "gap", "step_ms", "comm_ms",
@@ -994,8 +1045,8 @@ static int compare(trainer *tr) {
     else fprintf(f.f, "%.6f,", gap);
     if (isnan(tr->train.loss_floor)) fputs(",", f.f);
     else fprintf(f.f, "%.6f,", tr->train.loss_floor);
-    fprintf(f.f, "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%.2f\n", r->step_ms, r->compute_ms, r->encode_ms,
-            r->comm_ms, r->decode_ms, r->optim_ms, r->wire_bytes, r->payload_bytes, ratio);
+    fprintf(f.f, "%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.0f,%.0f,%.2f,%.3f\n", r->step_ms, r->compute_ms, r->encode_ms,
+            r->comm_ms, r->decode_ms, r->optim_ms, r->wire_bytes, r->payload_bytes, ratio, r->exposed_ms);
     char gtext[16] = "-";
     if (!isnan(gap)) snprintf(gtext, sizeof gtext, "%+.4f", gap);
     printf("  %-28s %9.4f %9.4f %8s %9.1f %9.2f %9.3f %8.1f\n", o->strategies[i].name, r->final_loss,
@@ -1056,7 +1107,9 @@ static cc_transport *open_gpu(trainer *tr, cc_transport *mpi) {
 #endif
 
 int main(int argc, char **argv) {
-  MPI_Init(&argc, &argv);
+  // The overlap's communication thread calls MPI while the main thread computes, never both at once.
+  int thread_level = MPI_THREAD_SINGLE;
+  MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &thread_level);
   cc_set_progname("cctrain");
   cc_mpi_install_error_hooks();
   cc_interrupt_install();
@@ -1075,6 +1128,10 @@ int main(int argc, char **argv) {
   if (o.ranks_per_node && tr.ranks % o.ranks_per_node != 0)
     cc_input_error("--ranks-per-node: %lld does not divide %d ranks", o.ranks_per_node, tr.ranks);
   tr.cuda = strcmp(o.device, "cuda") == 0;
+  tr.overlap = strcmp(o.overlap, "on") == 0;
+  if (tr.overlap && thread_level < MPI_THREAD_SERIALIZED)
+    cc_input_error("--overlap on: this MPI gives thread level %d, the communication thread needs "
+                   "MPI_THREAD_SERIALIZED (%d); use --overlap off", thread_level, MPI_THREAD_SERIALIZED);
   cc_transport *sync_transport = t;  // what the gradient sync moves buffers with
   const cc_memops *sync_memory = &cc_host_memops;
 #ifdef CCBENCH_HAVE_CUDA
@@ -1089,6 +1146,14 @@ int main(int argc, char **argv) {
       cc_input_error("%s: %s needs the same number of ranks on every node; use --ranks-per-node",
                      o.compare ? "--compare" : "-s/--sync", o.strategies[i].name);
   check_outputs(&tr);
+  if (!tr.cuda) {
+    tr.threads = o.threads ? (int)o.threads : cpu_threads_default(tr.comm->local_size);
+    cpu_threads_set(tr.threads);
+    int bound = cpu_affinity_count();
+    if (tr.threads > bound && tr.rank == 0)
+      cc_warn("--threads %d: this rank may run on %d CPU(s) only (mpirun binds ranks to cores: add --bind-to none)",
+              tr.threads, bound);
+  }
   cc_watchdog_enter("start-up (data, model)", -1);
   cc_watchdog_start(o.timeout_s);
   setup_data_and_model(&tr);
@@ -1108,6 +1173,9 @@ int main(int argc, char **argv) {
            tr.config.vocab_size, tr.config.padded_vocab_size, gpt2_num_params(&tr.config),
            gpt2_flops_per_token(&tr.config, tr.T));
     printf("# data %s: %zu training tokens, %zu validation%s\n", tr.train.name, tr.train.count, tr.val.count, floor);
+    if (!tr.cuda)
+      printf("# cpu: %d thread(s) per rank, %s; gradient sync %s\n", tr.threads, cpu_blas_config(),
+             tr.overlap ? "overlapped with backward (communication thread)" : "after backward");
     if (tr.cuda) {
       char peak[128] = "no MFU";
       if (tr.peak_tflops > 0) snprintf(peak, sizeof peak, "MFU against %.1f TFLOP/s per GPU", tr.peak_tflops);
@@ -1124,8 +1192,9 @@ int main(int argc, char **argv) {
     if (o.csv) write_sidecar(&tr, o.csv);
     interrupted = r.interrupted;
     if (tr.rank == 0 && !interrupted) {
-      printf("# done: %lld steps, final loss %.4f, validation %.4f, %.1f ms/step (compute %.1f, sync %.1f)\n",
-             r.steps, r.final_loss, r.final_val_loss, r.step_ms, r.compute_ms, r.encode_ms + r.comm_ms + r.decode_ms);
+      printf("# done: %lld steps, final loss %.4f, validation %.4f, %.1f ms/step (compute %.1f, sync %.1f, of it "
+             "exposed %.1f)\n", r.steps, r.final_loss, r.final_val_loss, r.step_ms, r.compute_ms,
+             r.encode_ms + r.comm_ms + r.decode_ms, r.exposed_ms);
       if (tr.cuda) {
         double tokens_per_s = (double)tr.G * tr.T / (r.step_ms * 1e-3), mfu;
         double tflops = model_tflops(&tr, tokens_per_s, &mfu);

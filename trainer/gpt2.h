@@ -41,3 +41,7 @@ void gpt2_zero_grads(gpt2 *m);
 // Adds the gradient of the last forward's mean loss to the gradients (fatal if it had no targets).
 // Does not change the activations, so it can run again on the same forward.
 void gpt2_backward(gpt2 *m);
+// Calls done(ctx, stage) inside every later gpt2_backward, as each stage of the gradient is final
+// (gpt2_config.h's gpt2_grad_stage): a data-parallel trainer starts averaging those gradients while
+// backward goes on. NULL removes the hook.
+void gpt2_backward_hook(gpt2 *m, void (*done)(void *ctx, int stage), void *ctx);

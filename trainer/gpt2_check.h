@@ -21,3 +21,4 @@ double gpt2_f64_forward(gpt2_f64 *m, const int *inputs, const int *targets, int 
 const double *gpt2_f64_probs(const gpt2_f64 *m);
 void gpt2_f64_zero_grads(gpt2_f64 *m);
 void gpt2_f64_backward(gpt2_f64 *m);
+void gpt2_f64_backward_hook(gpt2_f64 *m, void (*done)(void *ctx, int stage), void *ctx);

@@ -78,3 +78,11 @@ double gpt2_activation_elements(const gpt2_config *c, int B, int T) {
   return (double)B * T *
          ((double)c->num_layers * (16.0 * c->channels + (double)c->num_heads * T) + c->vocab_size + 12.0 * c->channels);
 }
+
+int gpt2_grad_stage(const gpt2_config *c, int tensor, int layer) {
+  if (tensor == GPT2_LNFW || tensor == GPT2_LNFB) return 0;
+  if (tensor == GPT2_WTE || tensor == GPT2_WPE) return c->num_layers + 1;
+  return c->num_layers - layer;
+}
+
+int gpt2_grad_stages(const gpt2_config *c) { return c->num_layers + 2; }

@@ -35,6 +35,13 @@ const char *gpt2_param_name(int tensor);  // "wte", "qkvw", ...
 const char *gpt2_config_error(const gpt2_config *c);
 // Smallest multiple of 128 >= vocab_size (llm.c's padding rule; 50257 -> 50304).
 int gpt2_pad_vocab(int vocab_size);
+// Backward produces the gradient in stages: 0 the LM head and the final LayerNorm (lnfw, lnfb are
+// final; wte is not: the embedding adds to it last), 1..L the layers from the last to the first
+// (layer l at stage L - l), L + 1 the embeddings (wte, wpe). gpt2_grad_stage is the stage after which
+// the gradient of `tensor` in `layer` (any layer for the tensors outside the layers) is final;
+// gpt2_grad_stages the number of stages, L + 2.
+int gpt2_grad_stage(const gpt2_config *c, int tensor, int layer);
+int gpt2_grad_stages(const gpt2_config *c);
 // Training FLOPs per token of one forward + backward pass at sequence length T: 6 x (weights touched by
 // matmuls) + the attention score and value products (12 L C T), the usual MFU accounting.
 double gpt2_flops_per_token(const gpt2_config *c, int T);

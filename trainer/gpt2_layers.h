@@ -11,6 +11,11 @@
 //              rows per attention block; HEAD_CHUNK rows of logit gradient per step of the LM
 //              head's backward. Blocking only: the math is the same for any values (the f64 twin's
 //              tiny ones make tiny models cross every boundary).
+//   BLAS_GEMM  optional: a CBLAS gemm (cblas_sgemm) that does the matmuls instead of the
+//              hand-written kernel, which is then not compiled (MM_DEPTH, MM_BLOCK unused).
+// Threads: the loops run under OpenMP (the count is the caller's, cpu_threads.h). Every output is
+// written by one thread and every sum runs in the same order whatever the count, so the model's own
+// loops give the same bits on any number of threads (the BLAS's matmuls are its own business).
 // This file undefines all of them at its end, ready for the next instantiation.
 // Math functions come from <tgmath.h>, so exp(x) is expf for float; constants are cast to REAL so
 // nothing in the float model is silently computed in double.
@@ -30,6 +35,8 @@
 #include <string.h>
 #include <tgmath.h>
 
+#include <omp.h>
+
 #include "common/error.h"
 #include "common/rng.h"
 #include "trainer/gpt2_config.h"
@@ -38,11 +45,28 @@
 // registers, which leaves room for the loads of B and the broadcasts of A in the 16 of x86-64 (gcc
 // 12 -O3 turns wider or taller tiles into spills and shuffles: measure before changing).
 enum { MM_ROWS = 4, MM_COLS = 8 };
+// Channels per thread's share in the loops that sum over rows per channel (bias and LayerNorm
+// gradients, the embedding's backward): a cache line of floats.
+enum { COLUMN_BLOCK = 16 };
 #endif
 
 // -------------------------------------------------------------------------------------------------
 // Matrix multiplication
 
+// out (rows x cols, row stride ldo) = 0 or bias in every row, unless accumulating; then out +=
+// bias. The matmul adds its products to that.
+static void FN(matmul_start)(REAL *out, size_t ldo, const REAL *bias, int rows, int cols,
+                             bool accumulate) {
+  for (int r = 0; r < rows; r++) {
+    REAL *o = out + (size_t)r * ldo;
+    if (!accumulate) memset(o, 0, (size_t)cols * sizeof *o);
+    if (bias) {
+      for (int c = 0; c < cols; c++) o[c] += bias[c];
+    }
+  }
+}
+
+#ifndef BLAS_GEMM
 // out[r][c] += sum_k apack[k][r] * bpack[k][c] for r < nr, c < nc, k < depth: one register tile.
 // Both operands come packed (see matmul), so a step reads MM_ROWS values of A and MM_COLS of B from
 // two contiguous streams and the tile's shape is fixed at compile time: gcc keeps the MM_ROWS x
@@ -82,13 +106,7 @@ static void FN(matmul)(REAL *restrict out, size_t ldo, const REAL *restrict a, s
                        const REAL *restrict bias, int rows, int cols, int depth, bool accumulate,
                        REAL *restrict pack) {
   REAL *apack = pack, *bpack = pack + MM_ROWS * MM_DEPTH;
-  for (int r = 0; r < rows; r++) {
-    REAL *o = out + (size_t)r * ldo;
-    if (!accumulate) memset(o, 0, (size_t)cols * sizeof *o);
-    if (bias) {
-      for (int c = 0; c < cols; c++) o[c] += bias[c];
-    }
-  }
+  FN(matmul_start)(out, ldo, bias, rows, cols, accumulate);
   for (int k0 = 0; k0 < depth; k0 += MM_DEPTH) {
     int kd = depth - k0 < MM_DEPTH ? depth - k0 : MM_DEPTH;
     int block = MM_BLOCK / kd / MM_COLS * MM_COLS;
@@ -124,6 +142,37 @@ static void FN(matmul)(REAL *restrict out, size_t ldo, const REAL *restrict a, s
 #define MATMUL_PACK_SIZE \
   ((size_t)MM_ROWS * MM_DEPTH + (MM_BLOCK > MM_COLS * MM_DEPTH ? MM_BLOCK : MM_COLS * MM_DEPTH))
 
+#else  // BLAS_GEMM
+
+// The same contract as the hand-written matmul, through the BLAS (threaded by it; called inside a
+// parallel loop, the OpenMP build of OpenBLAS runs single-threaded there). Every matmul of the model
+// reads each operand either as stored or transposed, so one of its two strides is 1: that is the
+// BLAS's leading dimension and the other says whether it transposes. pack is unused.
+static void FN(matmul)(REAL *restrict out, size_t ldo, const REAL *restrict a, size_t a_rs,
+                       size_t a_ks, const REAL *restrict b, size_t b_ks, size_t b_cs,
+                       const REAL *restrict bias, int rows, int cols, int depth, bool accumulate,
+                       REAL *restrict pack) {
+  (void)pack;
+  FN(matmul_start)(out, ldo, bias, rows, cols, accumulate);
+  if (rows == 0 || cols == 0 || depth == 0) return;
+  // A is rows x depth: as stored when a step along k is 1 (leading dimension: the row stride, which
+  // only one row leaves free), else transposed (stored depth x rows).
+  bool a_stored = a_ks == 1 && (a_rs >= (size_t)depth || rows == 1);
+  bool b_stored = b_cs == 1 && (b_ks >= (size_t)cols || depth == 1);
+  if (!a_stored && !(a_rs == 1 && (a_ks >= (size_t)rows || depth == 1)))
+    CC_FATAL("matmul: operand A with strides (%zu, %zu) is neither stored nor transposed", a_rs, a_ks);
+  if (!b_stored && !(b_ks == 1 && (b_cs >= (size_t)depth || cols == 1)))
+    CC_FATAL("matmul: operand B with strides (%zu, %zu) is neither stored nor transposed", b_ks, b_cs);
+  size_t lda = a_stored ? (rows == 1 ? (size_t)depth : a_rs) : (depth == 1 ? (size_t)rows : a_ks);
+  size_t ldb = b_stored ? (depth == 1 ? (size_t)cols : b_ks) : (cols == 1 ? (size_t)depth : b_cs);
+  BLAS_GEMM(CblasRowMajor, a_stored ? CblasNoTrans : CblasTrans, b_stored ? CblasNoTrans : CblasTrans,
+            rows, cols, depth, (REAL)1, a, (int)lda, b, (int)ldb, (REAL)1, out, (int)ldo);
+}
+
+#define MATMUL_PACK_SIZE ((size_t)1)
+
+#endif  // BLAS_GEMM
+
 // out (N, OC) = [out +] inp (N, IC) W^T + bias, W stored (OC, IC).
 static void FN(matmul_forward)(REAL *out, const REAL *inp, const REAL *w, const REAL *bias, int N,
                                int IC, int OC, bool accumulate, REAL *pack) {
@@ -139,9 +188,14 @@ static void FN(matmul_backward)(REAL *dinp, REAL *dw, REAL *dbias, const REAL *d
   FN(matmul)(dinp, (size_t)IC, dout, (size_t)OC, 1, w, (size_t)IC, 1, NULL, N, IC, OC, false, pack);
   FN(matmul)(dw, (size_t)IC, dout, 1, (size_t)OC, inp, (size_t)IC, 1, NULL, OC, IC, N, true, pack);
   if (dbias) {
-    for (int n = 0; n < N; n++) {
-      const REAL *d = dout + (size_t)n * OC;
-      for (int o = 0; o < OC; o++) dbias[o] += d[o];
+    // Column sums, a block of columns per thread, rows in order.
+#pragma omp parallel for schedule(static)
+    for (int o0 = 0; o0 < OC; o0 += COLUMN_BLOCK) {
+      int o1 = OC - o0 < COLUMN_BLOCK ? OC : o0 + COLUMN_BLOCK;
+      for (int n = 0; n < N; n++) {
+        const REAL *d = dout + (size_t)n * OC;
+        for (int o = o0; o < o1; o++) dbias[o] += d[o];
+      }
     }
   }
 }
@@ -152,6 +206,7 @@ static void FN(matmul_backward)(REAL *dinp, REAL *dw, REAL *dbias, const REAL *d
 // out[b,t,:] = wte[token] + wpe[t]
 static void FN(encoder_forward)(REAL *out, const int *tokens, const REAL *wte, const REAL *wpe,
                                 int B, int T, int C) {
+#pragma omp parallel for schedule(static)
   for (int b = 0; b < B; b++) {
     for (int t = 0; t < T; t++) {
       REAL *o = out + ((size_t)b * T + t) * C;
@@ -162,16 +217,22 @@ static void FN(encoder_forward)(REAL *out, const int *tokens, const REAL *wte, c
   }
 }
 
+// Positions share token rows, so threads split the channels, and every thread adds all positions in
+// order.
 static void FN(encoder_backward)(REAL *dwte, REAL *dwpe, const REAL *dout, const int *tokens, int B,
                                  int T, int C) {
-  for (int b = 0; b < B; b++) {
-    for (int t = 0; t < T; t++) {
-      const REAL *d = dout + ((size_t)b * T + t) * C;
-      REAL *dte = dwte + (size_t)tokens[b * T + t] * C;
-      REAL *dpe = dwpe + (size_t)t * C;
-      for (int c = 0; c < C; c++) {
-        dte[c] += d[c];
-        dpe[c] += d[c];
+#pragma omp parallel for schedule(static)
+  for (int c0 = 0; c0 < C; c0 += COLUMN_BLOCK) {
+    int c1 = C - c0 < COLUMN_BLOCK ? C : c0 + COLUMN_BLOCK;
+    for (int b = 0; b < B; b++) {
+      for (int t = 0; t < T; t++) {
+        const REAL *d = dout + ((size_t)b * T + t) * C;
+        REAL *dte = dwte + (size_t)tokens[b * T + t] * C;
+        REAL *dpe = dwpe + (size_t)t * C;
+        for (int c = c0; c < c1; c++) {
+          dte[c] += d[c];
+          dpe[c] += d[c];
+        }
       }
     }
   }
@@ -182,6 +243,7 @@ static void FN(encoder_backward)(REAL *dwte, REAL *dwpe, const REAL *dout, const
 static void FN(layernorm_forward)(REAL *out, REAL *mean, REAL *rstd, const REAL *inp, const REAL *w,
                                   const REAL *b, int N, int C) {
   const REAL eps = (REAL)1e-5;
+#pragma omp parallel for schedule(static)
   for (int n = 0; n < N; n++) {
     const REAL *x = inp + (size_t)n * C;
     REAL sum = 0;
@@ -204,6 +266,8 @@ static void FN(layernorm_forward)(REAL *out, REAL *mean, REAL *rstd, const REAL 
 static void FN(layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *dout,
                                    const REAL *inp, const REAL *w, const REAL *mean,
                                    const REAL *rstd, int N, int C) {
+  // The input's gradient row by row...
+#pragma omp parallel for schedule(static)
   for (int n = 0; n < N; n++) {
     const REAL *x = inp + (size_t)n * C;
     const REAL *dy = dout + (size_t)n * C;
@@ -219,9 +283,21 @@ static void FN(layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *d
     REAL *dx = dinp + (size_t)n * C;
     for (int c = 0; c < C; c++) {
       REAL xhat = (x[c] - m) * s;
-      db[c] += dy[c];
-      dw[c] += dy[c] * xhat;
       dx[c] += s * (dy[c] * w[c] - g_mean - xhat * gx_mean);
+    }
+  }
+  // ...and the weight and bias gradients, sums over the rows: a block of channels per thread.
+#pragma omp parallel for schedule(static)
+  for (int c0 = 0; c0 < C; c0 += COLUMN_BLOCK) {
+    int c1 = C - c0 < COLUMN_BLOCK ? C : c0 + COLUMN_BLOCK;
+    for (int n = 0; n < N; n++) {
+      const REAL *x = inp + (size_t)n * C;
+      const REAL *dy = dout + (size_t)n * C;
+      REAL m = mean[n], s = rstd[n];
+      for (int c = c0; c < c1; c++) {
+        db[c] += dy[c];
+        dw[c] += dy[c] * ((x[c] - m) * s);
+      }
     }
   }
 }
@@ -233,6 +309,7 @@ static void FN(layernorm_backward)(REAL *dinp, REAL *dw, REAL *db, const REAL *d
 #define GELU_CUBIC ((REAL)0.044715)
 
 static void FN(gelu_forward)(REAL *out, const REAL *inp, size_t n) {
+#pragma omp parallel for schedule(static)
   for (size_t i = 0; i < n; i++) {
     REAL x = inp[i];
     REAL u = GELU_SCALE * (x + GELU_CUBIC * x * x * x);
@@ -243,6 +320,7 @@ static void FN(gelu_forward)(REAL *out, const REAL *inp, size_t n) {
 // d = d * GELU'(inp), in place. With s = sigmoid(2u): GELU = x s and GELU' = s + 2 x s (1 - s)
 // du/dx.
 static void FN(gelu_backward)(REAL *d, const REAL *inp, size_t n) {
+#pragma omp parallel for schedule(static)
   for (size_t i = 0; i < n; i++) {
     REAL x = inp[i];
     REAL u = GELU_SCALE * (x + GELU_CUBIC * x * x * x);
@@ -261,13 +339,17 @@ static void FN(gelu_backward)(REAL *d, const REAL *inp, size_t n) {
 // The products run through matmul ATT_ROWS query rows at a time: rows t0..t1 only see keys before
 // t1, so each block multiplies up to the diagonal and the masked upper triangle costs at most one
 // block's width per row instead of doubling the work.
+// Heads run in parallel, up to `threads` at once; pack holds MATMUL_PACK_SIZE elements per thread.
 static void FN(attention_forward)(REAL *out, REAL *att, const REAL *qkv, int B, int T, int C,
-                                  int NH, REAL *pack) {
+                                  int NH, REAL *pack, int threads) {
   int hs = C / NH;
   size_t C3 = 3 * (size_t)C;
   REAL scale = 1 / sqrt((REAL)hs);
-  for (int b = 0; b < B; b++) {
-    for (int h = 0; h < NH; h++) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int bh = 0; bh < B * NH; bh++) {
+    int b = bh / NH, h = bh % NH;
+    REAL *my_pack = pack + (size_t)omp_get_thread_num() * MATMUL_PACK_SIZE;
+    {
       const REAL *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
       const REAL *k = q + C, *v = q + 2 * (size_t)C;
       REAL *p = att + ((size_t)b * NH + h) * T * T;
@@ -277,7 +359,7 @@ static void FN(attention_forward)(REAL *out, REAL *att, const REAL *qkv, int B, 
         // Scores q_t . k_s of rows t0..t1 against keys 0..t1 (K read transposed).
         REAL *pt0 = p + (size_t)t0 * T;
         FN(matmul)(pt0, (size_t)T, q + t0 * C3, C3, 1, k, 1, C3, NULL, t1 - t0, t1, hs, false,
-                   pack);
+                   my_pack);
         for (int t = t0; t < t1; t++) {
           REAL *pt = p + (size_t)t * T;
           // Softmax over keys 0..t; subtracting the max keeps exp from overflowing.
@@ -297,21 +379,27 @@ static void FN(attention_forward)(REAL *out, REAL *att, const REAL *qkv, int B, 
         }
         // y_t = sum_s p[t][s] v_s over s < t1.
         FN(matmul)(y + t0 * (size_t)C, (size_t)C, pt0, (size_t)T, 1, v, C3, 1, NULL, t1 - t0, hs,
-                   t1, false, pack);
+                   t1, false, my_pack);
       }
     }
   }
 }
 
-// dqkv (B, T, 3C) = gradient of attention_forward's inputs given dout (overwritten). dscore is
-// T x T scratch.
+// dqkv (B, T, 3C) = gradient of attention_forward's inputs given dout (overwritten). Heads in
+// parallel as in the forward; each thread has T x T elements of dscore (the gradient of one head's
+// scores) and MATMUL_PACK_SIZE of pack.
 static void FN(attention_backward)(REAL *dqkv, const REAL *dout, const REAL *qkv, const REAL *att,
-                                   int B, int T, int C, int NH, REAL *dscore, REAL *pack) {
+                                   int B, int T, int C, int NH, REAL *dscores, REAL *pack,
+                                   int threads) {
   int hs = C / NH;
   size_t C3 = 3 * (size_t)C;
   REAL scale = 1 / sqrt((REAL)hs);
-  for (int b = 0; b < B; b++) {
-    for (int h = 0; h < NH; h++) {
+#pragma omp parallel for schedule(static) num_threads(threads)
+  for (int bh = 0; bh < B * NH; bh++) {
+    int b = bh / NH, h = bh % NH;
+    int me = omp_get_thread_num();
+    REAL *dscore = dscores + (size_t)me * T * T, *my_pack = pack + (size_t)me * MATMUL_PACK_SIZE;
+    {
       size_t head = (size_t)b * T * C3 + (size_t)h * hs;
       const REAL *q = qkv + head, *k = q + C, *v = q + 2 * (size_t)C;
       REAL *dq = dqkv + head, *dk = dq + C, *dv = dq + 2 * (size_t)C;
@@ -323,7 +411,7 @@ static void FN(attention_backward)(REAL *dqkv, const REAL *dout, const REAL *qkv
         int t1 = T - t0 < ATT_ROWS ? T : t0 + ATT_ROWS;
         REAL *d0 = dscore + (size_t)t0 * T;
         FN(matmul)(d0, (size_t)T, dy + t0 * (size_t)C, (size_t)C, 1, v, 1, C3, NULL, t1 - t0, t1,
-                   hs, false, pack);
+                   hs, false, my_pack);
         for (int t = t0; t < t1; t++) {
           const REAL *pt = p + (size_t)t * T;
           REAL *dt = dscore + (size_t)t * T;
@@ -335,7 +423,7 @@ static void FN(attention_backward)(REAL *dqkv, const REAL *dout, const REAL *qkv
           for (int s = t + 1; s < t1; s++) dt[s] = 0;
         }
         FN(matmul)(dq + t0 * C3, C3, d0, (size_t)T, 1, k, C3, 1, NULL, t1 - t0, hs, t1, false,
-                   pack);
+                   my_pack);
       }
       // Key and value side, by blocks of keys s0..s1, which only queries t >= s0 see:
       // dk = dscore^T Q and dv = p^T dy over those rows.
@@ -343,9 +431,9 @@ static void FN(attention_backward)(REAL *dqkv, const REAL *dout, const REAL *qkv
         int s1 = T - s0 < ATT_ROWS ? T : s0 + ATT_ROWS;
         size_t corner = (size_t)s0 * T + s0;
         FN(matmul)(dk + s0 * C3, C3, dscore + corner, 1, (size_t)T, q + s0 * C3, C3, 1, NULL,
-                   s1 - s0, hs, T - s0, false, pack);
+                   s1 - s0, hs, T - s0, false, my_pack);
         FN(matmul)(dv + s0 * C3, C3, p + corner, 1, (size_t)T, dy + s0 * (size_t)C, (size_t)C, 1,
-                   NULL, s1 - s0, hs, T - s0, false, pack);
+                   NULL, s1 - s0, hs, T - s0, false, my_pack);
       }
     }
   }
@@ -358,6 +446,7 @@ static void FN(attention_backward)(REAL *dqkv, const REAL *dout, const REAL *qkv
 // the V real tokens take part: the padded rows of wte are never scored, so they can neither take
 // probability mass nor receive gradient.
 static void FN(crossentropy_forward)(REAL *probs, REAL *losses, const int *targets, int N, int V) {
+#pragma omp parallel for schedule(static)
   for (int n = 0; n < N; n++) {
     REAL *p = probs + (size_t)n * V;
     // Subtracting the max keeps exp in range; the loss as log(sum) - (logit - max) stays finite and
@@ -403,8 +492,9 @@ struct MODEL {
   REAL *losses;                     // (B, T)
   int *inputs, *targets;            // (B, T) copies
   // Scratch, reused by every layer.
-  REAL *pack;       // matmul's packed operands
-  REAL *dscore;     // maxT x maxT: gradient of one head's attention scores
+  int threads;      // threads the per-thread scratch is sized for (attention runs on at most these)
+  REAL *pack;       // matmul's packed operands, MATMUL_PACK_SIZE per thread
+  REAL *dscore;     // maxT x maxT per thread: gradient of one head's attention scores
   REAL *dresidual;  // (B, T, C) gradient flowing down the residual stream
   REAL *dln;        // (B, T, C) gradient of a LayerNorm output
   REAL *datty;      // (B, T, C)
@@ -413,6 +503,8 @@ struct MODEL {
   REAL *dlogits;    // HEAD_CHUNK x V
   int B, T;         // of the last forward
   bool have_loss;   // the last forward had targets: backward may run
+  void (*stage_done)(void *ctx, int stage);  // gpt2_backward_hook's
+  void *stage_ctx;
 };
 
 MODEL *API(create)(const gpt2_config *c, int B, int T) {
@@ -466,8 +558,11 @@ MODEL *API(create)(const gpt2_config *c, int B, int T) {
   m->inputs = cc_calloc(N, sizeof(int));
   m->targets = cc_calloc(N, sizeof(int));
 
-  m->pack = cc_calloc(MATMUL_PACK_SIZE, sizeof(REAL));
-  m->dscore = cc_calloc((size_t)T * T, sizeof(REAL));
+  // The thread count may change after creation (cpu_threads_set): attention then runs on at most
+  // this many, or the machine's processors if more.
+  m->threads = omp_get_max_threads() > omp_get_num_procs() ? omp_get_max_threads() : omp_get_num_procs();
+  m->pack = cc_calloc(MATMUL_PACK_SIZE * m->threads, sizeof(REAL));
+  m->dscore = cc_calloc((size_t)T * T * m->threads, sizeof(REAL));
   m->dresidual = cc_calloc(N * C, sizeof(REAL));
   m->dln = cc_calloc(N * C, sizeof(REAL));
   m->datty = cc_calloc(N * C, sizeof(REAL));
@@ -522,6 +617,11 @@ void API(init_params)(MODEL *m, uint64_t seed) {
   }
 }
 
+void API(backward_hook)(MODEL *m, void (*done)(void *ctx, int stage), void *ctx) {
+  m->stage_done = done;
+  m->stage_ctx = ctx;
+}
+
 void API(zero_grads)(MODEL *m) { memset(m->grads, 0, m->num_params * sizeof *m->grads); }
 
 REAL API(forward)(MODEL *m, const int *inputs, const int *targets, int B, int T) {
@@ -547,6 +647,7 @@ REAL API(forward)(MODEL *m, const int *inputs, const int *targets, int B, int T)
   memcpy(m->inputs, inputs, N * sizeof *inputs);
   if (targets) memcpy(m->targets, targets, N * sizeof *targets);
   REAL **p = m->tensor;
+  int threads = omp_get_max_threads() < m->threads ? omp_get_max_threads() : m->threads;
 
   FN(encoder_forward)(m->encoded, inputs, p[GPT2_WTE], p[GPT2_WPE], B, T, C);
   const REAL *residual = m->encoded;
@@ -568,7 +669,7 @@ REAL API(forward)(MODEL *m, const int *inputs, const int *targets, int B, int T)
                           (int)N, C);
     FN(matmul_forward)(qkv, ln1, p[GPT2_QKVW] + lc * 3 * C, p[GPT2_QKVB] + lc * 3, (int)N, C, 3 * C,
                        false, m->pack);
-    FN(attention_forward)(atty, att, qkv, B, T, C, NH, m->pack);
+    FN(attention_forward)(atty, att, qkv, B, T, C, NH, m->pack, threads);
     memcpy(residual2, residual, N * C * sizeof *residual2);
     FN(matmul_forward)(residual2, atty, p[GPT2_ATTPROJW] + lc * C, p[GPT2_ATTPROJB] + lc, (int)N, C,
                        C, true, m->pack);
@@ -603,12 +704,14 @@ void API(backward)(MODEL *m) {
   int B = m->B, T = m->T;
   size_t N = (size_t)B * T;
   REAL **p = m->tensor, **g = m->grad;
+  int threads = omp_get_max_threads() < m->threads ? omp_get_max_threads() : m->threads;
 
   // LM head and loss, HEAD_CHUNK rows at a time: dlogits = (probs - onehot(target)) / N, then
   // dlnf = dlogits wte and dwte += dlogits^T lnf (summed chunk by chunk).
   REAL inv_n = (REAL)(1.0 / (double)N);
   for (size_t n0 = 0; n0 < N; n0 += HEAD_CHUNK) {
     int rows = N - n0 < HEAD_CHUNK ? (int)(N - n0) : HEAD_CHUNK;
+#pragma omp parallel for schedule(static)
     for (int r = 0; r < rows; r++) {
       const REAL *pr = m->probs + (n0 + r) * V;
       REAL *dl = m->dlogits + (size_t)r * V;
@@ -624,6 +727,7 @@ void API(backward)(MODEL *m) {
   const REAL *last_residual = m->residual3 + (size_t)(L - 1) * N * C;
   FN(layernorm_backward)(m->dresidual, g[GPT2_LNFW], g[GPT2_LNFB], m->dln, last_residual,
                          p[GPT2_LNFW], m->lnf_mean, m->lnf_rstd, (int)N, C);
+  if (m->stage_done) m->stage_done(m->stage_ctx, gpt2_grad_stage(c, GPT2_LNFW, 0));
 
   for (int l = L - 1; l >= 0; l--) {
     size_t lc = (size_t)l * C;
@@ -650,13 +754,16 @@ void API(backward)(MODEL *m) {
     // Attention block, the same way down to the layer input.
     FN(matmul_backward)(m->datty, g[GPT2_ATTPROJW] + lc * C, g[GPT2_ATTPROJB] + lc, m->dresidual,
                         atty, p[GPT2_ATTPROJW] + lc * C, (int)N, C, C, m->pack);
-    FN(attention_backward)(m->dqkv, m->datty, qkv, att, B, T, C, NH, m->dscore, m->pack);
+    FN(attention_backward)(m->dqkv, m->datty, qkv, att, B, T, C, NH, m->dscore, m->pack,
+                           threads);
     FN(matmul_backward)(m->dln, g[GPT2_QKVW] + lc * 3 * C, g[GPT2_QKVB] + lc * 3, m->dqkv, ln1,
                         p[GPT2_QKVW] + lc * 3 * C, (int)N, C, 3 * C, m->pack);
     FN(layernorm_backward)(m->dresidual, g[GPT2_LN1W] + lc, g[GPT2_LN1B] + lc, m->dln, residual,
                            p[GPT2_LN1W] + lc, ln1_mean, ln1_rstd, (int)N, C);
+    if (m->stage_done) m->stage_done(m->stage_ctx, gpt2_grad_stage(c, GPT2_QKVW, l));
   }
   FN(encoder_backward)(g[GPT2_WTE], g[GPT2_WPE], m->dresidual, m->inputs, B, T, C);
+  if (m->stage_done) m->stage_done(m->stage_ctx, gpt2_grad_stage(c, GPT2_WTE, 0));
 }
 
 #undef GELU_SCALE

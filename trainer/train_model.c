@@ -143,6 +143,10 @@ void train_model_backward(train_model *tm) {
   gpt2_backward(tm->cpu);
 }
 
+void train_model_backward_hook(train_model *tm, void (*done)(void *ctx, int stage), void *ctx) {
+  if (!tm->gpu) gpt2_backward_hook(tm->cpu, done, ctx);
+}
+
 void train_model_wait(train_model *tm) {
 #ifdef CCBENCH_HAVE_CUDA
   gpu_side *g = tm->gpu;

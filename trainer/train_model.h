@@ -48,6 +48,9 @@ void train_model_zero_grads(train_model *tm);
 // Mean loss of the batch (host tokens); on the GPU it waits for the forward.
 float train_model_forward(train_model *tm, const int *inputs, const int *targets, int B, int T);
 void train_model_backward(train_model *tm);
+// done(ctx, stage) as each backward stage's gradient is final (gpt2_backward_hook). On the GPU the
+// hook is never called: the gradient is final when the device is done (train_model_wait).
+void train_model_backward_hook(train_model *tm, void (*done)(void *ctx, int stage), void *ctx);
 // Returns when the device has finished everything enqueued (no-op on the CPU).
 void train_model_wait(train_model *tm);
 // For a gradient sync over host memory on the GPU: the gradient to and from a host array.

@@ -10,6 +10,9 @@
 #             SIGKILL mid-run: the last periodic checkpoint and every flushed row survive; both resume
 #             to the same parameters as an uninterrupted run, bit for bit
 #   hang      one rank frozen mid-run: --timeout turns the hang into an error naming phase, strategy, step
+#   overlap   --overlap on (buckets averaged on a communication thread during backward) and off end with
+#             the same parameters, bit for bit, with small buckets of packed pieces, compressors and 1-4
+#             threads per rank; the CSV has the exposed communication column
 set -uo pipefail
 mpiexec=$1 cctrain=$2 cmp_models=$3 mode=$4
 source "$(dirname "$0")/cctrain_lib.sh"
@@ -27,6 +30,24 @@ dp)
     # f32 rounding: the ranks' partial sums add in another order than one rank's single sum.
     if "$cmp_models" "$tmp/p1.bin" "$tmp/p$1.bin" 5e-6; then echo "ok   $2 on $1 ranks == 1 rank"
     else fail "$2 on $1 ranks differs from 1 rank"; fi
+  done
+  ;;
+overlap)
+  for spec in "2 ring 1" "3 rabenseifner 1" "2 ring+topk:0.1+ef 2" "2 rabenseifner+powersgd:2+ef 1" "2 mpi 1" \
+              "2 ring+int8 1" "1 ring 4"; do
+    set -- $spec
+    args=("${tiny[@]}" -b 12 --steps 6 --sync "$2" --bucket 3K --threads "$3")
+    for ov in on off; do
+      run "$1" "${args[@]}" --overlap "$ov" --save-model "$tmp/$ov.bin" --csv "$tmp/$ov.csv" \
+        || { cat "$tmp/log"; fail "$2 --overlap $ov did not run"; continue 2; }
+    done
+    if "$cmp_models" "$tmp/on.bin" "$tmp/off.bin" 0; then echo "ok   $2 on $1 ranks, $3 thread(s): overlap on == off, bit for bit"
+    else fail "$2 on $1 ranks: overlap on and off differ"; fi
+    col=$(head -1 "$tmp/on.csv" | tr , '\n' | grep -n '^exposed_comm_ms$' | cut -d: -f1)
+    if [ -z "$col" ]; then fail "$2: no exposed_comm_ms column"
+    elif ! awk -F, -v c="$col" 'NR > 1 && !($c >= 0) { bad = 1 } END { exit bad }' "$tmp/on.csv"; then
+      fail "$2: an exposed_comm_ms that is not a time"
+    fi
   done
   ;;
 resume)
@@ -91,6 +112,8 @@ bad_input)
   expect 1 "model shape" --heads 3
   expect 1 "--stop-at" --stop-at 9
   expect 1 "-T/--seq-len" -T 0
+  expect 1 "--overlap" --overlap maybe
+  expect 1 "--threads" --threads -1
   expect 1 "text.txt" --data "$tmp/text.txt" -T 2000
   expect 1 "-b/-T/-L/-C" -T 1048576 -b 1  # 64 TiB of attention activations: refused before allocating
   # One rank cannot read its data (a node without the file; here rank 1 runs the same command in a

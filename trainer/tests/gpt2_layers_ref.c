@@ -2,25 +2,21 @@
 // settings, under the names gpt2_ref_* and *_ref.
 #include "trainer/tests/gpt2_layers_ref.h"
 
+#include <cblas.h>
 #include <stdlib.h>
 #include <string.h>
 
-enum { REF_DEPTH = 256, REF_BLOCK = 65536 };  // gpt2.c's MM_DEPTH and MM_BLOCK
 #define REAL float
 #define MODEL gpt2_ref
 #define FN(name) name##_ref
 #define API(name) gpt2_ref_##name
-#define MM_DEPTH REF_DEPTH
-#define MM_BLOCK REF_BLOCK
-#define ATT_ROWS 16
-#define HEAD_CHUNK 64
+#define BLAS_GEMM cblas_sgemm
+#define ATT_ROWS 32
+#define HEAD_CHUNK 256
 #include "trainer/gpt2_layers.h"
 
-// matmul's pack scratch (gpt2_layers.h's MATMUL_PACK_SIZE, undefined at its end).
-static float *pack_scratch(void) {
-  size_t b = REF_BLOCK > MM_COLS * REF_DEPTH ? REF_BLOCK : MM_COLS * REF_DEPTH;
-  return cc_calloc((size_t)MM_ROWS * REF_DEPTH + b, sizeof(float));
-}
+// matmul's pack scratch: unused by the BLAS matmul, but the layers take one.
+static float *pack_scratch(void) { return cc_calloc(1, sizeof(float)); }
 
 void ref_encoder_forward(float *out, const int *tokens, const float *wte, const float *wpe, int B, int T, int C) {
   encoder_forward_ref(out, tokens, wte, wpe, B, T, C);
@@ -60,14 +56,14 @@ void ref_gelu_backward(float *d, const float *inp, size_t n) { gelu_backward_ref
 
 void ref_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH) {
   float *pack = pack_scratch();
-  attention_forward_ref(out, att, qkv, B, T, C, NH, pack);
+  attention_forward_ref(out, att, qkv, B, T, C, NH, pack, 1);
   free(pack);
 }
 
 void ref_attention_backward(float *dqkv, const float *dout, const float *qkv, const float *att, int B, int T, int C,
                             int NH) {
   float *pack = pack_scratch(), *dscore = cc_calloc((size_t)T * T, sizeof(float));
-  attention_backward_ref(dqkv, dout, qkv, att, B, T, C, NH, dscore, pack);
+  attention_backward_ref(dqkv, dout, qkv, att, B, T, C, NH, dscore, pack, 1);
   free(pack);
   free(dscore);
 }

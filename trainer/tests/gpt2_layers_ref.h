@@ -21,6 +21,7 @@ void gpt2_ref_init_params(gpt2_ref *m, uint64_t seed);
 void gpt2_ref_zero_grads(gpt2_ref *m);
 float gpt2_ref_forward(gpt2_ref *m, const int *inputs, const int *targets, int B, int T);
 void gpt2_ref_backward(gpt2_ref *m);
+void gpt2_ref_backward_hook(gpt2_ref *m, void (*done)(void *ctx, int stage), void *ctx);
 
 // The layers, as gpt2_layers.h defines them (host arrays; scratch allocated inside).
 void ref_encoder_forward(float *out, const int *tokens, const float *wte, const float *wpe, int B, int T, int C);

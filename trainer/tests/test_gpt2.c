@@ -15,6 +15,7 @@
 
 #include "common/rng.h"
 #include "common/tests/check.h"
+#include "trainer/cpu_threads.h"
 #include "trainer/gpt2.h"
 #include "trainer/gpt2_check.h"
 #include "trainer/gpt2_config.h"
@@ -423,6 +424,114 @@ static void test_accumulation_and_determinism(void) {
 }
 
 // -------------------------------------------------------------------------------------------------
+// 4b. Threads. The model's own loops give every output to one thread and sum in a fixed order, and
+// OpenBLAS splits a matmul's rows and columns among threads, never its depth: the bits do not
+// depend on the thread count. The shape is big enough that OpenBLAS does thread its matmuls, and
+// 3 threads also split the heads and rows unevenly.
+
+static void test_threads_same_bits(void) {
+  const gpt2_config c = {.max_seq_len = 32, .vocab_size = 70, .padded_vocab_size = 128,
+                         .num_layers = 2, .num_heads = 4, .channels = 96};
+  enum { B = 5, T = 31 };
+  int in[B * T], tg[B * T];
+  random_tokens(in, B * T, c.vocab_size, 51);
+  random_tokens(tg, B * T, c.vocab_size, 52);
+  int before = cpu_threads_get();
+  float loss[2], *grads[2];
+  for (int run = 0; run < 2; run++) {
+    cpu_threads_set(run == 0 ? 1 : 3);
+    gpt2 *m = gpt2_create(&c, B, T);
+    gpt2_init_params(m, 6);
+    size_t n = gpt2_param_count(m);
+    loss[run] = gpt2_forward(m, in, tg, B, T);
+    gpt2_zero_grads(m);
+    gpt2_backward(m);
+    grads[run] = malloc(n * sizeof *grads[run]);
+    memcpy(grads[run], gpt2_grads(m), n * sizeof *grads[run]);
+    if (run == 1) {
+      size_t differ = 0;
+      for (size_t i = 0; i < n; i++) differ += memcmp(&grads[0][i], &grads[1][i], sizeof(float)) != 0;
+      CHECKF(memcmp(&loss[0], &loss[1], sizeof loss[0]) == 0 && differ == 0,
+             "1 and 3 threads differ: loss %.9g vs %.9g, %zu of %zu gradient elements", (double)loss[0],
+             (double)loss[1], differ, n);
+    }
+    gpt2_free(m);
+  }
+  cpu_threads_set(before);
+  printf("1 and 3 threads: the same loss and gradient bits\n");
+  free(grads[0]);
+  free(grads[1]);
+}
+
+// -------------------------------------------------------------------------------------------------
+// 4c. Backward stages. The hook is called once per stage, in order, and at stage s every gradient
+// gpt2_grad_stage puts at or before s already holds its final bits (a trainer averages them then).
+
+typedef struct {
+  gpt2 *m;
+  size_t n;
+  int calls, last_stage;
+  float *seen[8];  // the gradient as it was at each stage
+} stage_log;
+
+static void log_stage(void *ctx, int stage) {
+  stage_log *log = ctx;
+  CHECKF(stage == log->last_stage + 1, "stage %d after stage %d", stage, log->last_stage);
+  log->last_stage = stage;
+  if (stage >= 0 && stage < 8) {
+    log->seen[stage] = malloc(log->n * sizeof(float));
+    memcpy(log->seen[stage], gpt2_grads(log->m), log->n * sizeof(float));
+  }
+  log->calls++;
+}
+
+static void test_backward_stages(void) {
+  const gpt2_config c = {.max_seq_len = 8, .vocab_size = 20, .padded_vocab_size = 32,
+                         .num_layers = 3, .num_heads = 2, .channels = 8};
+  enum { B = 2, T = 8 };
+  int in[B * T], tg[B * T];
+  random_tokens(in, B * T, c.vocab_size, 61);
+  random_tokens(tg, B * T, c.vocab_size, 62);
+  gpt2 *m = gpt2_create(&c, B, T);
+  gpt2_init_params(m, 7);
+  stage_log log = {.m = m, .n = gpt2_param_count(m), .last_stage = -1};
+  gpt2_backward_hook(m, log_stage, &log);
+  gpt2_forward(m, in, tg, B, T);
+  gpt2_zero_grads(m);
+  gpt2_backward(m);
+  int stages = gpt2_grad_stages(&c);
+  CHECKF(log.calls == stages, "the hook ran %d times for %d stages", log.calls, stages);
+  size_t sizes[GPT2_NUM_PARAM_TENSORS], offsets[GPT2_NUM_PARAM_TENSORS];
+  gpt2_param_sizes(&c, sizes);
+  gpt2_param_offsets(&c, offsets);
+  const float *final = gpt2_grads(m);
+  size_t early = 0, finals = 0;  // slices not final at their stage; slices checked
+  for (int t = 0; t < GPT2_NUM_PARAM_TENSORS; t++) {
+    bool per_layer = t != GPT2_WTE && t != GPT2_WPE && t != GPT2_LNFW && t != GPT2_LNFB;
+    int layers = per_layer ? c.num_layers : 1;
+    size_t slice = sizes[t] / (size_t)layers;
+    for (int l = 0; l < layers; l++) {
+      int stage = gpt2_grad_stage(&c, t, l);
+      size_t at = offsets[t] + (size_t)l * slice;
+      for (int s = stage; s < stages && s < 8; s++) {
+        finals++;
+        early += memcmp(log.seen[s] + at, final + at, slice * sizeof(float)) != 0;
+      }
+      // One stage earlier the slice is not final yet (it is still zero or partial): the stage is
+      // the earliest, not just a safe one. Checked for the layers' weights, never zero gradients.
+      if (stage > 0 && (t == GPT2_QKVW || t == GPT2_FCW))
+        CHECKF(memcmp(log.seen[stage - 1] + at, final + at, slice * sizeof(float)) != 0,
+               "%s of layer %d was final before its stage %d", gpt2_param_name(t), l, stage);
+    }
+  }
+  CHECKF(early == 0, "%zu of %zu gradient slices changed after the stage that called them final",
+         early, finals);
+  printf("backward stages: %d, every slice final at its stage (%zu checks)\n", stages, finals);
+  for (int s = 0; s < 8; s++) free(log.seen[s]);
+  gpt2_free(m);
+}
+
+// -------------------------------------------------------------------------------------------------
 // 5. Overfitting one batch.
 
 static void test_overfit(void) {
@@ -468,6 +577,8 @@ int main(void) {
   test_f32_against_f64();
   test_loss_at_init();
   test_accumulation_and_determinism();
+  test_threads_same_bits();
+  test_backward_stages();
   test_overfit();
   return check_done("test_gpt2");
 }
