@@ -67,7 +67,7 @@ typedef struct {
   long long layers, heads, channels, seq_len, vocab;
   const char *init;
   // data
-  const char *data, *val_data;
+  const char *data, *val_data, *sample;
   long long markov_vocab, markov_order;
   double markov_sharpness;
   // optimization
@@ -138,8 +138,8 @@ static void bcast_bytes(void *buf, size_t bytes, int root, MPI_Comm comm) {
 // Options
 
 static void parse_options(options *o, int argc, char **argv, int rank) {
-  *o = (options){.layers = 4, .heads = 4, .channels = 128, .seq_len = 64, .vocab = 50257,
-                 .data = "markov", .markov_vocab = 64, .markov_order = 2, .markov_sharpness = 3.0,
+  *o = (options){.layers = 4, .heads = 4, .channels = 128, .seq_len = 64,
+                 .data = "markov", .sample = "sequential", .markov_vocab = 64, .markov_order = 2, .markov_sharpness = 3.0,
                  .batch = 16, .steps = 200, .warmup = 10, .seed = 1337, .lr = 1e-3, .min_lr_frac = 0.1,
                  .weight_decay = 0.1, .beta1 = 0.9, .beta2 = 0.95, .eps = 1e-8, .clip = 1.0,
                  .sync = "ring", .bucket = 4 << 20, .val_every = 50, .val_batches = 8, .log_every = 0,
@@ -151,11 +151,16 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
       {"heads", 0, CC_OPT_INT, &o->heads, "N", "attention heads (divide channels)", 1, 1024},
       {"channels", 'C', CC_OPT_INT, &o->channels, "N", "model width", 1, 65536},
       {"seq-len", 'T', CC_OPT_INT, &o->seq_len, "N", "sequence length (context) in tokens", 1, 1 << 20},
-      {"vocab", 0, CC_OPT_INT, &o->vocab, "N", "vocabulary of token shards (.bin data)", 2, 1 << 16},
+      {"vocab", 0, CC_OPT_INT, &o->vocab, "N",
+       "vocabulary of token shards (.bin data; 0: GPT-2's 50257, or --init's); must match --init's and a text file's 256",
+       0, 1 << 16},
       {"init", 0, CC_OPT_STRING, &o->init, "FILE", "start from an llm.c GPT-2 model file (fp32, version 3)", 0, 0},
       {"data", 'd', CC_OPT_STRING, &o->data, "SRC",
        "markov (synthetic, known loss floor), a text file (bytes), or .bin token shards (comma list)", 0, 0},
       {"val-data", 0, CC_OPT_STRING, &o->val_data, "SRC", "validation file (default: last 10% of --data)", 0, 0},
+      {"sample", 0, CC_OPT_STRING, &o->sample, "HOW",
+       "training batches: sequential (consecutive windows tiling the data) or random (positions drawn from --seed, as "
+       "nanoGPT); validation batches are always sequential", 0, 0},
       {"markov-vocab", 0, CC_OPT_INT, &o->markov_vocab, "N", "Markov source: vocabulary", 2, 65536},
       {"markov-order", 0, CC_OPT_INT, &o->markov_order, "K", "Markov source: tokens of context", 1, 8},
       {"markov-sharpness", 0, CC_OPT_DOUBLE, &o->markov_sharpness, "S",
@@ -292,6 +297,8 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
   if (o->stop_at > o->steps) cc_input_error("--stop-at: %lld is beyond --steps %lld", o->stop_at, o->steps);
   if (o->compare && o->stop_at) cc_input_error("--stop-at: not with --compare");
   if (o->checkpoint_every && !o->checkpoint) cc_input_error("--checkpoint-every: needs --checkpoint FILE");
+  if (strcmp(o->sample, "sequential") != 0 && strcmp(o->sample, "random") != 0)
+    cc_input_error("--sample: '%s' is neither sequential nor random", o->sample);
   if (o->val_data && strcmp(o->data, "markov") == 0)
     cc_input_error("--val-data: the Markov source makes its own validation stream");
 }
@@ -309,17 +316,22 @@ static void check_outputs(const trainer *tr) {
   if (tr->rank == 0 && !err[0]) {
     if (o->csv && !cc_output_is_stream(o->csv)) CC_CHECK_PTR(csv_meta = cc_path_with_suffix(o->csv, CC_META_SUFFIX));
     bool resume_is_checkpoint = o->resume && o->checkpoint && cc_same_file(o->resume, o->checkpoint);
-    enum { FIXED = 7, MAX_DATA = 64 };
-    cc_file_use uses[FIXED + MAX_DATA] = {
+    enum { FIXED = 7, MAX_DATA = 4096 };
+    static cc_file_use uses[FIXED + MAX_DATA];
+    cc_file_use fixed[FIXED] = {
         {"--csv", o->csv, true}, {"--checkpoint", o->checkpoint, true}, {"--save-model", o->save_model, true},
         {"--csv (its sidecar)", csv_meta, true}, {"--init", o->init, false},
         {"--resume", resume_is_checkpoint ? NULL : o->resume, false}, {"--val-data", o->val_data, false}};
+    memcpy(uses, fixed, sizeof fixed);
     int n = FIXED;
-    char *data = o->data ? cc_strdup(o->data) : NULL, *save = NULL;  // a file, or a comma list of shards
-    for (char *item = data ? strtok_r(data, ",", &save) : NULL; item && n < FIXED + MAX_DATA; item = strtok_r(NULL, ",", &save))
-      uses[n++] = (cc_file_use){"-d/--data", item, false};
+    // The data: a file, or shards (paths and patterns); a list that does not expand is reported when loaded.
+    char **paths = NULL;
+    int npaths = 0;
+    if (o->data && strcmp(o->data, "markov") != 0 && data_shard_list(o->data, &paths, &npaths, why, sizeof why) != 0)
+      npaths = 0;
+    for (int i = 0; i < npaths && n < FIXED + MAX_DATA; i++) uses[n++] = (cc_file_use){"-d/--data", paths[i], false};
     cc_check_files(uses, n, err, sizeof err);
-    free(data);
+    data_shard_list_free(paths, npaths);
   }
   free(csv_meta);
   cc_mpi_agree(tr->mpi, err[0] ? err : NULL);
@@ -333,25 +345,15 @@ static bool ends_with(const char *s, const char *suffix) {
   return a >= b && strcmp(s + a - b, suffix) == 0;
 }
 
-// A file source: .bin shards (comma list) or a text file. NULL on success, else the error in err.
+// A file source: .bin shards (a comma list of paths and glob patterns) or a text file. NULL on success,
+// else the error in err.
 static const char *load_file_source(token_stream *s, const char *spec, int vocab, char *err, size_t errlen) {
   if (!ends_with(spec, ".bin")) return data_text_file(s, spec, err, errlen) == 0 ? NULL : err;
-  // Split the comma list into paths.
-  char *copy = cc_strdup(spec);
-  const char *paths[256];
-  int n = 0;
-  for (char *item = copy, *comma; item; item = comma ? comma + 1 : NULL) {
-    if ((comma = strchr(item, ','))) *comma = '\0';
-    const char *problem = n == 256 ? "more than 256 shards" : !item[0] ? "an empty item (a stray comma?)" : NULL;
-    if (problem) {
-      snprintf(err, errlen, "--data: %s in '%s'", problem, spec);
-      free(copy);
-      return err;
-    }
-    paths[n++] = item;
-  }
-  int rc = data_token_shards(s, paths, n, vocab, err, errlen);
-  free(copy);
+  char **paths;
+  int n;
+  if (data_shard_list(spec, &paths, &n, err, errlen) != 0) return err;
+  int rc = data_token_shards(s, (const char *const *)paths, n, vocab, err, errlen);
+  data_shard_list_free(paths, n);
   return rc == 0 ? NULL : err;
 }
 
@@ -380,7 +382,16 @@ static void setup_data_and_model(trainer *tr) {
     tr->config = c;
   }
 
-  int vocab = o->init ? tr->config.vocab_size : (int)o->vocab;
+  // --vocab says what the shards hold: it cannot disagree with the model file or with a text file's bytes.
+  bool text = strcmp(o->data, "markov") != 0 && !ends_with(o->data, ".bin");
+  if (o->vocab == 1) cc_input_error("--vocab: 1 token is no vocabulary (at least 2)");
+  if (o->vocab && o->init && o->vocab != tr->config.vocab_size)
+    cc_input_error("--vocab: %lld differs from the vocabulary of --init %s (%d)", o->vocab, o->init, tr->config.vocab_size);
+  if (o->vocab && text && o->vocab != 256)
+    cc_input_error("--vocab: %lld, but a text file's tokens are its bytes (vocabulary 256)", o->vocab);
+  if (o->vocab && strcmp(o->data, "markov") == 0)
+    cc_input_error("--vocab: the Markov source's vocabulary is --markov-vocab");
+  int vocab = o->init ? tr->config.vocab_size : o->vocab ? (int)o->vocab : 50257;
   if (strcmp(o->data, "markov") == 0) {
     data_markov_spec spec = data_markov_default();
     spec.vocab = (int)o->markov_vocab;
@@ -797,7 +808,11 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
     double lr = lr_cosine(step, o->warmup, o->steps, o->lr, min_lr);
 
     double t0 = cc_now_us();
-    data_batch(&tr->train, (uint64_t)step, tr->G, tr->rank * tr->B, tr->B, tr->T, inputs, targets);
+    if (strcmp(o->sample, "random") == 0)
+      data_batch_random(&tr->train, cc_hash64((uint64_t)o->seed, 0xba7c), (uint64_t)step, tr->G, tr->rank * tr->B,
+                        tr->B, tr->T, inputs, targets);
+    else
+      data_batch(&tr->train, (uint64_t)step, tr->G, tr->rank * tr->B, tr->B, tr->T, inputs, targets);
     train_model_zero_grads(&m);
     double my_loss = train_model_forward(&m, inputs, targets, tr->B, tr->T);
     // With overlap the buckets start as backward finishes their stages (train_model_backward_hook).
@@ -970,6 +985,7 @@ static void write_sidecar(trainer *tr, const char *csv_path) {
   cc_meta_standard(&meta, "cctrain", tr->argc, tr->argv);
   cc_meta_int(&meta, "ranks", tr->ranks);
   cc_meta_str(&meta, "data", tr->train.name);
+  cc_meta_str(&meta, "sample", tr->o->sample);
   if (!isnan(tr->train.loss_floor)) cc_meta_num(&meta, "loss_floor", tr->train.loss_floor);
   cc_meta_int(&meta, "layers", tr->config.num_layers);
   cc_meta_int(&meta, "heads", tr->config.num_heads);

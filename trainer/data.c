@@ -2,6 +2,7 @@
 #include "trainer/data.h"
 
 #include <errno.h>
+#include <glob.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -106,6 +107,53 @@ int data_text_file(token_stream *out, const char *path, char *err, size_t errlen
 }
 
 // ---- llm.c token shards ----
+
+static void append_path(char ***paths, int *n, int *cap, const char *path) {
+  if (*n == *cap) {
+    *cap = *cap * 2 + 8;
+    CC_CHECK_PTR(*paths = realloc(*paths, (size_t)*cap * sizeof **paths));
+  }
+  (*paths)[(*n)++] = cc_strdup(path);
+}
+
+int data_shard_list(const char *spec, char ***paths, int *n, char *err, size_t errlen) {
+  *paths = NULL;
+  *n = 0;
+  int cap = 0, status = 0;
+  char *copy = cc_strdup(spec);
+  for (char *item = copy, *comma; item && status == 0; item = comma ? comma + 1 : NULL) {
+    if ((comma = strchr(item, ','))) *comma = '\0';
+    if (!item[0]) {
+      snprintf(err, errlen, "--data: an empty item in '%s' (a stray comma?)", spec);
+      status = -1;
+    } else if (!strpbrk(item, "*?[")) {
+      append_path(paths, n, &cap, item);
+    } else {
+      glob_t g;
+      int rc = glob(item, GLOB_ERR, NULL, &g);
+      if (rc == 0) {
+        for (size_t i = 0; i < g.gl_pathc; i++) append_path(paths, n, &cap, g.gl_pathv[i]);
+      } else {
+        snprintf(err, errlen, "--data: %s '%s'", rc == GLOB_NOMATCH ? "no file matches" : "cannot read the directories of",
+                 item);
+        status = -1;
+      }
+      globfree(&g);
+    }
+  }
+  free(copy);
+  if (status != 0) {
+    data_shard_list_free(*paths, *n);
+    *paths = NULL;
+    *n = 0;
+  }
+  return status;
+}
+
+void data_shard_list_free(char **paths, int n) {
+  for (int i = 0; i < n; i++) free(paths[i]);
+  free(paths);
+}
 
 // Appends one shard's tokens to *tokens (grown to *count + its count). Header and size are checked
 // before anything is allocated.
@@ -283,6 +331,24 @@ void data_batch(const token_stream *s, uint64_t batch_index, int global_batch, i
     uint64_t g = add_mod(batch_first, (uint64_t)(first_seq + i) % starts, starts);
     uint64_t start = mul_mod(g, stride, starts);
     const uint16_t *seq = s->tokens + start;
+    for (int t = 0; t < T; t++) {
+      inputs[(size_t)i * T + t] = seq[t];
+      targets[(size_t)i * T + t] = seq[t + 1];
+    }
+  }
+}
+
+void data_batch_random(const token_stream *s, uint64_t seed, uint64_t batch_index, int global_batch, int first_seq,
+                       int B, int T, int *inputs, int *targets) {
+  if (T < 1 || s->count < (size_t)T + 1)
+    CC_FATAL("data_batch_random: %s has %zu tokens, fewer than T + 1 = %d", s->name, s->count, T + 1);
+  if (B < 1 || first_seq < 0 || global_batch < first_seq + B)
+    CC_FATAL("data_batch_random: sequences [%d, %d) are not within a global batch of %d", first_seq, first_seq + B,
+             global_batch);
+  uint64_t starts = s->count - (uint64_t)T;
+  for (int i = 0; i < B; i++) {
+    uint64_t g = batch_index * (uint64_t)global_batch + (uint64_t)(first_seq + i);
+    const uint16_t *seq = s->tokens + cc_hash64(seed, g) % starts;  // bias below starts / 2^64
     for (int t = 0; t < T; t++) {
       inputs[(size_t)i * T + t] = seq[t];
       targets[(size_t)i * T + t] = seq[t + 1];

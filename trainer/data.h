@@ -61,6 +61,12 @@ int data_text_file(token_stream *out, const char *path, char *err, size_t errlen
 // first that is not is reported with its shard, token offset and byte offset.
 int data_token_shards(token_stream *out, const char *const *paths, int num_paths, int vocab_size, char *err,
                       size_t errlen);
+// The shard paths of a --data list: comma-separated items, each a path or a glob(3) pattern (with
+// * ? or [), which stands for the files it matches in sorted order, as llm.c's loader reads
+// "fineweb_train_*.bin". *paths (malloc'd, *n of them) is freed with data_shard_list_free. -1 with
+// one line in err for an empty item, a pattern that matches nothing, or an unreadable directory.
+int data_shard_list(const char *spec, char ***paths, int *n, char *err, size_t errlen);
+void data_shard_list_free(char **paths, int n);
 // Moves the validation tail (see above) of *train into *val. -1 when the stream is too short for both.
 int data_split_validation(token_stream *train, token_stream *val, int T, char *err, size_t errlen);
 void token_stream_free(token_stream *s);
@@ -74,6 +80,12 @@ int data_check_length(const token_stream *s, int T, char *err, size_t errlen);
 // (checked: calling it otherwise is a program error). A data-parallel rank passes first_seq = rank B.
 void data_batch(const token_stream *s, uint64_t batch_index, int global_batch, int first_seq, int B, int T,
                 int *inputs, int *targets);
+
+// Random sampling, as nanoGPT's get_batch draws its batches: global sequence g = batch_index G + j
+// starts at cc_hash64(seed, g) mod (n - T), uniform over the starts (and independent of the ranks:
+// P ranks with batch B still read what 1 rank with batch P B reads). Same contract as data_batch.
+void data_batch_random(const token_stream *s, uint64_t seed, uint64_t batch_index, int global_batch, int first_seq,
+                       int B, int T, int *inputs, int *targets);
 
 // Global batches of G sequences that fit in the stream before the loader wraps around (at least 1).
 uint64_t data_batches_per_epoch(const token_stream *s, int global_batch, int T);

@@ -113,6 +113,11 @@ bad_input)
   expect 1 "--stop-at" --stop-at 9
   expect 1 "-T/--seq-len" -T 0
   expect 1 "--overlap" --overlap maybe
+  expect 1 "--sample" --sample shuffled
+  expect 1 "no file matches" --data "$tmp/none_*.bin"
+  expect 1 "a text file's tokens are its bytes" --data "$tmp/text.txt" --vocab 300
+  run 1 "${tiny[@]}" -b 4 --steps 1 --save-model "$tmp/model.bin" || fail "model file for the --vocab case"
+  expect 1 "differs from the vocabulary of --init" --init "$tmp/model.bin" --vocab 50257
   expect 1 "--threads" --threads -1
   expect 1 "text.txt" --data "$tmp/text.txt" -T 2000
   expect 1 "-b/-T/-L/-C" -T 1048576 -b 1  # 64 TiB of attention activations: refused before allocating

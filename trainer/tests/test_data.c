@@ -254,8 +254,72 @@ static void test_loader(void) {
   token_stream_free(&s);
 }
 
+// Random sampling: every sequence is T + 1 consecutive tokens from a start in range, the data-parallel
+// property holds, the same seed gives the same batches and another seed others, and the starts cover
+// the stream about uniformly (each tenth of the starts gets its share within 20%).
+static void test_random_loader(void) {
+  enum { T = 16, B = 3, P = 4, G = P * B, BATCHES = 2000 };
+  const size_t n = 1000, starts = n - T;
+  token_stream s = counting_stream(n);
+  static int in_one[G * T], tg_one[G * T], in_rank[G * T], tg_rank[G * T], again[G * T];
+  int tenth[10] = {0};
+  size_t same_as_other_seed = 0;
+  for (uint64_t b = 0; b < BATCHES; b++) {
+    data_batch_random(&s, 42, b, G, 0, G, T, in_one, tg_one);
+    for (int r = 0; r < P; r++)
+      data_batch_random(&s, 42, b, G, r * B, B, T, in_rank + r * B * T, tg_rank + r * B * T);
+    CHECKF(memcmp(in_one, in_rank, sizeof in_one) == 0 && memcmp(tg_one, tg_rank, sizeof tg_one) == 0,
+           "random batch %llu: %d ranks x %d differ from 1 rank x %d", (unsigned long long)b, P, B, G);
+    data_batch_random(&s, 42, b, G, 0, G, T, again, tg_rank);
+    CHECK(memcmp(in_one, again, sizeof in_one) == 0);
+    data_batch_random(&s, 43, b, G, 0, G, T, again, tg_rank);
+    same_as_other_seed += memcmp(in_one, again, sizeof in_one) == 0;
+    for (int j = 0; j < G; j++) {
+      int start = in_one[j * T];
+      CHECKF(start >= 0 && (size_t)start < starts, "random start %d outside [0, %zu)", start, starts);
+      for (int t = 0; t < T; t++)
+        CHECK(in_one[j * T + t] == start + t && tg_one[j * T + t] == start + t + 1);
+      tenth[(size_t)start * 10 / starts]++;
+    }
+  }
+  CHECKF(same_as_other_seed == 0, "%zu batches equal under another seed", same_as_other_seed);
+  for (int i = 0; i < 10; i++)
+    CHECKF(fabs(tenth[i] - BATCHES * G / 10.0) < 0.2 * BATCHES * G / 10.0, "tenth %d of the starts drew %d of %d",
+           i, tenth[i], BATCHES * G);
+  token_stream_free(&s);
+}
+
+// --data shard lists: paths as given, glob patterns expanded in sorted order, and the errors.
+static void test_shard_list(void) {
+  uint16_t tok[4] = {1, 2, 3, 4};
+  const char *names[] = {"train_002.bin", "train_000.bin", "train_001.bin", "val_000.bin"};
+  for (int i = 0; i < 4; i++) write_shard(path_in_dir(names[i]), 20240520, 1, 4, tok, 4);
+  char spec[2048], err[512] = "", **paths;
+  int n;
+  snprintf(spec, sizeof spec, "%s,%s", path_in_dir("train_*.bin"), path_in_dir("val_000.bin"));
+  CHECKF(data_shard_list(spec, &paths, &n, err, sizeof err) == 0, "%s", err);
+  CHECK(n == 4);
+  const char *want[] = {"train_000.bin", "train_001.bin", "train_002.bin", "val_000.bin"};
+  for (int i = 0; i < n && i < 4; i++) CHECK_STREQ(paths[i], path_in_dir(want[i]));
+  data_shard_list_free(paths, n);
+  snprintf(spec, sizeof spec, "%s", path_in_dir("train_00[02].bin"));
+  CHECK(data_shard_list(spec, &paths, &n, err, sizeof err) == 0 && n == 2);
+  data_shard_list_free(paths, n);
+  snprintf(spec, sizeof spec, "%s", path_in_dir("nothing_*.bin"));
+  CHECK(data_shard_list(spec, &paths, &n, err, sizeof err) == -1 && n == 0 && paths == NULL);
+  CHECKF(strstr(err, "no file matches") && strstr(err, "nothing_*.bin"), "no match: %s", err);
+  CHECK(data_shard_list("a.bin,,b.bin", &paths, &n, err, sizeof err) == -1);
+  CHECKF(strstr(err, "empty item"), "empty item: %s", err);
+  // A path without pattern characters is passed on as it is, existing or not (the loader reports it).
+  CHECK(data_shard_list("missing.bin", &paths, &n, err, sizeof err) == 0 && n == 1);
+  CHECK_STREQ(paths[0], "missing.bin");
+  data_shard_list_free(paths, n);
+}
+
 int main(void) {
   dir = make_test_dir("test_data");
+  test_random_loader();
+  test_shard_list();
   test_shards();
   test_text();
   test_markov_streams();
