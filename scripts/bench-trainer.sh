@@ -301,7 +301,7 @@ check_count() {  # check_count TRAINER LOG COUNT: the run timed every step
   [ "$3" -eq $((warmup + ${steps[$shape]})) ] ||
     fail "$1 timed $3 steps, not $((warmup + ${steps[$shape]})) (its output: $2)"
 }
-declare -A flop_per_token params
+declare -A flop_per_token params loss_cctrain loss_llmc
 cctrain_cpu=""
 rm -f "$csv.partial"
 echo "trainer,shape,threads,repeat,tokens_per_s,gflops,step_ms" >"$csv.partial"
@@ -328,7 +328,11 @@ for shape in "${shape_list[@]}"; do
       log=$logs/${shape}_${trainer}_r$repeat.txt run_csv=$logs/${shape}_${trainer}_r$repeat.csv
       case $trainer in
         cctrain)
-          run_cctrain "$log" "${model_args[@]}" --steps "$n" --csv "$run_csv"
+          # From llm.c's model file when there is one: then step 0 is the same model on the same batch
+          # (llm.c's loader reads B consecutive windows from the start, as cctrain's sequential one).
+          init=()
+          [ ! -f "$work/model-$shape.bin" ] || init=(--init "$work/model-$shape.bin")
+          run_cctrain "$log" "${model_args[@]}" "${init[@]}" --steps "$n" --csv "$run_csv"
           times=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } { print $c["step_ms"] }' "$run_csv") ;;
         llmc)
           [ -n "$llmc" ] || continue
@@ -351,6 +355,13 @@ for shape in "${shape_list[@]}"; do
       note "$shape $trainer repeat $repeat: $(cut -d, -f5 <<<"$row") tokens/s, $(cut -d, -f6 <<<"$row") GFLOP/s, $ms ms/step"
     done
   done
+  # The same model on the same batch: cctrain's and llm.c's step-0 losses should agree to f32 rounding.
+  if [ -f "$logs/${shape}_cctrain_r1.csv" ] && [ -f "$logs/${shape}_llmc_r1.txt" ]; then
+    loss_cctrain[$shape]=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $1 == 0 { print $c["loss"] }' \
+      "$logs/${shape}_cctrain_r1.csv")
+    loss_llmc[$shape]=$(sed -n 's/^step 0: train loss \([0-9.]*\) .*/\1/p' "$logs/${shape}_llmc_r1.txt")
+    note "$shape: step 0 loss, the same model and batch: cctrain ${loss_cctrain[$shape]}, llm.c ${loss_llmc[$shape]}"
+  fi
 done
 
 # --- the sidecar, then the rows -----------------------------------------------------------------------
@@ -372,7 +383,7 @@ shapes_json=""
 for shape in "${shape_list[@]}"; do
   shape_config "$shape"
   shapes_json+="${shapes_json:+,}
-    $(json "$shape"): {\"layers\": $L, \"heads\": $H, \"channels\": $C, \"seq_len\": $T, \"batch\": $B, \"vocab\": $V, \"parameters\": ${params[$shape]:-0}, \"flop_per_token\": ${flop_per_token[$shape]}, \"steps\": ${steps[$shape]}}"
+    $(json "$shape"): {\"layers\": $L, \"heads\": $H, \"channels\": $C, \"seq_len\": $T, \"batch\": $B, \"vocab\": $V, \"parameters\": ${params[$shape]:-0}, \"flop_per_token\": ${flop_per_token[$shape]}, \"steps\": ${steps[$shape]}, \"step0_loss_cctrain\": $(json "${loss_cctrain[$shape]:-}"), \"step0_loss_llmc\": $(json "${loss_llmc[$shape]:-}")}"
 done
 {
   echo "{"

@@ -349,38 +349,36 @@ static void FN(attention_forward)(REAL *out, REAL *att, const REAL *qkv, int B, 
   for (int bh = 0; bh < B * NH; bh++) {
     int b = bh / NH, h = bh % NH;
     REAL *my_pack = pack + (size_t)omp_get_thread_num() * MATMUL_PACK_SIZE;
-    {
-      const REAL *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
-      const REAL *k = q + C, *v = q + 2 * (size_t)C;
-      REAL *p = att + ((size_t)b * NH + h) * T * T;
-      REAL *y = out + (size_t)b * T * C + (size_t)h * hs;
-      for (int t0 = 0; t0 < T; t0 += ATT_ROWS) {
-        int t1 = T - t0 < ATT_ROWS ? T : t0 + ATT_ROWS;
-        // Scores q_t . k_s of rows t0..t1 against keys 0..t1 (K read transposed).
-        REAL *pt0 = p + (size_t)t0 * T;
-        FN(matmul)(pt0, (size_t)T, q + t0 * C3, C3, 1, k, 1, C3, NULL, t1 - t0, t1, hs, false,
-                   my_pack);
-        for (int t = t0; t < t1; t++) {
-          REAL *pt = p + (size_t)t * T;
-          // Softmax over keys 0..t; subtracting the max keeps exp from overflowing.
-          REAL max = -INFINITY;
-          for (int s = 0; s <= t; s++) {
-            pt[s] *= scale;
-            if (pt[s] > max) max = pt[s];
-          }
-          REAL sum = 0;
-          for (int s = 0; s <= t; s++) {
-            pt[s] = exp(pt[s] - max);
-            sum += pt[s];
-          }
-          REAL inv = 1 / sum;
-          for (int s = 0; s <= t; s++) pt[s] *= inv;
-          for (int s = t + 1; s < T; s++) pt[s] = 0;  // masked: later keys
+    const REAL *q = qkv + (size_t)b * T * C3 + (size_t)h * hs;
+    const REAL *k = q + C, *v = q + 2 * (size_t)C;
+    REAL *p = att + ((size_t)b * NH + h) * T * T;
+    REAL *y = out + (size_t)b * T * C + (size_t)h * hs;
+    for (int t0 = 0; t0 < T; t0 += ATT_ROWS) {
+      int t1 = T - t0 < ATT_ROWS ? T : t0 + ATT_ROWS;
+      // Scores q_t . k_s of rows t0..t1 against keys 0..t1 (K read transposed).
+      REAL *pt0 = p + (size_t)t0 * T;
+      FN(matmul)(pt0, (size_t)T, q + t0 * C3, C3, 1, k, 1, C3, NULL, t1 - t0, t1, hs, false,
+                 my_pack);
+      for (int t = t0; t < t1; t++) {
+        REAL *pt = p + (size_t)t * T;
+        // Softmax over keys 0..t; subtracting the max keeps exp from overflowing.
+        REAL max = -INFINITY;
+        for (int s = 0; s <= t; s++) {
+          pt[s] *= scale;
+          if (pt[s] > max) max = pt[s];
         }
-        // y_t = sum_s p[t][s] v_s over s < t1.
-        FN(matmul)(y + t0 * (size_t)C, (size_t)C, pt0, (size_t)T, 1, v, C3, 1, NULL, t1 - t0, hs,
-                   t1, false, my_pack);
+        REAL sum = 0;
+        for (int s = 0; s <= t; s++) {
+          pt[s] = exp(pt[s] - max);
+          sum += pt[s];
+        }
+        REAL inv = 1 / sum;
+        for (int s = 0; s <= t; s++) pt[s] *= inv;
+        for (int s = t + 1; s < T; s++) pt[s] = 0;  // masked: later keys
       }
+      // y_t = sum_s p[t][s] v_s over s < t1.
+      FN(matmul)(y + t0 * (size_t)C, (size_t)C, pt0, (size_t)T, 1, v, C3, 1, NULL, t1 - t0, hs,
+                 t1, false, my_pack);
     }
   }
 }
@@ -399,42 +397,40 @@ static void FN(attention_backward)(REAL *dqkv, const REAL *dout, const REAL *qkv
     int b = bh / NH, h = bh % NH;
     int me = omp_get_thread_num();
     REAL *dscore = dscores + (size_t)me * T * T, *my_pack = pack + (size_t)me * MATMUL_PACK_SIZE;
-    {
-      size_t head = (size_t)b * T * C3 + (size_t)h * hs;
-      const REAL *q = qkv + head, *k = q + C, *v = q + 2 * (size_t)C;
-      REAL *dq = dqkv + head, *dk = dq + C, *dv = dq + 2 * (size_t)C;
-      const REAL *p = att + ((size_t)b * NH + h) * T * T;
-      const REAL *dy = dout + (size_t)b * T * C + (size_t)h * hs;
-      // Query side, by blocks of rows: dp = dy V^T, then through the softmax and the 1/sqrt(hs),
-      // dscore[t][s] = p (dp - sum_s' p dp) scale, then dq = dscore K.
-      for (int t0 = 0; t0 < T; t0 += ATT_ROWS) {
-        int t1 = T - t0 < ATT_ROWS ? T : t0 + ATT_ROWS;
-        REAL *d0 = dscore + (size_t)t0 * T;
-        FN(matmul)(d0, (size_t)T, dy + t0 * (size_t)C, (size_t)C, 1, v, 1, C3, NULL, t1 - t0, t1,
-                   hs, false, my_pack);
-        for (int t = t0; t < t1; t++) {
-          const REAL *pt = p + (size_t)t * T;
-          REAL *dt = dscore + (size_t)t * T;
-          REAL dot = 0;
-          for (int s = 0; s <= t; s++) dot += pt[s] * dt[s];
-          for (int s = 0; s <= t; s++) dt[s] = pt[s] * (dt[s] - dot) * scale;
-          // Masked scores have no gradient. Key blocks below start where query blocks do, so they
-          // read row t's masked part only up to t1.
-          for (int s = t + 1; s < t1; s++) dt[s] = 0;
-        }
-        FN(matmul)(dq + t0 * C3, C3, d0, (size_t)T, 1, k, C3, 1, NULL, t1 - t0, hs, t1, false,
-                   my_pack);
+    size_t head = (size_t)b * T * C3 + (size_t)h * hs;
+    const REAL *q = qkv + head, *k = q + C, *v = q + 2 * (size_t)C;
+    REAL *dq = dqkv + head, *dk = dq + C, *dv = dq + 2 * (size_t)C;
+    const REAL *p = att + ((size_t)b * NH + h) * T * T;
+    const REAL *dy = dout + (size_t)b * T * C + (size_t)h * hs;
+    // Query side, by blocks of rows: dp = dy V^T, then through the softmax and the 1/sqrt(hs),
+    // dscore[t][s] = p (dp - sum_s' p dp) scale, then dq = dscore K.
+    for (int t0 = 0; t0 < T; t0 += ATT_ROWS) {
+      int t1 = T - t0 < ATT_ROWS ? T : t0 + ATT_ROWS;
+      REAL *d0 = dscore + (size_t)t0 * T;
+      FN(matmul)(d0, (size_t)T, dy + t0 * (size_t)C, (size_t)C, 1, v, 1, C3, NULL, t1 - t0, t1,
+                 hs, false, my_pack);
+      for (int t = t0; t < t1; t++) {
+        const REAL *pt = p + (size_t)t * T;
+        REAL *dt = dscore + (size_t)t * T;
+        REAL dot = 0;
+        for (int s = 0; s <= t; s++) dot += pt[s] * dt[s];
+        for (int s = 0; s <= t; s++) dt[s] = pt[s] * (dt[s] - dot) * scale;
+        // Masked scores have no gradient. Key blocks below start where query blocks do, so they
+        // read row t's masked part only up to t1.
+        for (int s = t + 1; s < t1; s++) dt[s] = 0;
       }
-      // Key and value side, by blocks of keys s0..s1, which only queries t >= s0 see:
-      // dk = dscore^T Q and dv = p^T dy over those rows.
-      for (int s0 = 0; s0 < T; s0 += ATT_ROWS) {
-        int s1 = T - s0 < ATT_ROWS ? T : s0 + ATT_ROWS;
-        size_t corner = (size_t)s0 * T + s0;
-        FN(matmul)(dk + s0 * C3, C3, dscore + corner, 1, (size_t)T, q + s0 * C3, C3, 1, NULL,
-                   s1 - s0, hs, T - s0, false, my_pack);
-        FN(matmul)(dv + s0 * C3, C3, p + corner, 1, (size_t)T, dy + s0 * (size_t)C, (size_t)C, 1,
-                   NULL, s1 - s0, hs, T - s0, false, my_pack);
-      }
+      FN(matmul)(dq + t0 * C3, C3, d0, (size_t)T, 1, k, C3, 1, NULL, t1 - t0, hs, t1, false,
+                 my_pack);
+    }
+    // Key and value side, by blocks of keys s0..s1, which only queries t >= s0 see:
+    // dk = dscore^T Q and dv = p^T dy over those rows.
+    for (int s0 = 0; s0 < T; s0 += ATT_ROWS) {
+      int s1 = T - s0 < ATT_ROWS ? T : s0 + ATT_ROWS;
+      size_t corner = (size_t)s0 * T + s0;
+      FN(matmul)(dk + s0 * C3, C3, dscore + corner, 1, (size_t)T, q + s0 * C3, C3, 1, NULL,
+                 s1 - s0, hs, T - s0, false, my_pack);
+      FN(matmul)(dv + s0 * C3, C3, p + corner, 1, (size_t)T, dy + s0 * (size_t)C, (size_t)C, 1,
+                 NULL, s1 - s0, hs, T - s0, false, my_pack);
     }
   }
 }
