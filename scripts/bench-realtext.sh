@@ -98,7 +98,9 @@ plot() {  # plot OUTFILE TITLE SUBTITLE REF "name=csv"... (no apostrophes in the
   gnuplot -e "dir='plots'; out='$png'; fmt='png'; dat='$work/val.dat'; names='$names'; ttl='$ttl'; subt='$subt'; ref=$ref; reflabel='nanoGPT, same configuration: 1.88'" plots/valloss.gp
   echo "bench-realtext: $png" >&2
 }
-commit=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+# The commit cctrain was built from, as its sidecars say (the checkout may have moved on since).
+commit=$(cat "$out"/point/*.meta.json "$out"/compress/*.meta.json 2>/dev/null | sed -n 's/^ *"commit": *"\([^"]*\)".*/\1/p' | head -1)
+commit=${commit:-unknown}
 pairs=()
 for f in "$out"/point/np*_seed*.csv; do [ -f "$f" ] && pairs+=("$(basename "$f" .csv)=$f"); done
 [ ${#pairs[@]} -eq 0 ] || plot "$out/val_point.png" "GPT-2 L4 C128 T64 on tinyshakespeare (bytes), the nanoGPT CPU point" \
@@ -129,6 +131,13 @@ done
       b=$(basename "$f" .csv) np=${b#np} np=${np%%_*} seed=${b##*seed}
       ms=$(awk -F, 'NR == 1 { for (i = 1; i <= NF; i++) if ($i == "step_ms") c = i; next } { s += $c; n++ } END { printf "%.1f", s / n }' "$f")
       echo "| $b | $np | $seed | $(final_val "$f") | $ms |"
+    done
+    echo
+    for np in 1 2; do
+      ls "$out/point/np${np}"_seed*.csv >/dev/null 2>&1 || continue
+      for f in "$out/point/np${np}"_seed*.csv; do final_val "$f"; done |
+        awk -v np="$np" '{ s += $1; n++; if (n == 1 || $1 < lo) lo = $1; if (n == 1 || $1 > hi) hi = $1 }
+          END { printf "%d rank(s): mean %.4f over %d seed(s), from %.4f to %.4f.\n", np, s / n, n, lo, hi }'
     done
     echo
     echo "![validation loss](val_point.png)"

@@ -1189,9 +1189,17 @@ int main(int argc, char **argv) {
            tr.config.vocab_size, tr.config.padded_vocab_size, gpt2_num_params(&tr.config),
            gpt2_flops_per_token(&tr.config, tr.T));
     printf("# data %s: %zu training tokens, %zu validation%s\n", tr.train.name, tr.train.count, tr.val.count, floor);
-    if (!tr.cuda)
-      printf("# cpu: %d thread(s) per rank, %s; gradient sync %s\n", tr.threads, cpu_blas_config(),
+    if (!tr.cuda) {
+      // mpirun binds ranks to cores by default, which caps the default thread count: say so.
+      long online = sysconf(_SC_NPROCESSORS_ONLN);
+      int bound = cpu_affinity_count(), share = (int)(online / tr.comm->local_size);
+      char capped[160] = "";
+      if (!o.threads && bound < share)
+        snprintf(capped, sizeof capped, " (this rank is bound to %d CPU(s) of its %d: mpirun --bind-to none for more)",
+                 bound, share);
+      printf("# cpu: %d thread(s) per rank%s, %s; gradient sync %s\n", tr.threads, capped, cpu_blas_config(),
              tr.overlap ? "overlapped with backward (communication thread)" : "after backward");
+    }
     if (tr.cuda) {
       char peak[128] = "no MFU";
       if (tr.peak_tflops > 0) snprintf(peak, sizeof peak, "MFU against %.1f TFLOP/s per GPU", tr.peak_tflops);
