@@ -279,6 +279,9 @@ build_llmc() {  # build_llmc SHAPE: compiles the copy for the shape into $work/l
   llmc_edit "$dir/train_gpt2.c" "step <= 40;" "step < $n;"
   llmc_edit "$dir/train_gpt2.c" "if (step % 10 == 0) {" "if (0) { // bench-trainer.sh: no validation"
   llmc_edit "$dir/train_gpt2.c" "if (step > 0 && step % 20 == 0) {" "if (0) { // bench-trainer.sh: no sampling"
+  # Batches in order from the start (no shuffle): step 0 then reads what cctrain's step 0 reads.
+  llmc_edit "$dir/train_gpt2.c" "dataloader_init(&train_loader, train_tokens, B, T, 0, 1, 1);" \
+    "dataloader_init(&train_loader, train_tokens, B, T, 0, 1, 0); // bench-trainer.sh: in order"
   make -C "$dir" train_gpt2 >"$dir/make.log" 2>&1 || fail "--llmc: make train_gpt2 failed: $(tail -n 1 "$dir/make.log")"
   llmc_build=$(grep -m 1 -E ' train_gpt2\.c .*-o train_gpt2' "$dir/make.log" || true)
   ln -sf "$work/model-$1.bin" "$dir/gpt2_124M.bin"
@@ -309,11 +312,12 @@ for shape in "${shape_list[@]}"; do
   shape_config "$shape"
   n=$((warmup + steps[$shape]))
   set_model_args "$shape"
-  # One cctrain step: the FLOP per token (its first line) and, for llm.c, the model file.
+  # One cctrain step at learning rate 0: the FLOP per token (its first line) and, for llm.c, the model
+  # file, which then holds the initial parameters.
   save=()
   if has_trainer llmc && [ -n "$llmc" ]; then save=(--save-model "$work/model-$shape.bin"); fi
   note "$shape: L $L, $H heads, C $C, T $T, batch $B, vocabulary $V; $warmup + ${steps[$shape]} steps a run, $threads threads"
-  run_cctrain "$logs/${shape}_prepare.txt" "${model_args[@]}" --steps 1 "${save[@]}"
+  run_cctrain "$logs/${shape}_prepare.txt" "${model_args[@]}" --steps 1 --lr 0 "${save[@]}"
   first=$(head -n 1 "$logs/${shape}_prepare.txt")
   flop_per_token[$shape]=$(sed -n 's/.* \([0-9.e+]*\) FLOP\/token.*/\1/p' <<<"$first")
   params[$shape]=$(sed -n 's/.* \([0-9]*\) parameters.*/\1/p' <<<"$first")
@@ -361,6 +365,8 @@ for shape in "${shape_list[@]}"; do
       "$logs/${shape}_cctrain_r1.csv")
     loss_llmc[$shape]=$(sed -n 's/^step 0: train loss \([0-9.]*\) .*/\1/p' "$logs/${shape}_llmc_r1.txt")
     note "$shape: step 0 loss, the same model and batch: cctrain ${loss_cctrain[$shape]}, llm.c ${loss_llmc[$shape]}"
+    awk -v a="${loss_cctrain[$shape]}" -v b="${loss_llmc[$shape]}" 'BEGIN { d = a - b; exit !(a != "" && b != "" && d * d <= 1e-10 * b * b) }' ||
+      fail "$shape: cctrain and llm.c disagree on the loss of the same model on the same batch (${loss_cctrain[$shape]} vs ${loss_llmc[$shape]}): a bug in one of them, or an llm.c that reads its data otherwise"
   fi
 done
 

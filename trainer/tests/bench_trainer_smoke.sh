@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # scripts/bench-trainer.sh end to end in seconds: one step of cctrain and of a stand-in llm.c checkout
 # on the nanogpt shape. The stand-in's train_gpt2.c holds the lines the script edits and prints llm.c's
-# step lines with a time known here, so the llm.c row's tokens/s is checked against a hand computation;
-# then a checkout the script does not know (a line missing) and a bad flag are refused with one line.
+# step lines with a time known here, so the llm.c row's tokens/s is checked against a hand computation.
+# Its step-0 loss (5.0) is not what the model gives on the batch (about ln 256 = 5.55), so the script
+# must stop there, naming the disagreement, with the rows so far kept in the .partial. Then a checkout
+# the script does not know (a line missing) and a bad flag are refused with one line.
 #   bench_trainer_smoke.sh REPO_DIR BUILD_DIR
 set -uo pipefail
 repo=$1 build=$2
@@ -15,9 +17,11 @@ mkdir -p "$tmp/llmc/llmc"
 cat > "$tmp/llmc/train_gpt2.c" <<'C'
 // A stand-in for llm.c's train_gpt2.c: the lines bench-trainer.sh edits, and its step lines.
 #include <stdio.h>
+#define dataloader_init(...) (void)0
 int main(void) {
   int B = 4;
   int T = 64;
+  dataloader_init(&train_loader, train_tokens, B, T, 0, 1, 1);
   for (int step = 0; step <= 40; step++) {
     if (step % 10 == 0) {
       printf("val loss 5.0\n");
@@ -36,20 +40,29 @@ out=$tmp/out
 "$repo/scripts/bench-trainer.sh" --shapes nanogpt --trainers cctrain,llmc --threads 1 --repeats 1 --steps 2 \
   --warmup-steps 1 --llmc "$tmp/llmc" --build-dir "$build" --out "$out" > "$tmp/stdout" 2> "$tmp/stderr"
 rc=$?
-csv=$out/trainer_cpu_t1.csv
-if [ "$rc" -ne 0 ]; then fail "exit status $rc"; cat "$tmp/stderr"
-elif [ ! -f "$csv" ] || [ -e "$csv.partial" ]; then fail "no $csv, or its .partial left behind"
+csv=$out/trainer_cpu_t1.csv.partial
+if [ "$rc" -ne 1 ] || [ "$(grep -c 'bench-trainer.sh:' "$tmp/stderr")" -ne 1 ] || ! grep -q "disagree" "$tmp/stderr"; then
+  fail "the stand-in's wrong step-0 loss: exit status $rc (want 1, one line naming the disagreement):"; cat "$tmp/stderr"
+elif [ ! -f "$csv" ] || [ -e "${csv%.partial}" ]; then fail "no $csv with the rows so far, or a finished CSV"
 else
+  echo "ok   a wrong step-0 loss stops it: $(grep 'bench-trainer.sh:' "$tmp/stderr" | cut -c1-120)..."
   [ "$(head -1 "$csv")" = "trainer,shape,threads,repeat,tokens_per_s,gflops,step_ms" ] || fail "header: $(head -1 "$csv")"
   # The stand-in: B 12 x T 64 tokens in 10 + 12 * 64 / 1000 ms = 10.768 ms: 71322.4 tokens/s.
   awk -F, '$1 == "llmc" { found = 1; if ($5 < 71322 || $5 > 71323 || $7 != 10.768) bad = 1 }
     END { exit !(found && !bad) }' "$csv" || fail "llm.c row is not 71322.4 tokens/s at 10.768 ms: $(grep llmc "$csv")"
   awk -F, '$1 == "cctrain" { found = 1; if (!($5 > 0 && $6 > 0 && $7 > 0)) bad = 1 } END { exit !(found && !bad) }' "$csv" \
     || fail "cctrain row missing or not positive: $(grep cctrain "$csv")"
-  python3 -m json.tool "$csv.meta.json" > /dev/null || fail "the sidecar is not JSON"
-  grep -q '"flop_per_token": *5.31e+06' "$csv.meta.json" || fail "the sidecar lacks nanogpt's 5.31e+06 FLOP/token"
-  [ "$failures" -eq 0 ] && echo "ok   two trainers, the llm.c row as computed by hand, sidecar"
+  [ "$failures" -eq 0 ] && echo "ok   two trainers, the llm.c row as computed by hand"
 fi
+
+# Without llm.c: a finished CSV and its sidecar.
+"$repo/scripts/bench-trainer.sh" --shapes nanogpt --trainers cctrain --threads 1 --repeats 1 --steps 1 \
+  --warmup-steps 0 --build-dir "$build" --out "$tmp/out3" > /dev/null 2> "$tmp/stderr"
+rc=$? csv=$tmp/out3/trainer_cpu_t1.csv
+if [ "$rc" -ne 0 ] || [ ! -f "$csv" ] || [ -e "$csv.partial" ]; then fail "cctrain alone: exit $rc"; cat "$tmp/stderr"
+elif ! python3 -m json.tool "$csv.meta.json" > /dev/null; then fail "the sidecar is not JSON"
+elif ! grep -q '"flop_per_token": *5.31e+06' "$csv.meta.json"; then fail "the sidecar lacks nanogpt's 5.31e+06 FLOP/token"
+else echo "ok   cctrain alone: a finished CSV and its sidecar"; fi
 
 # An llm.c whose train_gpt2.c lacks a line the script edits: one line naming it, exit 1.
 sed -i '/int B = 4;/d' "$tmp/llmc/train_gpt2.c"

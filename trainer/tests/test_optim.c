@@ -3,6 +3,7 @@
 #include <stdio.h>
 
 #include "common/tests/check.h"
+#include "trainer/cpu_threads.h"
 #include "trainer/optim.h"
 
 #define CHECK_NEAR(got, want, tol) \
@@ -72,7 +73,34 @@ static void test_schedule(void) {
   CHECK_NEAR(lr_cosine(0, 0, 10, 1.0, 0.0), 1.0, 1e-12);
 }
 
+// The threaded loops: a gradient of 3 norm chunks and a tail. Its norm matches a long double sum,
+// and the norm, the clipped gradient and an AdamW step are the same bits on 1 and 3 threads.
+static void test_threads(void) {
+  enum { N = 3 * 32768 + 1001 };
+  static float g[2][N], p[2][N], m[2][N], v[2][N];
+  long double ref = 0;
+  for (int i = 0; i < N; i++) {
+    g[0][i] = g[1][i] = (float)sin(0.37 * i) * (i % 7 == 0 ? 10.0f : 0.01f);
+    p[0][i] = p[1][i] = (float)cos(0.11 * i);
+    ref += (long double)g[0][i] * g[0][i];
+  }
+  adamw_params hp = {.beta1 = 0.9, .beta2 = 0.99, .eps = 1e-8, .weight_decay = 0.1};
+  double norm[2];
+  for (int run = 0; run < 2; run++) {
+    cpu_threads_set(run == 0 ? 1 : 3);
+    norm[run] = grad_norm(g[run], N);
+    clip_grad_norm(g[run], N, norm[run], 1.0);
+    adamw_update(p[run], g[run], m[run], v[run], N, 1, 1e-3, &hp, true);
+  }
+  CHECK_NEAR(norm[0], sqrtl(ref), 1e-12 * sqrtl(ref));
+  CHECK(memcmp(&norm[0], &norm[1], sizeof norm[0]) == 0);
+  CHECK(memcmp(g[0], g[1], sizeof g[0]) == 0 && memcmp(p[0], p[1], sizeof p[0]) == 0);
+  CHECK(memcmp(m[0], m[1], sizeof m[0]) == 0 && memcmp(v[0], v[1], sizeof v[0]) == 0);
+  cpu_threads_set(1);
+}
+
 int main(void) {
+  test_threads();
   test_adamw_by_hand();
   test_clip();
   test_schedule();
