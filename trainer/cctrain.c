@@ -156,7 +156,8 @@ static void parse_options(options *o, int argc, char **argv, int rank) {
        0, 1 << 16},
       {"init", 0, CC_OPT_STRING, &o->init, "FILE", "start from an llm.c GPT-2 model file (fp32, version 3)", 0, 0},
       {"data", 'd', CC_OPT_STRING, &o->data, "SRC",
-       "markov (synthetic, known loss floor), a text file (bytes), or .bin token shards (comma list)", 0, 0},
+       "markov (synthetic, known loss floor), a text file (bytes), or .bin token shards (a comma list of paths and "
+       "glob patterns such as 'train_*.bin')", 0, 0},
       {"val-data", 0, CC_OPT_STRING, &o->val_data, "SRC", "validation file (default: last 10% of --data)", 0, 0},
       {"sample", 0, CC_OPT_STRING, &o->sample, "HOW",
        "training batches: sequential (consecutive windows tiling the data) or random (positions drawn from --seed, as "
@@ -316,21 +317,21 @@ static void check_outputs(const trainer *tr) {
   if (tr->rank == 0 && !err[0]) {
     if (o->csv && !cc_output_is_stream(o->csv)) CC_CHECK_PTR(csv_meta = cc_path_with_suffix(o->csv, CC_META_SUFFIX));
     bool resume_is_checkpoint = o->resume && o->checkpoint && cc_same_file(o->resume, o->checkpoint);
-    enum { FIXED = 7, MAX_DATA = 4096 };
-    static cc_file_use uses[FIXED + MAX_DATA];
-    cc_file_use fixed[FIXED] = {
-        {"--csv", o->csv, true}, {"--checkpoint", o->checkpoint, true}, {"--save-model", o->save_model, true},
-        {"--csv (its sidecar)", csv_meta, true}, {"--init", o->init, false},
-        {"--resume", resume_is_checkpoint ? NULL : o->resume, false}, {"--val-data", o->val_data, false}};
-    memcpy(uses, fixed, sizeof fixed);
-    int n = FIXED;
     // The data: a file, or shards (paths and patterns); a list that does not expand is reported when loaded.
     char **paths = NULL;
     int npaths = 0;
     if (o->data && strcmp(o->data, "markov") != 0 && data_shard_list(o->data, &paths, &npaths, why, sizeof why) != 0)
       npaths = 0;
-    for (int i = 0; i < npaths && n < FIXED + MAX_DATA; i++) uses[n++] = (cc_file_use){"-d/--data", paths[i], false};
-    cc_check_files(uses, n, err, sizeof err);
+    enum { FIXED = 7 };
+    cc_file_use fixed[FIXED] = {
+        {"--csv", o->csv, true}, {"--checkpoint", o->checkpoint, true}, {"--save-model", o->save_model, true},
+        {"--csv (its sidecar)", csv_meta, true}, {"--init", o->init, false},
+        {"--resume", resume_is_checkpoint ? NULL : o->resume, false}, {"--val-data", o->val_data, false}};
+    cc_file_use *uses = cc_malloc((FIXED + (size_t)npaths) * sizeof *uses);
+    memcpy(uses, fixed, sizeof fixed);
+    for (int i = 0; i < npaths; i++) uses[FIXED + i] = (cc_file_use){"-d/--data", paths[i], false};
+    cc_check_files(uses, FIXED + npaths, err, sizeof err);
+    free(uses);
     data_shard_list_free(paths, npaths);
   }
   free(csv_meta);

@@ -52,7 +52,12 @@ void ref_matmul_backward(float *dinp, float *dw, float *dbias, const float *dout
 }
 
 void ref_gelu_forward(float *out, const float *inp, size_t n) { gelu_forward_ref(out, inp, n); }
-void ref_gelu_backward(float *d, const float *inp, size_t n) { gelu_backward_ref(d, inp, n); }
+void ref_gelu_backward(float *d, const float *inp, size_t n) {
+  float *out = cc_malloc(n * sizeof *out);
+  gelu_forward_ref(out, inp, n);
+  gelu_backward_ref(d, inp, out, n);
+  free(out);
+}
 
 void ref_attention_forward(float *out, float *att, const float *qkv, int B, int T, int C, int NH) {
   float *pack = pack_scratch();
