@@ -90,7 +90,7 @@ for ov in off on; do
   awk -v ov="$ov" -v s="$sync" -v np="$np" -v th="$threads" -v b="$bucket" -v st="$step" -v c="$compute" -v o="$optim" \
     -v cm="$comm" -v e="$exposed" -v ps="$pstep" -v pe="$pexposed" 'BEGIN {
       printf "%s,%s,%d,%d,%s,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.3f,%.4f\n", ov, s, np, th, b, st, c, o, cm, e,
-        cm > 0 ? 1 - e / cm : 0, ps, pe, ps / st - 1 }' >> "$csv.partial"
+        (cm > 0 ? 1 - e / cm : 0), ps, pe, ps / st - 1 }' >> "$csv.partial"
 done
 mv "$csv.partial" "$csv"
 cat > "$csv.meta.json" <<JSON
