@@ -5,6 +5,7 @@
 #include <omp.h>
 #include <sched.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
 // OpenBLAS's own interface (its cblas.h declares them; they are repeated here so that any cblas.h
@@ -41,8 +42,10 @@ const char *cpu_blas_config(void) {
   static char text[256];
   int parallel = openblas_get_parallel();
   const char *how = parallel == 2 ? "openmp" : parallel == 1 ? "pthreads" : "sequential";
-  int n = snprintf(text, sizeof text, "%s", openblas_get_config());
-  while (n > 0 && n < (int)sizeof text && text[n - 1] == ' ') text[--n] = '\0';  // it ends with a blank
-  snprintf(text + (n > 0 && n < (int)sizeof text ? n : 0), sizeof text - (size_t)(n > 0 && n < (int)sizeof text ? n : 0), " (%s)", how);
+  char config[200];
+  snprintf(config, sizeof config, "%s", openblas_get_config());
+  size_t n = strlen(config);
+  while (n > 0 && config[n - 1] == ' ') config[--n] = '\0';  // OpenBLAS ends it with a blank
+  snprintf(text, sizeof text, "%s (%s)", config, how);
   return text;
 }

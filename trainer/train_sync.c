@@ -119,6 +119,7 @@ void grad_sync_init(grad_sync *gs, cc_comm *comm, const cc_strategy *s, size_t c
       at = upto;
       if (m) {
         size_t elems = m->rows * m->cols;
+        if (elems == 0) CC_FATAL("grad_sync_init: the gradient matrix at %zu is empty", m->offset);
         if (m->offset + elems > end) CC_FATAL("grad_sync_init: a gradient matrix at %zu leaves its segment", m->offset);
         close_bucket(&b);  // a matrix is one unit, whatever its size
         grad_piece *piece = cc_malloc(sizeof *piece);

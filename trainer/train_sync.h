@@ -88,7 +88,7 @@ typedef struct {
   size_t bucket_bytes;
   const grad_segment *segments;  // covering [0, count) without overlap; NULL: all of it at stage 0
   int nsegments;
-  const grad_matrix *matrices;   // sorted by offset, each inside one segment; NULL: none
+  const grad_matrix *matrices;   // sorted by offset, not empty, each inside one segment; NULL: none
   int nmatrices;
   uint64_t seed;  // the same on every rank (compressors share their sampling streams through it)
   bool overlap;   // start a communication thread
