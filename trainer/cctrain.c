@@ -731,8 +731,7 @@ static run_summary train(trainer *tr, const cc_strategy *s, const char *csv_path
   grad_segment *segments = cc_malloc((size_t)GPT2_NUM_PARAM_TENSORS * (size_t)L * sizeof *segments);
   int nsegments = 0;
   for (int t = 0; t < GPT2_NUM_PARAM_TENSORS; t++) {
-    bool per_layer = t != GPT2_WTE && t != GPT2_WPE && t != GPT2_LNFW && t != GPT2_LNFB;
-    int layers = per_layer ? L : 1;
+    int layers = gpt2_param_layers(&tr->config, t);
     for (int l = 0; l < layers; l++)
       segments[nsegments++] = (grad_segment){offsets[t] + (size_t)l * (sizes[t] / (size_t)layers),
                                              sizes[t] / (size_t)layers, gpt2_grad_stage(&tr->config, t, l)};
@@ -1192,8 +1191,7 @@ int main(int argc, char **argv) {
     printf("# data %s: %zu training tokens, %zu validation%s\n", tr.train.name, tr.train.count, tr.val.count, floor);
     if (!tr.cuda) {
       // mpirun binds ranks to cores by default, which caps the default thread count: say so.
-      long online = sysconf(_SC_NPROCESSORS_ONLN);
-      int bound = cpu_affinity_count(), share = (int)(online / tr.comm->local_size);
+      int bound = cpu_affinity_count(), share = cpu_threads_share(tr.comm->local_size);
       char capped[160] = "";
       if (!o.threads && bound < share)
         snprintf(capped, sizeof capped, " (this rank is bound to %d CPU(s) of its %d: mpirun --bind-to none for more)",

@@ -11,7 +11,6 @@
 // OpenBLAS's own interface (its cblas.h declares them; they are repeated here so that any cblas.h
 // will do for the rest).
 extern void openblas_set_num_threads(int n);
-extern int openblas_get_num_threads(void);
 extern int openblas_get_parallel(void);  // 0 sequential, 1 pthreads, 2 OpenMP
 extern char *openblas_get_config(void);
 
@@ -22,12 +21,15 @@ int cpu_affinity_count(void) {
   return online > 0 ? (int)online : 1;
 }
 
-int cpu_threads_default(int ranks_on_node) {
+int cpu_threads_share(int ranks_on_node) {
   long online = sysconf(_SC_NPROCESSORS_ONLN);
-  int share = online > 0 ? (int)(online / (ranks_on_node > 0 ? ranks_on_node : 1)) : 1;
-  int bound = cpu_affinity_count();
-  if (share > bound) share = bound;
-  return share > 0 ? share : 1;
+  long share = online / (ranks_on_node > 0 ? ranks_on_node : 1);
+  return share > 0 ? (int)share : 1;
+}
+
+int cpu_threads_default(int ranks_on_node) {
+  int share = cpu_threads_share(ranks_on_node), bound = cpu_affinity_count();
+  return share < bound ? share : bound;
 }
 
 void cpu_threads_set(int n) {

@@ -4,8 +4,9 @@
 
 // CPUs this process may run on (its affinity mask: mpirun binds ranks to cores by default).
 int cpu_affinity_count(void);
-// The default per rank: the node's online cores shared among its ranks (at least 1), and no more
-// than the CPUs this rank is bound to.
+// The node's online cores shared among its ranks (at least 1).
+int cpu_threads_share(int ranks_on_node);
+// The default per rank: that share, and no more than the CPUs this rank is bound to.
 int cpu_threads_default(int ranks_on_node);
 // Sets the threads of the model's loops and of the BLAS (n >= 1); cpu_threads_get reads it back.
 void cpu_threads_set(int n);

@@ -316,43 +316,43 @@ static uint64_t mul_mod(uint64_t a, uint64_t b, uint64_t m) {
   return product;
 }
 
+// The batch loaders' contract (data.h): a stream long enough for T, and sequences inside the global batch.
+static void check_batch(const char *fn, const token_stream *s, int global_batch, int first_seq, int B, int T) {
+  if (T < 1 || s->count < (size_t)T + 1)
+    CC_FATAL("%s: %s has %zu tokens, fewer than T + 1 = %d", fn, s->name, s->count, T + 1);
+  if (B < 1 || first_seq < 0 || global_batch < first_seq + B)
+    CC_FATAL("%s: sequences [%d, %d) are not within a global batch of %d", fn, first_seq, first_seq + B, global_batch);
+}
+
+// Row i of a batch: the T tokens from start as inputs, the same shifted by one as targets.
+static void take_sequence(const token_stream *s, uint64_t start, int i, int T, int *inputs, int *targets) {
+  const uint16_t *seq = s->tokens + start;
+  for (int t = 0; t < T; t++) {
+    inputs[(size_t)i * T + t] = seq[t];
+    targets[(size_t)i * T + t] = seq[t + 1];
+  }
+}
+
 void data_batch(const token_stream *s, uint64_t batch_index, int global_batch, int first_seq, int B, int T,
                 int *inputs, int *targets) {
-  if (T < 1 || s->count < (size_t)T + 1)
-    CC_FATAL("data_batch: %s has %zu tokens, fewer than T + 1 = %d", s->name, s->count, T + 1);
-  if (B < 1 || first_seq < 0 || global_batch < first_seq + B)
-    CC_FATAL("data_batch: sequences [%d, %d) are not within a global batch of %d", first_seq, first_seq + B,
-             global_batch);
+  check_batch("data_batch", s, global_batch, first_seq, B, T);
   uint64_t starts = s->count - (uint64_t)T;  // start positions with room for T + 1 tokens
   // g T mod starts, with g = batch_index G + j computed mod starts.
   uint64_t batch_first = mul_mod(batch_index % starts, (uint64_t)global_batch % starts, starts);
   uint64_t stride = (uint64_t)T % starts;
   for (int i = 0; i < B; i++) {
     uint64_t g = add_mod(batch_first, (uint64_t)(first_seq + i) % starts, starts);
-    uint64_t start = mul_mod(g, stride, starts);
-    const uint16_t *seq = s->tokens + start;
-    for (int t = 0; t < T; t++) {
-      inputs[(size_t)i * T + t] = seq[t];
-      targets[(size_t)i * T + t] = seq[t + 1];
-    }
+    take_sequence(s, mul_mod(g, stride, starts), i, T, inputs, targets);
   }
 }
 
 void data_batch_random(const token_stream *s, uint64_t seed, uint64_t batch_index, int global_batch, int first_seq,
                        int B, int T, int *inputs, int *targets) {
-  if (T < 1 || s->count < (size_t)T + 1)
-    CC_FATAL("data_batch_random: %s has %zu tokens, fewer than T + 1 = %d", s->name, s->count, T + 1);
-  if (B < 1 || first_seq < 0 || global_batch < first_seq + B)
-    CC_FATAL("data_batch_random: sequences [%d, %d) are not within a global batch of %d", first_seq, first_seq + B,
-             global_batch);
+  check_batch("data_batch_random", s, global_batch, first_seq, B, T);
   uint64_t starts = s->count - (uint64_t)T;
   for (int i = 0; i < B; i++) {
     uint64_t g = batch_index * (uint64_t)global_batch + (uint64_t)(first_seq + i);
-    const uint16_t *seq = s->tokens + cc_hash64(seed, g) % starts;  // bias below starts / 2^64
-    for (int t = 0; t < T; t++) {
-      inputs[(size_t)i * T + t] = seq[t];
-      targets[(size_t)i * T + t] = seq[t + 1];
-    }
+    take_sequence(s, cc_hash64(seed, g) % starts, i, T, inputs, targets);  // bias below starts / 2^64
   }
 }
 

@@ -2,6 +2,7 @@
 #include "trainer/gpt2_config.h"
 
 #include <limits.h>
+#include <stdbool.h>
 
 void gpt2_param_sizes(const gpt2_config *c, size_t sizes[GPT2_NUM_PARAM_TENSORS]) {
   size_t L = (size_t)c->num_layers, C = (size_t)c->channels;
@@ -44,6 +45,11 @@ const char *gpt2_param_name(int tensor) {
       "wte", "wpe", "ln1w", "ln1b", "qkvw", "qkvb", "attprojw", "attprojb",
       "ln2w", "ln2b", "fcw", "fcb", "fcprojw", "fcprojb", "lnfw", "lnfb"};
   return tensor >= 0 && tensor < GPT2_NUM_PARAM_TENSORS ? names[tensor] : "?";
+}
+
+int gpt2_param_layers(const gpt2_config *c, int tensor) {
+  bool outside = tensor == GPT2_WTE || tensor == GPT2_WPE || tensor == GPT2_LNFW || tensor == GPT2_LNFB;
+  return outside ? 1 : c->num_layers;
 }
 
 const char *gpt2_config_error(const gpt2_config *c) {

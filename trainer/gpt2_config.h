@@ -31,6 +31,8 @@ void gpt2_param_sizes(const gpt2_config *c, size_t sizes[GPT2_NUM_PARAM_TENSORS]
 size_t gpt2_param_offsets(const gpt2_config *c, size_t offsets[GPT2_NUM_PARAM_TENSORS]);
 size_t gpt2_num_params(const gpt2_config *c);
 const char *gpt2_param_name(int tensor);  // "wte", "qkvw", ...
+// Layers a tensor holds one slice of each: L for the blocks' tensors, 1 for wte, wpe, lnfw, lnfb.
+int gpt2_param_layers(const gpt2_config *c, int tensor);
 // NULL when the shape is usable, else a message naming the bad field (for "--flag: message").
 const char *gpt2_config_error(const gpt2_config *c);
 // Smallest multiple of 128 >= vocab_size (llm.c's padding rule; 50257 -> 50304).

@@ -614,6 +614,11 @@ void API(init_params)(MODEL *m, uint64_t seed) {
   }
 }
 
+// Threads for the per-thread scratch loops: the current count, at most what the scratch was sized for.
+static int FN(scratch_threads)(const MODEL *m) {
+  return omp_get_max_threads() < m->threads ? omp_get_max_threads() : m->threads;
+}
+
 void API(backward_hook)(MODEL *m, void (*done)(void *ctx, int stage), void *ctx) {
   m->stage_done = done;
   m->stage_ctx = ctx;
@@ -644,7 +649,7 @@ REAL API(forward)(MODEL *m, const int *inputs, const int *targets, int B, int T)
   memcpy(m->inputs, inputs, N * sizeof *inputs);
   if (targets) memcpy(m->targets, targets, N * sizeof *targets);
   REAL **p = m->tensor;
-  int threads = omp_get_max_threads() < m->threads ? omp_get_max_threads() : m->threads;
+  int threads = FN(scratch_threads)(m);
 
   FN(encoder_forward)(m->encoded, inputs, p[GPT2_WTE], p[GPT2_WPE], B, T, C);
   const REAL *residual = m->encoded;
@@ -701,7 +706,7 @@ void API(backward)(MODEL *m) {
   int B = m->B, T = m->T;
   size_t N = (size_t)B * T;
   REAL **p = m->tensor, **g = m->grad;
-  int threads = omp_get_max_threads() < m->threads ? omp_get_max_threads() : m->threads;
+  int threads = FN(scratch_threads)(m);
 
   // LM head and loss, HEAD_CHUNK rows at a time: dlogits = (probs - onehot(target)) / N, then
   // dlnf = dlogits wte and dwte += dlogits^T lnf (summed chunk by chunk).

@@ -97,9 +97,7 @@ static grad_segment *sorted_segments(const grad_sync_options *o, size_t count, i
 void grad_sync_init(grad_sync *gs, cc_comm *comm, const cc_strategy *s, size_t count, const grad_sync_options *o) {
   memset(gs, 0, sizeof *gs);
   gs->comm = comm;
-  gs->strategy = *s;
   gs->plain = cc_strategy_uncompressed(s);
-  gs->count = count;
   gs->bucket_elems = o->bucket_bytes / sizeof(float);
   if (gs->bucket_elems == 0) gs->bucket_elems = 1;
   bool by_shape = s->compressed && s->compressor.kind == CC_COMP_POWERSGD && o->matrices;

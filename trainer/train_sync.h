@@ -64,9 +64,7 @@ typedef struct {
 
 typedef struct {
   cc_comm *comm;
-  cc_strategy strategy;
   cc_strategy plain;    // the strategy without its compressor, for uncompressed units
-  size_t count;         // gradient elements
   size_t bucket_elems;  // elements per bucket (the last may be shorter)
   int nunits;
   sync_unit *units;     // in the order they run: by stage

@@ -507,8 +507,7 @@ static void test_backward_stages(void) {
   const float *final = gpt2_grads(m);
   size_t early = 0, finals = 0;  // slices not final at their stage; slices checked
   for (int t = 0; t < GPT2_NUM_PARAM_TENSORS; t++) {
-    bool per_layer = t != GPT2_WTE && t != GPT2_WPE && t != GPT2_LNFW && t != GPT2_LNFB;
-    int layers = per_layer ? c.num_layers : 1;
+    int layers = gpt2_param_layers(&c, t);
     size_t slice = sizes[t] / (size_t)layers;
     for (int l = 0; l < layers; l++) {
       int stage = gpt2_grad_stage(&c, t, l);
