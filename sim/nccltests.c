@@ -10,6 +10,7 @@
 #include "common/error.h"
 #include "common/readfile.h"
 #include "common/strategy.h"
+#include "sim/logline.h"
 
 enum { MAX_TOKENS = 64 };
 
@@ -77,51 +78,7 @@ static int fail(reader *r, char *err, size_t errlen, const char *fmt, ...) {
   return -1;
 }
 
-// --- lines ----------------------------------------------------------------------------------------
-
-static bool digits_only(const char *b, const char *e) {
-  if (b == e) return false;
-  for (; b < e; b++)
-    if (!isdigit((unsigned char)*b)) return false;
-  return true;
-}
-
-// What launchers put before a job's output: "3: " (srun --label), "[1,0]<stdout>:" (Open MPI
-// --tag-output), "[0] " (MPICH / Intel MPI -prepend-rank), "node01: " (pdsh, clush). Repeated, since
-// launchers nest (srun --label around mpirun --tag-output).
-static char *strip_prefixes(char *s) {
-  for (;;) {
-    while (*s == ' ' || *s == '\t') s++;
-    if (*s == '[') {
-      char *close = strchr(s, ']');
-      if (!close) return s;
-      if (strncmp(close + 1, "<stdout>:", 9) == 0 || strncmp(close + 1, "<stderr>:", 9) == 0) {
-        s = close + 10;
-        continue;
-      }
-      if (digits_only(s + 1, close) && (close[1] == ' ' || close[1] == '\t')) {
-        s = close + 1;
-        continue;
-      }
-      return s;  // Open MPI's own "[host:pid] ..." lines: never a table line
-    }
-    char *e = s;
-    while (isalnum((unsigned char)*e) || *e == '.' || *e == '_' || *e == '-') e++;
-    if (e > s && e[0] == ':' && (e[1] == ' ' || e[1] == '\t' || e[1] == '\0')) {
-      s = e + 1;
-      continue;
-    }
-    return s;
-  }
-}
-
-// Splits s in place on blanks; returns the token count (at most MAX_TOKENS).
-static int tokenize(char *s, char *tok[MAX_TOKENS]) {
-  int n = 0;
-  char *save = NULL;
-  for (char *p = strtok_r(s, " \t\r", &save); p && n < MAX_TOKENS; p = strtok_r(NULL, " \t\r", &save)) tok[n++] = p;
-  return n;
-}
+// --- lines ---------------------------------------------------------------------------------------
 
 static bool is_integer(const char *t) {
   long long v;
@@ -449,7 +406,7 @@ int cc_nccltests_parse(cc_rowset *rs, const char *text, const char *path, const 
     if (next) *next++ = '\0';
     r.line++;
     char *tok[MAX_TOKENS];
-    int n = tokenize(strip_prefixes(raw), tok);
+    int n = cc_log_tokenize(raw + cc_log_prefix_len(raw), tok, MAX_TOKENS);
     if (n == 0) continue;
     if (tok[0][0] == '#') {
       comment_line(&r, tok, n);
