@@ -1,6 +1,6 @@
 // ccsim: predicts every strategy ccbench measures, from a profile calibrated on measurements.
 //
-//   ccsim calibrate --from meas.csv [--from nccl-tests.log] -o host.profile
+//   ccsim calibrate --from meas.csv [--from nccl-tests.log] [--from ccbench-stdout.txt] -o host.profile
 //   ccsim predict   --profile P -s ring,tree -b 8 -e 256M -f 2 --ranks 2..4096 [--csv out.csv]
 //   ccsim validate  --profile P --against meas.csv [--csv predicted.csv] [--errors errors.csv]
 //   ccsim step      --profile P -s ring,hier --params 124M --compute-ms 300 --ranks 8..4096
@@ -21,6 +21,7 @@
 #include "common/timer.h"
 #include "common/version.h"
 #include "sim/calibrate.h"
+#include "sim/ccbench_text.h"
 #include "sim/compressed_model.h"
 #include "sim/crossval.h"
 #include "sim/model.h"
@@ -109,22 +110,25 @@ static cc_profile load_profile(const char *path) {
   return p;
 }
 
-// One line per thing the nccl-tests reader skipped or assumed.
+// One line per thing the text readers (nccl-tests, ccbench) skipped or assumed.
 static void print_note(void *ctx, const char *msg) {
   (void)ctx;
   fprintf(stderr, "ccsim: note: %s\n", msg);
 }
 
-// Measured rows from CSV files in the row schema or nccl-tests logs (told apart by content). `ranks` and
-// `per_node` (0: from the log) give the layout of logs without rank lines.
+// Measured rows from CSV files in the row schema, ccbench's text tables or nccl-tests logs, told apart
+// by content: a ccbench table header names a strategy column, which nccl-tests' never does. `ranks`
+// and `per_node` (0: from the log) give the layout of logs that do not say it.
 static void read_measurements(cc_rowset *rs, const char *flag, const char **paths, int npaths, int ranks, int per_node) {
   cc_nccltests_opts log = {.ranks = ranks, .ranks_per_node = per_node, .note = print_note};
+  cc_ccbench_text_opts table = {.ranks = ranks, .ranks_per_node = per_node, .note = print_note};
   for (int i = 0; i < npaths; i++) {
     char err[512];
     char *text = cc_read_text_file(paths[i], NULL, err, sizeof err);
     if (!text) cc_input_error("%s: %s", flag, err);
-    int rc = cc_nccltests_sniff(text) ? cc_nccltests_parse(rs, text, paths[i], &log, err, sizeof err)
-                                      : cc_rowset_read_csv(rs, paths[i], err, sizeof err);
+    int rc = cc_ccbench_text_sniff(text) ? cc_ccbench_text_parse(rs, text, paths[i], &table, err, sizeof err)
+             : cc_nccltests_sniff(text)  ? cc_nccltests_parse(rs, text, paths[i], &log, err, sizeof err)
+                                         : cc_rowset_read_csv(rs, paths[i], err, sizeof err);
     free(text);
     if (rc != 0) cc_input_error("%s: %s", flag, err);
   }
@@ -318,7 +322,7 @@ static int cmd_calibrate(int argc, char **argv) {
   const char *base = NULL;
   cc_option opts[] = {
       {"from", 0, CC_OPT_STRING, &from_flag, "FILE",
-       "measurements: ccbench CSV or nccl-tests output (repeat for more files)", 0, 0},
+       "measurements: ccbench CSV, ccbench's text output or nccl-tests output (repeat for more files)", 0, 0},
       {"profile", 'p', CC_OPT_STRING, &base, "FILE",
        "start from this profile: its hardware (ceilings), NCCL's algorithms, and its values as the priors the "
        "fit keeps where the measurements cannot tell (default: NCCL's published defaults, no ceilings)", 0, 0},
@@ -330,12 +334,14 @@ static int cmd_calibrate(int argc, char **argv) {
        "strategies whose rows drive the fit (default: all but mpi/nccl when others are present)", 0, 0},
       {"min-bytes", 0, CC_OPT_SIZE, &min_bytes, "SIZE", "fit only rows at least this large", 0, 0},
       {"report-min", 0, CC_OPT_SIZE, &report_min, "SIZE", "smallest size in the '>= min' error column", 0, 0},
-      {"ranks", 0, CC_OPT_INT, &ranks, "N", "rank count for nccl-tests logs without '#  Rank' lines", 0, 1 << 24},
+      {"ranks", 0, CC_OPT_INT, &ranks, "N",
+       "rank count of text logs that do not say it (nccl-tests without '#  Rank' lines, a ccbench table "
+       "without its '# N ranks on M nodes' line)", 0, 1 << 24},
       {"prior-weight", 0, CC_OPT_DOUBLE, &prior_weight, "W",
        "NCCL fit: how strongly parameters keep their prior, against one row's relative error (default 0.01)", 0, 1e6},
       {"starts", 0, CC_OPT_INT, &starts, "N", "NCCL fit: starting points tried (default 32)", 1, 10000},
       {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N",
-       "ranks per node of nccl-tests logs without host names, and the profile's shape (default: from the rows)", 0,
+       "ranks per node of text logs that do not say it, and the profile's shape (default: from the rows)", 0,
        1 << 24},
       {"nodes", 0, CC_OPT_INT, &nodes, "N", "profile shape (default: from the rows)", 0, 1 << 24},
       {"ring-segment", 0, CC_OPT_SIZE, &segment, "SIZE", "ccbench --ring-segment of the measurements", 1, 1e15},
@@ -353,7 +359,7 @@ static int cmd_calibrate(int argc, char **argv) {
   };
   cc_cli cli = {.prog = "ccsim calibrate", .usage = "ccsim calibrate --from FILE [--from FILE...] -o OUT.profile",
                 .summary = "Fits base, alpha, beta and gamma (per link level), the host memory terms (cache "
-                           "miss, page faults of MPI's temporaries; all >= 0) by least squares on the relative error, from ccbench CSV rows and/or nccl-tests logs, and writes a profile. "
+                           "miss, page faults of MPI's temporaries; all >= 0) by least squares on the relative error, from ccbench CSV rows or text output and/or nccl-tests logs, and writes a profile. "
                            "Prints the fitted values and the fit's error per strategy and size band.",
                 .opts = opts, .nopts = sizeof opts / sizeof opts[0]};
   parse_or_exit(&cli, argc, argv);
@@ -720,12 +726,15 @@ static int cmd_validate(int argc, char **argv) {
   cc_option opts[] = {
       {"profile", 'p', CC_OPT_STRING, &profile, "FILE",
        "machine profile (with --leave-one-out: the hardware and priors each fit starts from)", 0, 0},
-      {"against", 0, CC_OPT_STRING, &against_flag, "FILE", "measurements (ccbench CSV or nccl-tests log; repeatable)", 0, 0},
+      {"against", 0, CC_OPT_STRING, &against_flag, "FILE",
+       "measurements (ccbench CSV or text output, or an nccl-tests log; repeatable)", 0, 0},
       {"leave-one-out", 0, CC_OPT_FLAG, &loo, NULL,
        "calibrate on every rank count but one and predict that one, for each; also report the plain fit on all", 0, 0},
-      {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "ranks per node of nccl-tests logs without host names", 0, 1 << 24},
+      {"ranks-per-node", 0, CC_OPT_INT, &per_node, "N", "ranks per node of text logs that do not say it", 0, 1 << 24},
       {"report-min", 0, CC_OPT_SIZE, &report_min, "SIZE", "smallest size in the '>= min' column", 0, 0},
-      {"ranks", 0, CC_OPT_INT, &ranks, "N", "rank count for nccl-tests logs without '#  Rank' lines", 0, 1 << 24},
+      {"ranks", 0, CC_OPT_INT, &ranks, "N",
+       "rank count of text logs that do not say it (nccl-tests without '#  Rank' lines, a ccbench table "
+       "without its '# N ranks on M nodes' line)", 0, 1 << 24},
       {"prior-weight", 0, CC_OPT_DOUBLE, &prior_weight, "W", "with --leave-one-out: as calibrate --prior-weight", 0, 1e6},
       {"starts", 0, CC_OPT_INT, &starts, "N", "with --leave-one-out: as calibrate --starts", 1, 10000},
       {"csv", 0, CC_OPT_STRING, &csv, "FILE",
@@ -1021,7 +1030,7 @@ static int cmd_show(int argc, char **argv) {
 
 static void usage(FILE *f) {
   fprintf(f, "usage: ccsim <command> [options]   (ccsim <command> --help for its options)\n\n"
-             "  calibrate  fit a profile to ccbench rows or nccl-tests logs\n"
+             "  calibrate  fit a profile to ccbench rows (CSV or text output) or nccl-tests logs\n"
              "  predict    predict strategies over sizes and rank counts (rows like ccbench's)\n"
              "  validate   compare a profile's predictions with measured rows\n"
              "  step       predict a data-parallel training step and its scaling efficiency\n"
