@@ -3,7 +3,7 @@
 #
 #   scripts/fuzz.sh [--seconds N] [--jobs J] [HARNESS...]
 #
-# Harnesses (fuzz/*.c): strategy, profile, csv, nccltests, trainer_files; default all, N = 60 s each.
+# Harnesses (fuzz/*.c): strategy, profile, csv, nccltests, ccbench_text, trainer_files; default all, N = 60 s each.
 # Builds build-fuzz with clang, fuzzes each harness from its seed corpus fuzz/corpus/<name>/ (new
 # inputs go to build-fuzz/corpus/<name>/, not into the repository), and prints executions per harness.
 # A crash stops that harness: its input is saved as build-fuzz/crashes/<name>/crash-*; copy it into
@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
-[ ${#harnesses[@]} -gt 0 ] || harnesses=(strategy profile csv nccltests trainer_files)
+[ ${#harnesses[@]} -gt 0 ] || harnesses=(strategy profile csv nccltests ccbench_text trainer_files)
 command -v clang >/dev/null || { echo "fuzz.sh: clang not found (apt-get install clang)" >&2; exit 2; }
 
 build=build-fuzz
