@@ -12,10 +12,10 @@
 #define MAX_PIECE_ELEMS ((size_t)1 << 30)
 
 static void add_f16(void *in, void *inout, int *len, MPI_Datatype *type) {
-  cc_host_reduce(inout, inout, in, (size_t)*len, CC_F16);
+  cc_host_reduce(inout, inout, in, (size_t)*len, CC_F16, CC_SUM);
 }
 static void add_bf16(void *in, void *inout, int *len, MPI_Datatype *type) {
-  cc_host_reduce(inout, inout, in, (size_t)*len, CC_BF16);
+  cc_host_reduce(inout, inout, in, (size_t)*len, CC_BF16, CC_SUM);
 }
 
 // MPI datatype and sum op for a dtype; 16-bit types are created once per process.

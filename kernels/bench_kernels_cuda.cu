@@ -41,10 +41,10 @@ typedef struct {
 static size_t f32_count(void) { return g.bytes / sizeof(float); }
 
 static void run_copy(void) { CC_CHECK_CUDA(cudaMemcpyAsync(g.dst, g.a, g.bytes, cudaMemcpyDeviceToDevice, g.stream)); }
-static void run_reduce_f32(void) { cc_cuda_reduce(g.dst, g.a, g.b, g.bytes / 4, CC_F32, g.stream); }
-static void run_reduce_f64(void) { cc_cuda_reduce(g.dst, g.a, g.b, g.bytes / 8, CC_F64, g.stream); }
-static void run_reduce_f16(void) { cc_cuda_reduce(g.dst, g.a, g.b, g.bytes / 2, CC_F16, g.stream); }
-static void run_reduce_bf16(void) { cc_cuda_reduce(g.dst, g.a, g.b, g.bytes / 2, CC_BF16, g.stream); }
+static void run_reduce_f32(void) { cc_cuda_reduce(g.dst, g.a, g.b, g.bytes / 4, CC_F32, CC_SUM, g.stream); }
+static void run_reduce_f64(void) { cc_cuda_reduce(g.dst, g.a, g.b, g.bytes / 8, CC_F64, CC_SUM, g.stream); }
+static void run_reduce_f16(void) { cc_cuda_reduce(g.dst, g.a, g.b, g.bytes / 2, CC_F16, CC_SUM, g.stream); }
+static void run_reduce_bf16(void) { cc_cuda_reduce(g.dst, g.a, g.b, g.bytes / 2, CC_BF16, CC_SUM, g.stream); }
 static void run_divide_f32(void) { cc_cuda_divide(g.dst, g.bytes / 4, CC_F32, 3.0, g.stream); }
 static void run_divide_bf16(void) { cc_cuda_divide(g.dst, g.bytes / 2, CC_BF16, 3.0, g.stream); }
 static void run_encode(void) {

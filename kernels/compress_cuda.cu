@@ -54,7 +54,7 @@ void cc_cuda_compress_decode_add(const cc_compressor *c, const void *payload, si
 #else
     case CC_COMP_RANDK: sparse_missing(c, "cc_cuda_compress_decode_add"); return;
 #endif
-    default: cc_cuda_reduce(acc, acc, payload, n, CC_F32, s); return;  // raw f32, as in C
+    default: cc_cuda_reduce(acc, acc, payload, n, CC_F32, CC_SUM, s); return;  // raw f32, as in C
   }
 }
 

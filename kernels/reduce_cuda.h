@@ -15,10 +15,12 @@ extern "C" {
 
 #include "kernels/dtype.h"
 
-// dst = a + b element-wise on the device, on stream s (asynchronous). Same bits as cc_host_reduce.
-void cc_cuda_reduce(void *dst, const void *a, const void *b, size_t n, cc_dtype t, cudaStream_t s);
+// dst = a op b element-wise on the device, on stream s (asynchronous), every dtype and op; CC_AVG
+// reduces as CC_SUM. Same bits as cc_host_reduce (reduce.h says what each op computes).
+void cc_cuda_reduce(void *dst, const void *a, const void *b, size_t n, cc_dtype t, cc_redop op, cudaStream_t s);
 // buf /= divisor on the device, on stream s. Same bits as cc_host_divide: f32, f16 and bf16 divide in
-// f32 by (float)divisor (16-bit types then round once), f64 in f64.
+// f32 by (float)divisor (16-bit types then round once), f64 in f64; integers take the quotient
+// truncated toward zero and need a whole divisor in [1, 2^63) (anything else is fatal).
 void cc_cuda_divide(void *buf, size_t n, cc_dtype t, double divisor, cudaStream_t s);
 
 #ifdef __cplusplus

@@ -38,9 +38,9 @@ static void run_once(op_kind op, const bufs *s) {
   size_t n = s->bytes / cc_dtype_size(s->t);
   switch (op) {
     case MEMCPY: memcpy(s->dst, s->a, s->bytes); break;
-    case REDUCE: cc_host_reduce(s->dst, s->a, s->b, n, s->t); break;
-    case REDUCE_INPLACE: cc_host_reduce(s->dst, s->dst, s->b, n, s->t); break;
-    case PORTABLE: cc_host_reduce_portable(s->dst, s->a, s->b, n, s->t); break;
+    case REDUCE: cc_host_reduce(s->dst, s->a, s->b, n, s->t, CC_SUM); break;
+    case REDUCE_INPLACE: cc_host_reduce(s->dst, s->dst, s->b, n, s->t, CC_SUM); break;
+    case PORTABLE: cc_host_reduce_portable(s->dst, s->a, s->b, n, s->t, CC_SUM); break;
     case DIVIDE: cc_host_divide(s->dst, n, s->t, 1.0); break;
   }
 }

@@ -1,7 +1,9 @@
-// Checks dtype names and the 16-bit float conversions against independent references: gcc's _Float16
-// (libgcc's soft-float code, or the hardware) for f16, and rounding done in double for bf16.
+// Checks dtype and op names, integer element access, and the 16-bit float conversions against
+// independent references: gcc's _Float16 (libgcc's soft-float code, or the hardware) for f16, and
+// rounding done in double for bf16.
 #include <float.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -33,39 +35,60 @@ static float f16_reference_to_f32(uint16_t h) {
 }
 
 static void test_names(void) {
-  static const size_t sizes[CC_NDTYPES] = {4, 8, 2, 2};
-  static const double eps[CC_NDTYPES] = {0x1p-24, 0x1p-53, 0x1p-11, 0x1p-8};
-  static const char *const longs[CC_NDTYPES] = {"float", "double", "half", "bfloat16"};
+  static const size_t sizes[CC_NDTYPES] = {4, 8, 2, 2, 1, 1, 4, 4, 8, 8};
+  static const double eps[CC_NDTYPES] = {0x1p-24, 0x1p-53, 0x1p-11, 0x1p-8, 0, 0, 0, 0, 0, 0};
+  static const char *const shorts[CC_NDTYPES] = {"f32", "f64", "f16", "bf16", "i8", "u8", "i32", "u32", "i64", "u64"};
+  static const char *const longs[CC_NDTYPES] = {"float", "double", "half",   "bfloat16", "int8",
+                                                "uint8", "int32",  "uint32", "int64",    "uint64"};
+  static const bool integer[CC_NDTYPES] = {false, false, false, false, true, true, true, true, true, true};
+  static const bool is_signed[CC_NDTYPES] = {true, true, true, true, true, false, true, false, true, false};
   for (int i = 0; i < CC_NDTYPES; i++) {
     cc_dtype t = (cc_dtype)i, got = CC_NDTYPES;
     CHECKF(cc_dtype_size(t) == sizes[i], "size of %s", cc_dtype_name(t));
     CHECKF(cc_dtype_eps(t) == eps[i], "eps of %s", cc_dtype_name(t));
+    CHECKF(strcmp(cc_dtype_name(t), shorts[i]) == 0, "name of %d: %s", i, cc_dtype_name(t));
     CHECKF(strcmp(cc_dtype_long_name(t), longs[i]) == 0, "long name of %s", cc_dtype_name(t));
-    CHECKF(cc_dtype_parse(cc_dtype_name(t), &got) == 0 && got == t, "parse %s", cc_dtype_name(t));
+    CHECKF(cc_dtype_is_integer(t) == integer[i], "is_integer(%s)", cc_dtype_name(t));
+    CHECKF(cc_dtype_is_signed(t) == is_signed[i], "is_signed(%s)", cc_dtype_name(t));
+    CHECKF(cc_dtype_parse(shorts[i], &got) == 0 && got == t, "parse %s", shorts[i]);
     got = CC_NDTYPES;
-    CHECKF(cc_dtype_parse(cc_dtype_long_name(t), &got) == 0 && got == t, "parse %s", longs[i]);
+    CHECKF(cc_dtype_parse(longs[i], &got) == 0 && got == t, "parse %s", longs[i]);
   }
-  CHECKF(strcmp(cc_dtype_name(CC_BF16), "bf16") == 0, "bf16 name");
-  const char *bad[] = {"", "f8", "F32", "float32", "bfloat", "f32 ", "int"};
+  CHECKF(!cc_dtype_is_integer(CC_NDTYPES) && cc_dtype_size(CC_NDTYPES) == 0, "out-of-range dtype");
+  // NCCL's aliases.
+  cc_dtype alias = CC_F32;
+  CHECKF(cc_dtype_parse("char", &alias) == 0 && alias == CC_I8, "parse char");
+  CHECKF(cc_dtype_parse("int", &alias) == 0 && alias == CC_I32, "parse int");
+  const char *bad[] = {"", "f8", "F32", "float32", "bfloat", "f32 ", "int16", "i16", "uint", "INT8", "int8 ", "u128"};
   for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
     cc_dtype t = CC_F64;
     CHECKF(cc_dtype_parse(bad[i], &t) == -1 && t == CC_F64, "parse '%s' must fail", bad[i]);
   }
+
+  static const char *const ops[CC_NREDOPS] = {"sum", "avg", "prod", "min", "max"};
   for (int i = 0; i < CC_NREDOPS; i++) {
     cc_redop op = CC_NREDOPS;
-    CHECKF(cc_redop_parse(cc_redop_name((cc_redop)i), &op) == 0 && op == (cc_redop)i, "redop %d", i);
+    CHECKF(strcmp(cc_redop_name((cc_redop)i), ops[i]) == 0, "redop %d is named %s", i, cc_redop_name((cc_redop)i));
+    CHECKF(cc_redop_parse(ops[i], &op) == 0 && op == (cc_redop)i, "parse redop %s", ops[i]);
   }
-  CHECKF(strcmp(cc_redop_name(CC_SUM), "sum") == 0 && strcmp(cc_redop_name(CC_AVG), "avg") == 0,
-        "redop names");
-  cc_redop op = CC_SUM;
-  CHECKF(cc_redop_parse("prod", &op) == -1 && op == CC_SUM, "parse 'prod' must fail");
+  CHECKF(CC_SUM == 0 && CC_AVG == 1, "sum and avg keep their values");
+  const char *bad_ops[] = {"", "mean", "Sum", "product", "sum ", "all"};
+  for (size_t i = 0; i < sizeof bad_ops / sizeof *bad_ops; i++) {
+    cc_redop op = CC_MAX;
+    CHECKF(cc_redop_parse(bad_ops[i], &op) == -1 && op == CC_MAX, "parse redop '%s' must fail", bad_ops[i]);
+  }
+  const cc_redop nccl_order[CC_NREDOPS] = {CC_SUM, CC_PROD, CC_MAX, CC_MIN, CC_AVG};
+  for (int i = 0; i < CC_NREDOPS; i++)
+    CHECKF(cc_redops_nccl_order[i] == nccl_order[i], "nccl order [%d] is %s", i,
+           cc_redop_name(cc_redops_nccl_order[i]));
 }
 
 static void test_load_store(void) {
-  // Values exact in every type come back unchanged; 16-bit stores round to nearest even.
+  // Values exact in every float type come back unchanged; 16-bit stores round to nearest even.
   const double exact[] = {0.0, 1.0, -2.5, 0.375, 1024.0, -0.0078125};
   for (int i = 0; i < CC_NDTYPES; i++) {
     cc_dtype t = (cc_dtype)i;
+    if (cc_dtype_is_integer(t)) continue;
     unsigned char buf[3 * 8];
     for (size_t k = 0; k < sizeof exact / sizeof *exact; k++) {
       cc_store(buf, 2, t, exact[k]);
@@ -79,6 +102,66 @@ static void test_load_store(void) {
   CHECKF(h[0] == 0x3c00, "f16 store tie, got %04x", h[0]);
   cc_store(h, 0, CC_BF16, 1.0 + 0x1p-8 + 0x1p-7);  // tie between 1+2^-7 and 1+2^-6: even is 1+2^-6
   CHECKF(h[0] == 0x3f82, "bf16 store tie, got %04x", h[0]);
+}
+
+// One integer stored as a double: the bits it leaves (zero-extended) and the value it loads back as.
+static void check_integer_store(cc_dtype t, double v, uint64_t want_bits, double want_value) {
+  uint64_t buf[3] = {0x1111111111111111ull, 0x2222222222222222ull, 0x3333333333333333ull}, before[3];
+  memcpy(before, buf, sizeof buf);
+  cc_store(buf, 1, t, v);
+  uint64_t bits = cc_load_bits(buf, 1, t);
+  CHECKF(bits == want_bits, "%s store %.17g: bits %#llx, want %#llx", cc_dtype_name(t), v, (unsigned long long)bits,
+         (unsigned long long)want_bits);
+  CHECKF(cc_load(buf, 1, t) == want_value, "%s store %.17g: loads as %.17g, want %.17g", cc_dtype_name(t), v,
+         cc_load(buf, 1, t), want_value);
+  // Only element 1 changed: the bytes before and after it are as they were.
+  size_t esz = cc_dtype_size(t);
+  bool neighbours_kept = memcmp(buf, before, esz) == 0 &&
+                         memcmp((char *)buf + 2 * esz, (char *)before + 2 * esz, sizeof buf - 2 * esz) == 0;
+  CHECKF(neighbours_kept, "%s store touched its neighbours", cc_dtype_name(t));
+}
+
+static void test_integers(void) {
+  CHECKF(cc_dtype_mask(CC_I8) == 0xff && cc_dtype_mask(CC_U8) == 0xff, "8-bit masks");
+  CHECKF(cc_dtype_mask(CC_I32) == 0xffffffffull && cc_dtype_mask(CC_U32) == 0xffffffffull, "32-bit masks");
+  CHECKF(cc_dtype_mask(CC_I64) == UINT64_MAX && cc_dtype_mask(CC_U64) == UINT64_MAX, "64-bit masks");
+  CHECKF(cc_dtype_mask(CC_F32) == 0 && cc_dtype_mask(CC_BF16) == 0, "float masks are 0");
+
+  check_integer_store(CC_I8, -1, 0xff, -1);
+  check_integer_store(CC_I8, 127, 0x7f, 127);
+  check_integer_store(CC_I8, -128, 0x80, -128);
+  check_integer_store(CC_I8, 200, 0xc8, -56);  // modulo 2^8
+  check_integer_store(CC_U8, -1, 0xff, 255);   // a negative value wraps into an unsigned type
+  check_integer_store(CC_U8, 300, 0x2c, 44);
+  check_integer_store(CC_I32, -2, 0xfffffffe, -2);
+  check_integer_store(CC_I32, 0x1p31, 0x80000000, -0x1p31);
+  check_integer_store(CC_U32, -1, 0xffffffff, 4294967295.0);
+  check_integer_store(CC_U32, 0x1p32 + 5, 5, 5);
+  check_integer_store(CC_I64, -0x1p63, 0x8000000000000000ull, -0x1p63);
+  check_integer_store(CC_I64, -3, 0xfffffffffffffffdull, -3);
+  check_integer_store(CC_U64, -1, UINT64_MAX, 0x1p64);
+  check_integer_store(CC_U64, 0x1p62, 0x4000000000000000ull, 0x1p62);
+
+  // Bits beyond a double's 53: only cc_store_bits / cc_load_bits keep them.
+  const uint64_t wide[] = {(1ull << 53) + 1, (1ull << 62) + 3, 0x8000000000000001ull, UINT64_MAX,
+                           0x0123456789abcdefull};
+  for (size_t k = 0; k < sizeof wide / sizeof *wide; k++) {
+    for (cc_dtype t = CC_I64; t <= CC_U64; t++) {
+      uint64_t buf[2] = {0, 0};
+      cc_store_bits(buf, 1, t, wide[k]);
+      CHECKF(cc_load_bits(buf, 1, t) == wide[k] && buf[0] == 0, "%s bits %#llx round trip", cc_dtype_name(t),
+             (unsigned long long)wide[k]);
+    }
+  }
+  // Narrow types keep the low bits and zero-extend on the way out.
+  uint8_t b[3] = {0, 0, 0};
+  cc_store_bits(b, 1, CC_I8, 0x1234);
+  CHECKF(b[0] == 0 && b[1] == 0x34 && b[2] == 0 && cc_load_bits(b, 1, CC_I8) == 0x34, "i8 keeps the low byte");
+  int32_t w[2] = {0, -7};
+  CHECKF(cc_load_bits(w, 1, CC_I32) == 0xfffffff9u && cc_load(w, 1, CC_I32) == -7, "i32 -7 zero-extends to bits");
+  CHECKF(cc_load(w, 1, CC_U32) == 4294967289.0, "the same bits as u32");
+  int64_t big = INT64_MIN + 1;
+  CHECKF(cc_load_bits(&big, 0, CC_I64) == 0x8000000000000001ull, "i64 bits");
 }
 
 static void test_f16_to_f32(void) {
@@ -188,6 +271,7 @@ static void test_f32_to_bf16(void) {
 int main(void) {
   test_names();
   test_load_store();
+  test_integers();
   test_f16_to_f32();
   test_f32_to_f16();
   test_bf16_to_f32();
