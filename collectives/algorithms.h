@@ -1,12 +1,13 @@
 // The algorithms, each written once over groups (comm.h) and memops (memops.h).
 //
 // Conventions shared by every algorithm:
-//   - allreduce: recv = sum over the group of send (count elements); send == recv means in-place.
-//     op CC_AVG divides by the group size once, on one copy of each element, so every rank ends
-//     with the same bits.
+//   - allreduce: recv = op over the group of send (count elements); send == recv means in-place.
+//     The op is applied by memops' reduce (kernels/reduce.h: sum, prod, min, max, every one
+//     commutative). op CC_AVG sums, then divides by the group size once, on one copy of each element,
+//     so every rank ends with the same bits.
 //   - reduce-scatter phase: `count` elements are cut into g->size blocks (cc_block_*). Afterwards
-//     work[block g->me] holds that block's sum; other blocks of work are unspecified. send may equal
-//     work (in place). Only the sum: the caller divides for avg.
+//     work[block g->me] holds op over the group of that block; other blocks of work are unspecified.
+//     send may equal work (in place). avg only sums: the caller divides.
 //   - allgather phase: work[block g->me] holds this rank's block; afterwards work holds all blocks.
 // A group of size 1 is handled by every function (a copy at most).
 #pragma once
@@ -18,7 +19,7 @@
 typedef void cc_allreduce_fn(const cc_group *g, const void *send, void *recv, size_t count, cc_dtype t,
                              cc_redop op);
 typedef void cc_reduce_scatter_fn(const cc_group *g, const void *send, void *work, size_t count,
-                                  cc_dtype t);
+                                  cc_dtype t, cc_redop op);
 typedef void cc_allgather_fn(const cc_group *g, void *work, size_t count, cc_dtype t);
 
 // ring.c: reduce-scatter + allgather around the ring, segments pipelined.

@@ -1,6 +1,9 @@
 // Baselines through the MPI library's own collectives (MPI_Allreduce, MPI_Allgather,
-// MPI_Reduce_scatter_block) on the world group. f16/bf16 use a user-defined MPI op that adds in f32,
-// like the custom algorithms; avg is the MPI sum divided afterwards. The MPI library here is not
+// MPI_Reduce_scatter_block) on the world group, with MPI_SUM, MPI_PROD, MPI_MIN or MPI_MAX on MPI's own
+// types (integers as MPI_INT8_T .. MPI_UINT64_T; a float min/max of NaNs or of zeros of both signs is
+// then the library's choice). f16/bf16, and the 8-bit sums that Open MPI saturates, use user-defined MPI
+// ops that call the C kernels, like the custom algorithms; avg is the MPI sum divided afterwards by the
+// same kernel the algorithms use. The MPI library here is not
 // CUDA-aware, so on device buffers the data goes through one host staging buffer (cc_staging): copied
 // down, reduced there by MPI, copied back up.
 #pragma once

@@ -26,11 +26,29 @@ static ncclDataType_t nccl_type(cc_dtype t) {
     case CC_F64: return ncclFloat64;
     case CC_F16: return ncclFloat16;
     case CC_BF16: return ncclBfloat16;
+    case CC_I8: return ncclInt8;
+    case CC_U8: return ncclUint8;
+    case CC_I32: return ncclInt32;
+    case CC_U32: return ncclUint32;
+    case CC_I64: return ncclInt64;
+    case CC_U64: return ncclUint64;
     default: CC_FATAL("unknown dtype %d", (int)t);
   }
 }
 
-static ncclRedOp_t nccl_op(cc_redop op) { return op == CC_AVG ? ncclAvg : ncclSum; }
+// ncclAvg on integers is the wrapped sum divided by the rank count, truncated toward zero: the avg of
+// the custom algorithms. (On floats NCCL multiplies every input by 1/P before summing, which may round
+// differently.)
+static ncclRedOp_t nccl_op(cc_redop op) {
+  switch (op) {
+    case CC_SUM: return ncclSum;
+    case CC_AVG: return ncclAvg;
+    case CC_PROD: return ncclProd;
+    case CC_MIN: return ncclMin;
+    case CC_MAX: return ncclMax;
+    default: CC_FATAL("unknown reduction %d", (int)op);
+  }
+}
 
 void nccl_baseline_allreduce(cc_comm *c, const void *send, void *recv, size_t count, cc_dtype t, cc_redop op) {
   ncclComm_t nc = world(c);

@@ -1,5 +1,6 @@
 // Baselines through NCCL's own collectives (ncclAllReduce, ncclAllGather, ncclReduceScatter) on device
-// buffers, on the collectives stream. f32, f64, f16 and bf16; avg is ncclAvg. The NCCL communicator is
+// buffers, on the collectives stream. Every dtype (NCCL's int8 .. uint64 for the integers) and op
+// (ncclSum, ncclProd, ncclMin, ncclMax; avg is ncclAvg). The NCCL communicator is
 // the nccl transport's when the communicator runs over it, else one created on the first call (all
 // ranks call together) and kept until cc_comm_destroy. One rank per GPU (transport_nccl.h).
 #pragma once

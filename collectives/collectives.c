@@ -47,11 +47,12 @@ static void hier_allreduce(cc_comm *c, const cc_strategy *s, const void *send, v
                            cc_dtype t, cc_redop op) {
   if (!c->uniform_nodes) CC_FATAL("hier needs the same number of ranks on every node");
   const algo_fns *intra = lookup(s->intra, CC_REDUCE_SCATTER), *inter = lookup(s->inter, CC_ALLREDUCE);
-  intra->reduce_scatter(&c->intra, send, recv, count, t);
+  intra->reduce_scatter(&c->intra, send, recv, count, t, op);
   size_t off = cc_block_offset(count, c->intra.size, c->intra.me);
   size_t cnt = cc_block_count(count, c->intra.size, c->intra.me);
   char *block = cc_at(recv, off, t);
-  inter->allreduce(&c->inter, block, block, cnt, t, CC_SUM);
+  // avg sums across nodes too, and divides once below by the whole world's size.
+  inter->allreduce(&c->inter, block, block, cnt, t, op == CC_AVG ? CC_SUM : op);
   cc_apply_avg(&c->world, block, cnt, t, op, c->world.size);
   intra->allgather(&c->intra, recv, count, t);
 }
@@ -92,7 +93,7 @@ void cc_reduce_scatter(cc_comm *c, const cc_strategy *s, const void *send, void 
   // In place, send itself is the work buffer and my block already sits where recv points.
   bool in_place = recv == cc_cat(send, mine, t);
   void *work = in_place ? (void *)send : cc_scratch(c, CC_SCRATCH_SLOTS - 1, count * cc_dtype_size(t));
-  f->reduce_scatter(&c->world, send, work, count, t);
+  f->reduce_scatter(&c->world, send, work, count, t, op);
   cc_copy_elems(&c->world, recv, cc_at(work, mine, t), count_per_rank, t);
   cc_apply_avg(&c->world, recv, count_per_rank, t, op, c->world.size);
 }

@@ -6,9 +6,10 @@
 //                   send == recv + rank * count_per_rank.
 //   reduce_scatter  send: size * count_per_rank; recv: count_per_rank; in place when
 //                   recv == send + rank * count_per_rank (send's other blocks are then overwritten).
-// Every rank must call with the same strategy, count, dtype and op. The strategy must implement the
-// collective (cc_strategy_implements) and hier needs the same number of ranks on every node; violations
-// are fatal, so callers validate input first.
+// Reductions take any dtype and op (kernels/reduce.h says what each computes; avg is the sum divided
+// once by the number of ranks). Every rank must call with the same strategy, count, dtype and op. The
+// strategy must implement the collective (cc_strategy_implements) and hier needs the same number of
+// ranks on every node; violations are fatal, so callers validate input first.
 #pragma once
 #include <stddef.h>
 

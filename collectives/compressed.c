@@ -150,6 +150,8 @@ static void low_rank_path(cc_comm *c, cc_compress_state *st, const float *send, 
 void cc_compressed_allreduce(cc_comm *c, cc_compress_state *st, const float *send, float *recv, size_t count,
                              cc_redop op, cc_compress_timing *timing) {
   if (count != st->count) CC_FATAL("compressed allreduce of %zu elements with state for %zu", count, st->count);
+  // Compressors estimate a sum (decode-and-add); a product, minimum or maximum has no such estimate.
+  if (op != CC_SUM && op != CC_AVG) CC_FATAL("compressed allreduce: no %s, only sum and avg", cc_redop_name(op));
   cc_compress_timing tm = {0};
   uint64_t shared = cc_hash64(st->seed, st->step++);
   if (count > 0) {

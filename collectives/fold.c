@@ -13,7 +13,8 @@ cc_fold cc_fold_plan(int size, int me) {
 
 int cc_fold_member(const cc_fold *f, int v) { return v < f->extra ? 2 * v + 1 : v + f->extra; }
 
-bool cc_fold_in(const cc_group *g, const cc_fold *f, const void *send, void *recv, size_t count, cc_dtype t) {
+bool cc_fold_in(const cc_group *g, const cc_fold *f, const void *send, void *recv, size_t count, cc_dtype t,
+                cc_redop op) {
   if (g->me >= 2 * f->extra || count == 0) return false;
   size_t bytes = count * cc_dtype_size(t);
   if (g->me % 2 == 0) {
@@ -24,7 +25,7 @@ bool cc_fold_in(const cc_group *g, const cc_fold *f, const void *send, void *rec
   void *theirs = cc_scratch(g->comm, 0, bytes);
   cc_recv(g, g->me - 1, theirs, bytes, FOLD_TAG);
   cc_wait(g);
-  g->comm->mem->reduce(recv, send, theirs, count, t);
+  g->comm->mem->reduce(recv, send, theirs, count, t, op);
   return true;
 }
 

@@ -16,9 +16,9 @@ typedef struct {
   void *(*alloc)(size_t bytes);
   void (*free)(void *p);
   void (*copy)(void *dst, const void *src, size_t bytes);
-  // dst = a + b element-wise (dst may be a or b).
-  void (*reduce)(void *dst, const void *a, const void *b, size_t n, cc_dtype t);
-  // buf /= divisor element-wise (the avg op).
+  // dst = a op b element-wise (dst may be a or b); avg reduces as sum (kernels/reduce.h).
+  void (*reduce)(void *dst, const void *a, const void *b, size_t n, cc_dtype t, cc_redop op);
+  // buf /= divisor element-wise (the avg op; integers truncate toward zero).
   void (*divide)(void *buf, size_t n, cc_dtype t, double divisor);
 
   // Between this kind and host memory, for code that needs the values on the host (the MPI library,

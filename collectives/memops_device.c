@@ -11,8 +11,8 @@ static void device_copy(void *dst, const void *src, size_t bytes) {
     CC_CHECK_CUDA(cudaMemcpyAsync(dst, src, bytes, cudaMemcpyDeviceToDevice, cc_device_stream()));
 }
 
-static void device_reduce(void *dst, const void *a, const void *b, size_t n, cc_dtype t) {
-  cc_cuda_reduce(dst, a, b, n, t, CC_SUM, cc_device_stream());
+static void device_reduce(void *dst, const void *a, const void *b, size_t n, cc_dtype t, cc_redop op) {
+  cc_cuda_reduce(dst, a, b, n, t, op, cc_device_stream());
 }
 
 static void device_divide(void *buf, size_t n, cc_dtype t, double divisor) {

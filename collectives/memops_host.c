@@ -21,17 +21,12 @@ static void host_copy(void *dst, const void *src, size_t bytes) {
 
 static void host_sync(void) {}
 
-// Algorithms only sum so far.
-static void host_reduce(void *dst, const void *a, const void *b, size_t n, cc_dtype t) {
-  cc_host_reduce(dst, a, b, n, t, CC_SUM);
-}
-
 const cc_memops cc_host_memops = {
     .kind = CC_MEM_HOST,
     .alloc = host_alloc,
     .free = free,
     .copy = host_copy,
-    .reduce = host_reduce,
+    .reduce = cc_host_reduce,
     .divide = cc_host_divide,
     .to_host = host_copy,
     .from_host = host_copy,

@@ -30,7 +30,7 @@ static void core_range(const cc_group *g, const cc_fold *f, size_t count, int lo
 
 // Recursive halving among core ranks: mine (my contribution, send or already folded recv) -> work.
 static void core_reduce_scatter(const cc_group *g, const cc_fold *f, const void *mine, void *work, size_t count,
-                                cc_dtype t) {
+                                cc_dtype t, cc_redop op) {
   size_t esize = cc_dtype_size(t), off_lo, cnt_lo, off_hi, cnt_hi;
   // The first step keeps the larger of the two halves; later steps keep less.
   core_range(g, f, count, 0, f->p2 / 2, &off_lo, &cnt_lo);
@@ -48,7 +48,7 @@ static void core_reduce_scatter(const cc_group *g, const cc_fold *f, const void 
     if (give_cnt) cc_send(g, partner, cc_cat(mine, give_off, t), give_cnt * esize, RABENSEIFNER_TAG);
     if (keep_cnt) cc_recv(g, partner, theirs, keep_cnt * esize, RABENSEIFNER_TAG);
     cc_wait(g);
-    if (keep_cnt) g->comm->mem->reduce(cc_at(work, keep_off, t), cc_cat(mine, keep_off, t), theirs, keep_cnt, t);
+    if (keep_cnt) g->comm->mem->reduce(cc_at(work, keep_off, t), cc_cat(mine, keep_off, t), theirs, keep_cnt, t, op);
     mine = work;
     lo = keep_lo, hi = keep_hi;
   }
@@ -77,9 +77,9 @@ void rabenseifner_allreduce(const cc_group *g, const void *send, void *recv, siz
     return;
   }
   cc_fold f = cc_fold_plan(g->size, g->me);
-  const void *mine = cc_fold_in(g, &f, send, recv, count, t) ? recv : send;
+  const void *mine = cc_fold_in(g, &f, send, recv, count, t, op) ? recv : send;
   if (f.core >= 0) {
-    core_reduce_scatter(g, &f, mine, recv, count, t);
+    core_reduce_scatter(g, &f, mine, recv, count, t, op);
     size_t off, cnt;
     core_range(g, &f, count, f.core, f.core + 1, &off, &cnt);
     cc_apply_avg(g, cc_at(recv, off, t), cnt, t, op, g->size);
@@ -109,14 +109,15 @@ static void hand_block_to_odd(const cc_group *g, const cc_fold *f, void *work, s
   cc_wait(g);
 }
 
-void rabenseifner_reduce_scatter(const cc_group *g, const void *send, void *work, size_t count, cc_dtype t) {
+void rabenseifner_reduce_scatter(const cc_group *g, const void *send, void *work, size_t count, cc_dtype t,
+                                 cc_redop op) {
   if (g->size == 1 || count == 0) {
     cc_copy_elems(g, work, send, count, t);
     return;
   }
   cc_fold f = cc_fold_plan(g->size, g->me);
-  const void *mine = cc_fold_in(g, &f, send, work, count, t) ? work : send;
-  if (f.core >= 0) core_reduce_scatter(g, &f, mine, work, count, t);
+  const void *mine = cc_fold_in(g, &f, send, work, count, t, op) ? work : send;
+  if (f.core >= 0) core_reduce_scatter(g, &f, mine, work, count, t, op);
   hand_block_to_even(g, &f, work, count, t);
 }
 

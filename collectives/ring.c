@@ -1,8 +1,9 @@
 // Ring allreduce = reduce-scatter + allgather, pipelined by segments.
 //
 // P ranks in a ring; rank r sends to r+1 and receives from r-1. The vector is cut into P blocks.
-//   reduce-scatter, steps s = 0 .. P-2: send block r-1-s, receive block r-2-s and add the local
-//     contribution to it; after the last step rank r holds block r fully reduced.
+//   reduce-scatter, steps s = 0 .. P-2: send block r-1-s, receive block r-2-s and reduce the local
+//     contribution into it (the op: sum, prod, min, max); after the last step rank r holds block r
+//     fully reduced.
 //   allgather, steps s = P-1 .. 2P-3 (a = s-P+1): send block r-a, receive block r-a-1 in place.
 // Each rank sends 2(P-1)/P of the vector, the bandwidth optimum, in 2(P-1) latency steps.
 //
@@ -21,6 +22,7 @@ typedef struct {
   void *work;        // result buffer (may equal send)
   size_t count;
   cc_dtype t;
+  cc_redop op;  // the reduction (avg reduces as sum; avg_divisor does the rest)
   int P, r, S;
   double avg_divisor;  // > 0: divide each finished block (the avg op)
   void *tmp[2];        // reduce-scatter receive buffers, alternating by round
@@ -65,7 +67,7 @@ static void post_round(const ring *R, int round) {
   }
 }
 
-// After a round's transfers complete: add the received segment to the local contribution.
+// After a round's transfers complete: reduce the received segment into the local contribution.
 static void finish_round(const ring *R, int round) {
   int step = round / R->S, seg = round % R->S;
   if (!is_reduce_scatter_step(R, step)) return;
@@ -73,7 +75,7 @@ static void finish_round(const ring *R, int round) {
   segment(R, recv_block(R, step), seg, &off, &cnt);
   if (!cnt) return;
   const cc_memops *mem = R->g->comm->mem;
-  mem->reduce(cc_at(R->work, off, R->t), cc_cat(R->send, off, R->t), R->tmp[round & 1], cnt, R->t);
+  mem->reduce(cc_at(R->work, off, R->t), cc_cat(R->send, off, R->t), R->tmp[round & 1], cnt, R->t, R->op);
   if (step == R->P - 2 && R->avg_divisor > 0) mem->divide(cc_at(R->work, off, R->t), cnt, R->t, R->avg_divisor);
 }
 
@@ -89,8 +91,8 @@ static void run_rounds(const ring *R, int first, int end) {
   }
 }
 
-static ring ring_plan(const cc_group *g, const void *send, void *work, size_t count, cc_dtype t) {
-  ring R = {.g = g, .send = send, .work = work, .count = count, .t = t, .P = g->size, .r = g->me};
+static ring ring_plan(const cc_group *g, const void *send, void *work, size_t count, cc_dtype t, cc_redop op) {
+  ring R = {.g = g, .send = send, .work = work, .count = count, .t = t, .op = op, .P = g->size, .r = g->me};
   size_t esize = cc_dtype_size(t);
   size_t max_block_bytes = cc_block_count(count, R.P, 0) * esize;
   size_t seg_bytes = g->comm->tuning.ring_segment_bytes ? g->comm->tuning.ring_segment_bytes : 1;
@@ -107,22 +109,23 @@ void ring_allreduce(const cc_group *g, const void *send, void *recv, size_t coun
     cc_copy_elems(g, recv, send, count, t);
     return;
   }
-  ring R = ring_plan(g, send, recv, count, t);
+  ring R = ring_plan(g, send, recv, count, t, op);
   R.avg_divisor = op == CC_AVG ? g->size : 0;
   run_rounds(&R, 0, 2 * (R.P - 1) * R.S);
 }
 
-void ring_reduce_scatter(const cc_group *g, const void *send, void *work, size_t count, cc_dtype t) {
+void ring_reduce_scatter(const cc_group *g, const void *send, void *work, size_t count, cc_dtype t,
+                         cc_redop op) {
   if (g->size == 1 || count == 0) {
     cc_copy_elems(g, work, send, count, t);
     return;
   }
-  ring R = ring_plan(g, send, work, count, t);
+  ring R = ring_plan(g, send, work, count, t, op);
   run_rounds(&R, 0, (R.P - 1) * R.S);
 }
 
 void ring_allgather(const cc_group *g, void *work, size_t count, cc_dtype t) {
   if (g->size == 1 || count == 0) return;
-  ring R = ring_plan(g, work, work, count, t);
+  ring R = ring_plan(g, work, work, count, t, CC_SUM);  // gathers only: the op is never applied
   run_rounds(&R, (R.P - 1) * R.S, 2 * (R.P - 1) * R.S);
 }

@@ -20,6 +20,7 @@ typedef struct {
   const void *send;
   void *recv;
   cc_dtype t;
+  cc_redop op;  // the reduction (avg reduces as sum; the root divides)
   cc_tree_node node;
   size_t off, count;  // the part of the vector this tree carries
   int nchunks;
@@ -70,8 +71,8 @@ static void post_round(const tree *T, int round) {
     }
 }
 
-// Adds the children's chunks that arrived this round; children are ordered by arrival, so the first
-// one is added to my own contribution and the last one completes the chunk.
+// Reduces the children's chunks that arrived this round; children are ordered by arrival, so the first
+// one is combined with my own contribution and the last one completes the chunk.
 static void finish_round(const tree *T, int round) {
   const cc_tree_node *n = &T->node;
   const cc_memops *mem = T->g->comm->mem;
@@ -81,7 +82,7 @@ static void finish_round(const tree *T, int round) {
     if (valid(T, k = round - n->child_height[c])) {
       chunk(T, k, &off, &cnt);
       const void *mine = c == 0 ? T->send : T->recv;
-      mem->reduce(cc_at(T->recv, off, T->t), cc_cat(mine, off, T->t), T->tmp[c], cnt, T->t);
+      mem->reduce(cc_at(T->recv, off, T->t), cc_cat(mine, off, T->t), T->tmp[c], cnt, T->t, T->op);
       if (c == n->nchildren - 1 && n->parent < 0 && T->avg_divisor > 0)
         mem->divide(cc_at(T->recv, off, T->t), cnt, T->t, T->avg_divisor);
     }
@@ -99,7 +100,7 @@ static void tree_allreduce(const cc_group *g, const void *send, void *recv, size
   int rounds = 0;
   for (int i = 0; i < ntrees; i++) {
     tree *T = &trees[i];
-    *T = (tree){.g = g, .send = send, .recv = recv, .t = t, .tag = TREE_TAG + i};
+    *T = (tree){.g = g, .send = send, .recv = recv, .t = t, .op = op, .tag = TREE_TAG + i};
     T->off = cc_block_offset(count, ntrees, i);
     T->count = cc_block_count(count, ntrees, i);
     T->avg_divisor = op == CC_AVG ? g->size : 0;

@@ -11,7 +11,7 @@
 #include "common/error.h"
 #include "common/rng.h"
 
-static const char *const pattern_names[] = {"exact", "random"};
+static const char *const pattern_names[] = {"exact", "random", "ops"};
 #define CANARY 16  // elements past the end of recv that must stay untouched
 
 static int P, me;
@@ -40,16 +40,79 @@ static double input(int r, size_t i, cc_dtype t, int pattern) {
   return round_to(t, (double)(h >> 11) * 0x1p-52 - 1.0);  // uniform in [-1, 1)
 }
 
-// Cached per (dtype, pattern, length): the big cases are checked by many strategies in a row.
+// The ops pattern: input element i of rank r for op, exact under any order of reduction.
+//   integers    random bits, one in eight a value where sums wrap or signed compares flip;
+//   float prod  -2, -1, 1 or 2 (2 one time in four): every partial product is a power of two, exact
+//               in any order (an overflow to infinity too, as it stays infinite);
+//   float min/max  halves in [-10, 10] (many ties), now and then an infinity; with signed_zeros every
+//               other zero is -0 (the libraries' own min and max may pick either zero, so not for the
+//               mpi and nccl baselines).
+// Returned as the bits of the value in t (integers) or as the value itself (floats, in *value).
+static uint64_t ops_input(int r, size_t i, cc_dtype t, cc_redop op, bool signed_zeros, double *value) {
+  uint64_t h = cc_hash64(0x0b5e0000ULL + (uint64_t)r * 7919 + (uint64_t)op, i);
+  if (cc_dtype_is_integer(t)) {
+    uint64_t mask = cc_dtype_mask(t), top = (mask >> 1) + 1;
+    const uint64_t edges[] = {0, 1, mask, top, top - 1, 2, mask - 1, 3};
+    return (h % 8 == 0 ? edges[(h >> 8) % 8] : cc_hash64(h, 1)) & mask;
+  }
+  if (op == CC_PROD) {
+    double magnitude = (h >> 8) % 4 == 0 ? 2 : 1;
+    *value = h % 2 ? -magnitude : magnitude;
+  } else if (h % 32 == 0) {
+    *value = h & 32 ? INFINITY : -INFINITY;
+  } else {
+    *value = ((double)(int)((h >> 8) % 41) - 20) / 2;
+    if (*value == 0 && signed_zeros && (h >> 20) % 2) *value = -0.0;
+  }
+  return 0;
+}
+
+// An integer's bits (zero-extended) as the signed value they encode.
+static int64_t as_signed(uint64_t bits, cc_dtype t) {
+  uint64_t sign = (cc_dtype_mask(t) >> 1) + 1;
+  return (int64_t)((bits ^ sign) - sign);
+}
+
+// x op y on integer bits: sums and products wrap (uint64 arithmetic keeps the low bits exact), min and
+// max compare as the type; avg accumulates the sum (the division comes once, at the end).
+static uint64_t integer_combine(uint64_t x, uint64_t y, cc_dtype t, cc_redop op) {
+  bool y_below = cc_dtype_is_signed(t) ? as_signed(y, t) < as_signed(x, t) : y < x;
+  switch (op) {
+    case CC_PROD: return (x * y) & cc_dtype_mask(t);
+    case CC_MIN: return y_below ? y : x;
+    case CC_MAX: return y_below || x == y ? x : y;
+    default: return (x + y) & cc_dtype_mask(t);
+  }
+}
+
+// The sum's quotient by P truncated toward zero, from its magnitude.
+static uint64_t integer_average(uint64_t sum, cc_dtype t) {
+  if (!cc_dtype_is_signed(t)) return sum / (uint64_t)P;
+  int64_t v = as_signed(sum, t);
+  uint64_t magnitude = v < 0 ? 0 - (uint64_t)v : (uint64_t)v, q = magnitude / (uint64_t)P;
+  return (v < 0 ? 0 - q : q) & cc_dtype_mask(t);
+}
+
+// IEEE 754-2019 minimum/maximum of two non-NaN values: -0 counts as below +0.
+static double float_combine(double x, double y, cc_redop op) {
+  if (op == CC_PROD) return x * y;
+  bool y_below = y < x || (y == x && signbit(y) && !signbit(x));
+  return (op == CC_MIN) == y_below ? y : x;
+}
+
+// Cached per (dtype, pattern, length, and for the ops pattern op and zeros): the big cases are checked
+// by many strategies in a row.
 //   mine: this rank's input, in the dtype;
 //   sum, abs_sum: the reference sum over all ranks (and of magnitudes, for the error bound), in double;
 //   gathered: the allgather result, in the dtype (rank r's block is r's input).
 typedef struct {
   cc_dtype t;
   int pattern;
+  cc_redop op;
+  bool signed_zeros;
   size_t n, c;
   void *mine, *gathered;
-  void *sum_bits;  // the exact sums in the dtype (exact pattern only): compared bytewise
+  void *sum_bits;  // the exact sums in the dtype (exact pattern), or op's exact results (ops pattern)
   double *sum, *abs_sum;
 } reference;
 
@@ -64,21 +127,53 @@ static void reference_free(reference *ref) {
   memset(ref, 0, sizeof *ref);
 }
 
-// n is the full vector length (allreduce count, or size x count_per_rank); c the per-rank block.
-static reference *get_reference(cc_dtype t, int pattern, size_t n, size_t c) {
+// The ops pattern's inputs and exact results: each element folded over the ranks in rank order (any
+// order gives the same).
+static void fill_ops_reference(reference *ref) {
+  cc_dtype t = ref->t;
+  ref->sum_bits = malloc(ref->n * cc_dtype_size(t) + 1);
+  for (size_t i = 0; i < ref->n; i++) {
+    uint64_t acc_bits = 0;
+    double acc = 0;
+    for (int r = 0; r < P; r++) {
+      double x = 0;
+      uint64_t bits = ops_input(r, i, t, ref->op, ref->signed_zeros, &x);
+      if (cc_dtype_is_integer(t)) {
+        acc_bits = r == 0 ? bits : integer_combine(acc_bits, bits, t, ref->op);
+        if (r == me) cc_store_bits(ref->mine, i, t, bits);
+        if (ref->c && i / ref->c == (size_t)r) cc_store_bits(ref->gathered, i, t, bits);
+      } else {
+        acc = r == 0 ? x : float_combine(acc, x, ref->op);
+        if (r == me) cc_store(ref->mine, i, t, x);
+        if (ref->c && i / ref->c == (size_t)r) cc_store(ref->gathered, i, t, x);
+      }
+    }
+    if (!cc_dtype_is_integer(t)) cc_store(ref->sum_bits, i, t, acc);
+    else cc_store_bits(ref->sum_bits, i, t, ref->op == CC_AVG ? integer_average(acc_bits, t) : acc_bits);
+  }
+}
+
+// n is the full vector length (allreduce count, or size x count_per_rank); c the per-rank block. op and
+// signed_zeros matter to the ops pattern only.
+static reference *get_reference(cc_dtype t, int pattern, cc_redop op, bool signed_zeros, size_t n, size_t c) {
   static reference cache[NCACHE];
   static int next;
+  if (pattern != PATTERN_OPS) op = CC_SUM, signed_zeros = false;
   for (int k = 0; k < NCACHE; k++)
-    if (cache[k].mine && cache[k].t == t && cache[k].pattern == pattern && cache[k].n == n &&
-        cache[k].c == c)
+    if (cache[k].mine && cache[k].t == t && cache[k].pattern == pattern && cache[k].op == op &&
+        cache[k].signed_zeros == signed_zeros && cache[k].n == n && cache[k].c == c)
       return &cache[k];
   reference *ref = &cache[next];
   next = (next + 1) % NCACHE;
   reference_free(ref);
-  *ref = (reference){.t = t, .pattern = pattern, .n = n, .c = c};
+  *ref = (reference){.t = t, .pattern = pattern, .op = op, .signed_zeros = signed_zeros, .n = n, .c = c};
   size_t es = cc_dtype_size(t);
   ref->mine = malloc(n * es + 1);
   ref->gathered = malloc(n * es + 1);
+  if (pattern == PATTERN_OPS) {
+    fill_ops_reference(ref);
+    return ref;
+  }
   ref->sum = calloc(n + 1, sizeof(double));
   ref->abs_sum = calloc(n + 1, sizeof(double));
   for (int r = 0; r < P; r++)
@@ -168,7 +263,8 @@ void run_case(cc_comm *comm, case_buffers *bufs, const test_case *tc) {
   size_t recv_n = tc->coll == CC_ALLGATHER ? c * (size_t)P : c;
   size_t total = tc->coll == CC_ALLREDUCE ? c : c * (size_t)P;  // elements of the reduced/gathered vector
 
-  reference *ref = get_reference(tc->t, tc->pattern, total, tc->coll == CC_ALLREDUCE ? 0 : c);
+  bool signed_zeros = strcmp(tc->strategy, "mpi") != 0 && strncmp(tc->strategy, "nccl", 4) != 0;
+  reference *ref = get_reference(tc->t, tc->pattern, tc->op, signed_zeros, total, tc->coll == CC_ALLREDUCE ? 0 : c);
   // One allocation holds both buffers for in-place calls: [full vector | canary].
   size_t buf_n = (send_n > recv_n ? send_n : recv_n) + CANARY, bytes = buf_n * es;
   reserve(bufs, bytes);
@@ -206,6 +302,20 @@ void run_case(cc_comm *comm, case_buffers *bufs, const test_case *tc) {
   char what[256];
   if (tc->coll == CC_ALLGATHER) {
     if (memcmp(result, ref->gathered, recv_n * es) != 0) report_failure(tc, "gathered vector differs from the inputs");
+  } else if (tc->pattern == PATTERN_OPS) {
+    // Every result is exact: the bits must be the reference's.
+    const unsigned char *want =
+        (const unsigned char *)cc_cat(ref->sum_bits, tc->coll == CC_REDUCE_SCATTER ? my_block : 0, tc->t);
+    for (size_t i = 0; i < recv_n; i++)
+      if (memcmp(result + i * es, want + i * es, es) != 0) {
+        uint64_t got_bits = 0, want_bits = 0;
+        memcpy(&got_bits, result + i * es, es), memcpy(&want_bits, want + i * es, es);
+        snprintf(what, sizeof what, "element %zu: got bits %#llx (%.9g), want %#llx (%.9g)", i,
+                 (unsigned long long)got_bits, cc_load(result, i, tc->t), (unsigned long long)want_bits,
+                 cc_load(want, i, tc->t));
+        report_failure(tc, what);
+        break;
+      }
   } else {
     size_t first = tc->coll == CC_REDUCE_SCATTER ? my_block : 0;
     bool exact_sum = tc->pattern == PATTERN_EXACT && tc->op == CC_SUM;
@@ -247,7 +357,7 @@ void run_matrix(cc_comm *comm, case_buffers *bufs, const char *const *strategies
             if (cc_strategy_parse(strategies[si], &s, err, sizeof err) != 0) CC_FATAL("%s", err);
             if (!cc_strategy_implements(&s, (cc_coll)coll, err, sizeof err)) continue;
             size_t count = counts[ci] == big && coll != CC_ALLREDUCE ? (big + (size_t)P - 1) / (size_t)P : counts[ci];
-            // sum and avg: the algorithms have no other op yet.
+            // sum and avg; the other ops have their own exact matrix (run_ops_matrix).
             for (int op = 0; op < (coll == CC_ALLGATHER ? 1 : 2); op++)
               for (int in_place = 0; in_place < 2; in_place++) {
                 test_case tc = {strategies[si], (cc_coll)coll, dtypes[ti], (cc_redop)op, count,
@@ -255,6 +365,26 @@ void run_matrix(cc_comm *comm, case_buffers *bufs, const char *const *strategies
                 run_case(comm, bufs, &tc);
               }
           }
+}
+
+void run_ops_matrix(cc_comm *comm, case_buffers *bufs, const char *const *strategies, int nstrategies,
+                    const size_t *counts, int ncounts, const dtype_op *pairs, int npairs, int rpn,
+                    const char *tuning) {
+  const cc_coll colls[] = {CC_ALLREDUCE, CC_REDUCE_SCATTER};
+  for (int ci = 0; ci < ncounts; ci++)
+    for (int pi = 0; pi < npairs; pi++)
+      for (int si = 0; si < nstrategies; si++)
+        for (int k = 0; k < 2; k++) {
+          cc_strategy s;
+          char err[256];
+          if (cc_strategy_parse(strategies[si], &s, err, sizeof err) != 0) CC_FATAL("%s", err);
+          if (!cc_strategy_implements(&s, colls[k], err, sizeof err)) continue;
+          for (int in_place = 0; in_place < 2; in_place++) {
+            test_case tc = {strategies[si], colls[k], pairs[pi].t, pairs[pi].op, counts[ci], in_place, PATTERN_OPS,
+                            rpn, tuning};
+            run_case(comm, bufs, &tc);
+          }
+        }
 }
 
 long long check_summary(const char *test) {

@@ -4,7 +4,9 @@
 // Each rank regenerates every rank's input from a stateless hash, sums them in double precision and
 // compares its own result against that sum: with integer-valued inputs small enough that every partial
 // sum is exact, results must match exactly; with random inputs, within the rounding bound of P-1
-// additions in the dtype. Also checked: all ranks hold bit-identical allreduce/allgather results, an
+// additions in the dtype. The other ops and the integer types (the ops pattern) have inputs whose
+// result is exact in any order of reduction, so their results must be the reference's bits: integers
+// wrap, float products are of powers of two, min and max pick an input. Also checked: all ranks hold bit-identical allreduce/allgather results, an
 // out-of-place call leaves send untouched, nothing is written past the end of recv.
 //
 // Buffers are prepared and checked on the host and copied to and from the communicator's memory kind
@@ -15,7 +17,12 @@
 
 #include "collectives/collectives.h"
 
-enum { PATTERN_EXACT, PATTERN_RANDOM };
+enum { PATTERN_EXACT, PATTERN_RANDOM, PATTERN_OPS };
+
+typedef struct {
+  cc_dtype t;
+  cc_redop op;
+} dtype_op;
 
 typedef struct {
   const char *strategy;
@@ -44,13 +51,20 @@ void run_case(cc_comm *comm, case_buffers *bufs, const test_case *tc);
 // Counts a failure of a check made outside run_case; prints the first 20.
 void report_failure(const test_case *tc, const char *what);
 
-// Every (count, dtype, pattern, strategy, collective, op, placement) the strategies implement.
+// Every (count, dtype, pattern, strategy, collective, op, placement) the strategies implement, for the
+// ops sum and avg.
 // counts are allreduce lengths; allgather and reduce-scatter use them per rank, except `big`, which is
 // split over the ranks so every collective moves a vector of about `big` elements, with the exact
 // pattern only.
 void run_matrix(cc_comm *comm, case_buffers *bufs, const char *const *strategies, int nstrategies,
                 const size_t *counts, int ncounts, size_t big, const cc_dtype *dtypes, int ndtypes, int rpn,
                 const char *tuning);
+
+// The ops pattern: every (count, (dtype, op) pair, strategy, placement) for allreduce and
+// reduce-scatter, where the strategy has them. counts are allreduce lengths and reduce-scatter's per rank.
+void run_ops_matrix(cc_comm *comm, case_buffers *bufs, const char *const *strategies, int nstrategies,
+                    const size_t *counts, int ncounts, const dtype_op *pairs, int npairs, int rpn,
+                    const char *tuning);
 
 // Failures and checks summed over ranks; prints the summary line on rank 0. Collective.
 long long check_summary(const char *test);

@@ -130,12 +130,22 @@ static void run_transport(cc_transport *t, size_t chunk, case_buffers *bufs, con
   const char *hier[] = {"hier:ring/ring", "hier:rabenseifner/tree"};
   const char *pipelined[] = {"ring", "tree", "btree"};
   const cc_dtype dtypes[] = {CC_F32, CC_BF16};
+  // The other ops and the integer types, exact (the CUDA kernels' every type and op, through every
+  // algorithm and the baselines): every integer type with every op, every float type with prod, min, max.
+  dtype_op pairs[CC_NDTYPES * CC_NREDOPS];
+  int npairs = 0;
+  for (int ti = 0; ti < CC_NDTYPES; ti++)
+    for (int op = 0; op < CC_NREDOPS; op++)
+      if (cc_dtype_is_integer((cc_dtype)ti) || (op != CC_SUM && op != CC_AVG))
+        pairs[npairs++] = (dtype_op){(cc_dtype)ti, (cc_redop)op};
+  const size_t op_counts[] = {0, 1, 97, 3001};
   char tuning[128];
   exchange(t, chunk, label);
 
   cc_comm *comm = cc_comm_create(t, &cc_device_memops, 0);
   snprintf(tuning, sizeof tuning, "%s, default pipelining", label);
   run_matrix(comm, bufs, flat, with_nccl ? 7 : 6, counts, ncounts, big, dtypes, 2, 0, tuning);
+  run_ops_matrix(comm, bufs, flat, with_nccl ? 7 : 6, op_counts, 4, pairs, npairs, 0, tuning);
   // Many pipeline rounds on small vectors: several operations in flight per wait.
   comm->tuning.ring_segment_bytes = 24;
   comm->tuning.tree_chunk_bytes = 40;
@@ -153,6 +163,7 @@ static void run_transport(cc_transport *t, size_t chunk, case_buffers *bufs, con
     comm = cc_comm_create(t, &cc_device_memops, rpns[k]);
     snprintf(tuning, sizeof tuning, "%s, %d ranks per node", label, rpns[k]);
     run_matrix(comm, bufs, hier, 2, counts, ncounts, big, dtypes, 2, rpns[k], tuning);
+    run_ops_matrix(comm, bufs, hier, 1, &op_counts[2], 1, pairs, npairs, rpns[k], tuning);
     cc_comm_destroy(comm);
   }
   t->destroy(t);
@@ -170,8 +181,11 @@ int main(int argc, char **argv) {
       {"quick", 0, CC_OPT_FLAG, &quick, NULL, "skip the vector of several default staging chunks", 0, 0},
       {"probe", 0, CC_OPT_FLAG, &probe, NULL, "only say whether every rank sees a GPU (0) or not (77)", 0, 0},
   };
-  cc_cli cli = {"test_device", "mpirun -np P test_device [options]",
-                "Checks every collective on GPU buffers over every device transport.", NULL, opts, 2, 0};
+  cc_cli cli = {.prog = "test_device",
+                .usage = "mpirun -np P test_device [options]",
+                .summary = "Checks every collective on GPU buffers over every device transport.",
+                .opts = opts,
+                .nopts = 2};
   cc_mpi_cli_parse(&cli, argc, argv, me);
   skip_unless_every_rank_has_a_gpu();
   if (probe) {
