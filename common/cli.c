@@ -176,9 +176,25 @@ static int set_value(const cc_option *o, const char *text, char *err, size_t err
   return 0;
 }
 
+static bool names_match(const char *long_name, const char *name, size_t len) {
+  return long_name && strlen(long_name) == len && strncmp(long_name, name, len) == 0;
+}
+
+static const cc_option_extra *extra_of(const cc_cli *cli, const cc_option *o) {
+  for (int i = 0; i < cli->nextras; i++)
+    if (strcmp(cli->extras[i].long_name, o->long_name) == 0) return &cli->extras[i];
+  return NULL;
+}
+
+static const char *alias_of(const cc_cli *cli, const cc_option *o) {
+  const cc_option_extra *x = extra_of(cli, o);
+  return x ? x->alias : NULL;
+}
+
 static const cc_option *find_long(const cc_cli *cli, const char *name, size_t len) {
   for (int i = 0; i < cli->nopts; i++)
-    if (strlen(cli->opts[i].long_name) == len && strncmp(cli->opts[i].long_name, name, len) == 0) return &cli->opts[i];
+    if (names_match(cli->opts[i].long_name, name, len) || names_match(alias_of(cli, &cli->opts[i]), name, len))
+      return &cli->opts[i];
   return NULL;
 }
 
@@ -229,6 +245,8 @@ cc_cli_result cc_cli_parse(const cc_cli *cli, int argc, char **argv, const char 
       *(bool *)o->dest = true;
       continue;
     }
+    const cc_option_extra *extra = extra_of(cli, o);
+    if (!value && extra && extra->implicit && (i + 1 >= argc || argv[i + 1][0] == '-')) value = extra->implicit;
     if (!value) {
       if (i + 1 >= argc) return fail(err, errlen, "%s: missing argument %s", name, o->metavar ? o->metavar : "VALUE");
       value = argv[++i];  // taken as is, so "-n -5" reaches the range check
@@ -265,12 +283,16 @@ static void print_wrapped(FILE *out, const char *text, int column, int indent) {
 }
 
 // "  -b, --minbytes SIZE" or "      --inplace": the left column of the option list.
-static int option_left(const cc_option *o, char *buf, size_t len) {
+static int option_left(const cc_cli *cli, const cc_option *o, char *buf, size_t len) {
   char shortpart[8] = "    ";
   if (o->short_name) snprintf(shortpart, sizeof shortpart, "-%c, ", o->short_name);
   bool takes_value = o->kind != CC_OPT_FLAG;
-  return snprintf(buf, len, "  %s--%s%s%s", shortpart, o->long_name, takes_value ? " " : "",
-                  takes_value ? (o->metavar ? o->metavar : "VALUE") : "");
+  const char *metavar = o->metavar ? o->metavar : "VALUE";
+  char value[64] = "";
+  const cc_option_extra *extra = extra_of(cli, o);
+  if (takes_value) snprintf(value, sizeof value, extra && extra->implicit ? " [%s]" : " %s", metavar);
+  if (extra && extra->alias) return snprintf(buf, len, "  %s--%s, --%s%s", shortpart, o->long_name, extra->alias, value);
+  return snprintf(buf, len, "  %s--%s%s", shortpart, o->long_name, value);
 }
 
 static void format_default(const cc_option *o, char *buf, size_t len) {
@@ -296,16 +318,16 @@ void cc_cli_print_help(const cc_cli *cli, FILE *out) {
     print_wrapped(out, cli->summary, 0, 0);
   }
   char left[256], def[256], help[1024];
-  int width = option_left(&help_option, left, sizeof left);
+  int width = option_left(cli, &help_option, left, sizeof left);
   for (int i = 0; i < cli->nopts; i++) {
-    int w = option_left(&cli->opts[i], left, sizeof left);
+    int w = option_left(cli, &cli->opts[i], left, sizeof left);
     if (w > width) width = w;
   }
   fprintf(out, "\noptions:\n");
   for (int i = 0; i <= cli->nopts; i++) {
     const cc_option *o = i < cli->nopts ? &cli->opts[i] : &help_option;
-    option_left(o, left, sizeof left);
-    if (o->dest) format_default(o, def, sizeof def);
+    option_left(cli, o, left, sizeof left);
+    if (o->dest && !(o->help && strstr(o->help, "(default"))) format_default(o, def, sizeof def);
     else def[0] = '\0';
     if (def[0])
       snprintf(help, sizeof help, "%s (default: %s)", o->help ? o->help : "", def);

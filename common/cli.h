@@ -32,6 +32,16 @@ typedef struct {
   double min, max;        // inclusive range for numeric kinds, checked when min < max
 } cc_option;
 
+// What some options have besides (kept apart so option tables stay four-field-plus initializers):
+typedef struct {
+  const char *long_name;  // the option it belongs to
+  const char *alias;      // a second long name ("warmup_iters" beside "warmup"), or NULL
+  // A value option given bare ("--check", or followed by another option) takes this value; NULL: the
+  // value is required. Only a value attached ("-c0", "--check=0") or a next argument that does not
+  // start with '-' is taken as its value.
+  const char *implicit;
+} cc_option_extra;
+
 typedef struct {
   const char *prog;         // "ccbench"
   const char *usage;        // "mpirun -np P ccbench [options]"
@@ -40,6 +50,8 @@ typedef struct {
   const cc_option *opts;
   int nopts;
   int max_positional;       // positional arguments accepted (0: none)
+  const cc_option_extra *extras;  // may be NULL
+  int nextras;
 } cc_cli;
 
 typedef enum { CC_CLI_OK = 0, CC_CLI_HELP = 1, CC_CLI_ERROR = -1 } cc_cli_result;
@@ -49,6 +61,7 @@ typedef enum { CC_CLI_OK = 0, CC_CLI_HELP = 1, CC_CLI_ERROR = -1 } cc_cli_result
 // *npositional (either may be NULL when max_positional is 0). On "-h"/"--help" returns CC_CLI_HELP
 // without printing. On error writes one line (no trailing newline), e.g.
 //   "-b/--minbytes: 'abc' is not a size (expected e.g. 8, 4K, 256M)"
+// An option's help that already says "(default ...)" gets no generated default.
 // into err and returns CC_CLI_ERROR.
 cc_cli_result cc_cli_parse(const cc_cli *cli, int argc, char **argv, const char **positional,
                            int *npositional, char *err, size_t errlen);

@@ -17,10 +17,16 @@
 
 static bool same_text(const char *a, const char *b) { return (!a || !b) ? a == b : strcmp(a, b) == 0; }
 
+// An empty field is what a file written before the column existed holds: the old default.
+static bool same_or_default(const char *a, const char *b, const char *dflt) {
+  return same_text(a && *a ? a : dflt, b && *b ? b : dflt);
+}
+
 bool cc_row_same_point(const cc_row *a, const cc_row *b) {
   return same_text(a->source, b->source) && same_text(a->op, b->op) && same_text(a->strategy, b->strategy) &&
          same_text(a->dtype, b->dtype) && a->ranks == b->ranks && a->nodes == b->nodes &&
-         a->ranks_per_node == b->ranks_per_node && a->bytes == b->bytes;
+         a->ranks_per_node == b->ranks_per_node && a->bytes == b->bytes &&
+         same_or_default(a->redop, b->redop, "sum") && same_or_default(a->placement, b->placement, "out-of-place");
 }
 
 const cc_row *cc_rowset_find_point(const cc_rowset *rs, const cc_row *key) {

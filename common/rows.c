@@ -19,7 +19,7 @@
 const char *const cc_row_columns[CC_ROW_NCOLS] = {
     "source", "op", "strategy", "algo", "compress", "dtype", "ranks", "nodes", "ranks_per_node", "bytes",
     "count", "time_us", "time_min_us", "time_max_us", "algbw_GBps", "busbw_GBps", "wire_bytes", "errors",
-    "profile", "encode_us", "comm_us", "decode_us", "rel_err", "redop"};
+    "profile", "encode_us", "comm_us", "decode_us", "rel_err", "redop", "placement"};
 
 // Where each column lives in cc_row and what it holds, in cc_row_columns order. One table drives the
 // writers and the reader, so they cannot disagree.
@@ -40,6 +40,7 @@ static const struct {
     {COL_STRING, offsetof(cc_row, profile)},     {COL_DOUBLE, offsetof(cc_row, encode_us)},
     {COL_DOUBLE, offsetof(cc_row, comm_us)},     {COL_DOUBLE, offsetof(cc_row, decode_us)},
     {COL_DOUBLE, offsetof(cc_row, rel_err)},     {COL_STRING, offsetof(cc_row, redop)},
+    {COL_STRING, offsetof(cc_row, placement)},
 };
 _Static_assert(sizeof layout / sizeof layout[0] == CC_ROW_NCOLS, "one layout entry per column");
 

@@ -3,12 +3,13 @@
 // CSV header, in this order (JSON lines use the same keys):
 //   source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,
 //   time_min_us,time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile,
-//   encode_us,comm_us,decode_us,rel_err,redop
+//   encode_us,comm_us,decode_us,rel_err,redop,placement
 // errors is -1 when the result was not checked. Bandwidths are in GB/s (1e9 bytes per second).
-// The last five are optional when reading (files written before them lack them). encode/comm/decode
+// The last six are optional when reading (files written before them lack them). encode/comm/decode
 // split the median time of compressed strategies (0 when not split), rel_err = ||result - exact sum||
 // / ||exact sum|| (-1 when not computed); redop is the reduction ("sum", "avg", "max", ...; "none" for
-// allgather; empty when the file did not say, read as sum).
+// allgather; empty when the file did not say, read as sum); placement is "out-of-place" or "in-place"
+// (empty when the file did not say).
 // Reading, numbers are plain decimal (no hex, no inf); "nan" is a value not measured. Times and phases
 // (time_us, time_min_us, time_max_us, encode_us, decode_us) are never negative, rel_err is >= 0 or -1,
 // and a measured row's time_us is positive: the reader refuses anything else with file:line and column.
@@ -25,7 +26,7 @@ typedef struct {
   const char *strategy;  // full strategy string: "hier:ring/ring+int8"
   const char *algo;      // algorithm part: "hier:ring/ring"
   const char *compress;  // compressor part or "none"
-  const char *dtype;     // "f32", "f64", "f16", "bf16"
+  const char *dtype;     // "f32", "f64", "f16", "bf16", "i8", "u8", "i32", "u32", "i64", "u64"
   int ranks, nodes, ranks_per_node;
   uint64_t bytes;        // message size as swept (allreduce: the vector; allgather/reduce_scatter:
                          // the whole gathered/scattered buffer, as nccl-tests)
@@ -38,9 +39,10 @@ typedef struct {
   double encode_us, comm_us, decode_us;  // compressed strategies: medians of each phase
   double rel_err;        // relative error of the result against the exact sum, -1 when not computed
   const char *redop;     // "sum", "avg", "max", ...; "none" (allgather); NULL or "" when unknown (sum)
+  const char *placement; // "out-of-place", "in-place"; NULL or "" when unknown
 } cc_row;
 
-#define CC_ROW_NCOLS 24
+#define CC_ROW_NCOLS 25
 #define CC_ROW_NREQUIRED 19  // the columns every file must have
 extern const char *const cc_row_columns[CC_ROW_NCOLS];
 

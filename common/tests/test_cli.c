@@ -109,7 +109,7 @@ static cc_cli_result parse_with(int max_positional, const char *const *args) {
   int argc = 1;
   while (*args) argv[argc++] = (char *)*args++;
   cc_cli cli = {"test", "test [options]", "Summary.", NULL, opts, (int)(sizeof opts / sizeof opts[0]),
-                max_positional};
+                max_positional, NULL, 0};
   reset();
   return cc_cli_parse(&cli, argc, argv, max_positional ? positional : NULL, max_positional ? &npositional : NULL,
                       err, sizeof err);
@@ -179,7 +179,7 @@ static void test_help(void) {
   cc_cli cli = {"test", "test [options] FILE",
                 "Measures things. word word word word word word word word word word word word word word word "
                 "word end.",
-                "Examples:\n  test -b 4K", opts, (int)(sizeof opts / sizeof opts[0]), 1};
+                "Examples:\n  test -b 4K", opts, (int)(sizeof opts / sizeof opts[0]), 1, NULL, 0};
   FILE *f = tmpfile();
   cc_cli_print_help(&cli, f);
   char *help = read_stream(f);
@@ -205,7 +205,48 @@ static void test_help(void) {
   free(help);
 }
 
+// A second long name, and a value option that may be given bare (nccl-tests' -c N beside a --check flag).
+static long long level, warm;
+static const cc_option extra_opts[] = {
+    {"check", 'c', CC_OPT_INT, &level, "N", "checked calls", 0, 100},
+    {"warmup", 'w', CC_OPT_INT, &warm, "N", "warm-up calls", 0, 100},
+};
+static const cc_option_extra extras[] = {{"check", NULL, "1"}, {"warmup", "warmup_iters", NULL}};
+
+static cc_cli_result parse_extras(const char *const *args) {
+  char *argv[16] = {"test"};
+  int argc = 1;
+  while (*args) argv[argc++] = (char *)*args++;
+  cc_cli cli = {.prog = "test", .opts = extra_opts, .nopts = 2, .extras = extras, .nextras = 2};
+  level = -1, warm = 5;
+  strcpy(err, "(untouched)");
+  return cc_cli_parse(&cli, argc, argv, NULL, NULL, err, sizeof err);
+}
+#define PARSE_EXTRAS(...) parse_extras((const char *const[]){__VA_ARGS__, NULL})
+
+static void test_extras(void) {
+  CHECK(PARSE_EXTRAS("--warmup_iters", "3") == CC_CLI_OK && warm == 3);
+  CHECK(PARSE_EXTRAS("--warmup_iters=4") == CC_CLI_OK && warm == 4);
+  CHECK(PARSE_EXTRAS("--warmup", "2") == CC_CLI_OK && warm == 2);
+  CHECK(PARSE_EXTRAS("-c") == CC_CLI_OK && level == 1);                     // bare, last
+  CHECK(PARSE_EXTRAS("--check", "-w", "2") == CC_CLI_OK && level == 1 && warm == 2);  // bare, then an option
+  CHECK(PARSE_EXTRAS("-c", "0") == CC_CLI_OK && level == 0);                // a value after it is its value
+  CHECK(PARSE_EXTRAS("-c7") == CC_CLI_OK && level == 7);
+  CHECK(PARSE_EXTRAS("--check=0") == CC_CLI_OK && level == 0);
+  EXPECT_ERROR("-c/--check: 'x' is not an integer", PARSE_EXTRAS("-c", "x"));
+  EXPECT_ERROR("unknown option '--warmup_it' (see --help)", PARSE_EXTRAS("--warmup_it", "1"));
+  cc_cli cli = {.prog = "test", .opts = extra_opts, .nopts = 2, .extras = extras, .nextras = 2};
+  FILE *f = tmpfile();
+  cc_cli_print_help(&cli, f);
+  char *help = read_stream(f);
+  fclose(f);
+  CHECK(strstr(help, "  -c, --check [N]") != NULL);
+  CHECK(strstr(help, "  -w, --warmup, --warmup_iters N") != NULL);
+  free(help);
+}
+
 int main(void) {
+  test_extras();
   test_sizes();
   test_numbers();
   test_format_size();

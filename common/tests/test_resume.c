@@ -13,7 +13,7 @@ static const char *path_in_dir(const char *name) { return test_path(dir, name); 
 
 static cc_row row_at(const char *strategy, uint64_t bytes, double time_us) {
   return (cc_row){"measured", "allreduce", strategy, strategy, "none", "f32", 4, 1, 4, bytes, bytes / 4, time_us,
-                  time_us, time_us, 1, 1, 0, 0, "host", 0, time_us, 0, -1, "sum"};
+                  time_us, time_us, 1, 1, 0, 0, "host", 0, time_us, 0, -1, "sum", NULL};
 }
 
 // Writes rows through the normal writer; `partial` leaves them in <path>.partial as a killed run would.
@@ -49,6 +49,15 @@ static void test_same_point(void) {
   CHECK(!cc_row_same_point(&a, &b));
   b = row_at("ring", 1024, 10), b.source = "predicted";
   CHECK(!cc_row_same_point(&a, &b));
+  // The reduction and placement are part of the point; a file without them held sum, out of place.
+  b = row_at("ring", 1024, 10), b.redop = "max";
+  CHECK(!cc_row_same_point(&a, &b));
+  b = row_at("ring", 1024, 10), b.redop = "sum", b.placement = "out-of-place";
+  CHECK(cc_row_same_point(&a, &b));
+  b.placement = "in-place";
+  CHECK(!cc_row_same_point(&a, &b));
+  a.redop = "", b.redop = "sum", b.placement = "";
+  CHECK(cc_row_same_point(&a, &b));
 }
 
 static void test_nothing_to_resume(void) {

@@ -16,11 +16,12 @@ static const char HEADER[] =
     "time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile\n";
 static const char FULL_HEADER[] =
     "source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us,time_min_us,"
-    "time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile,encode_us,comm_us,decode_us,rel_err,redop\n";
+    "time_max_us,algbw_GBps,busbw_GBps,wire_bytes,errors,profile,encode_us,comm_us,decode_us,rel_err,redop,"
+    "placement\n";
 
 static cc_row simple_row(void) {
   return (cc_row){"measured", "allreduce", "ring", "ring", "none", "f32", 4, 1, 4, 1024, 256, 12.5, 11, 14,
-                  0.08192, 0.12288, 1536, 0, "host", 0, 12.5, 0, -1, "sum"};
+                  0.08192, 0.12288, 1536, 0, "host", 0, 12.5, 0, -1, "sum", "in-place"};
 }
 
 // Row i of the round trip: strings that need quoting, every numeric kind at its awkward values.
@@ -82,9 +83,10 @@ static void test_formatting(void) {
   fclose(f);
   char want[1024];
   snprintf(want, sizeof want, "%s%s%s", FULL_HEADER,
-           "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,11,14,0.08192,0.12288,1536,0,host,0,12.5,0,-1,sum\n",
+           "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5,11,14,0.08192,0.12288,1536,0,host,0,12.5,0,-1,sum,"
+           "in-place\n",
            "\"#x\",allreduce,\"a,b\",\"say \"\"hi\"\"\",,f32,4,1,4,1024,256,12.5,11,nan,0.08192,0.12288,1536,-1,"
-           "\"two\nlines\",0,12.5,0,-1,sum\n");
+           "\"two\nlines\",0,12.5,0,-1,sum,in-place\n");
   CHECK_STREQ(csv, want);
   free(csv);
 
@@ -96,7 +98,7 @@ static void test_formatting(void) {
                     "\"compress\":null,\"dtype\":\"f32\",\"ranks\":4,\"nodes\":1,\"ranks_per_node\":4,\"bytes\":1024,"
                     "\"count\":256,\"time_us\":12.5,\"time_min_us\":11,\"time_max_us\":null,\"algbw_GBps\":0.08192,"
                     "\"busbw_GBps\":0.12288,\"wire_bytes\":1536,\"errors\":-1,\"profile\":\"two\\nlines\",\"encode_us\":0,"
-                    "\"comm_us\":12.5,\"decode_us\":0,\"rel_err\":-1,\"redop\":\"sum\"}\n");
+                    "\"comm_us\":12.5,\"decode_us\":0,\"rel_err\":-1,\"redop\":\"sum\",\"placement\":\"in-place\"}\n");
   free(json);
 }
 
@@ -184,9 +186,9 @@ static void test_reader_flexible(void) {
   if (rs.n == 2) {
     // Files without the optional compression columns read as "not split, not computed".
     cc_row want0 = {"measured", "allreduce", "ring", "ring", "none", "f32", 2, 1, 2, 16, 4, 2, 1, 3, 2.5, 1.5, 10, -1,
-                    "p,1", 0, 0, 0, -1, NULL};
+                    "p,1", 0, 0, 0, -1, NULL, NULL};
     cc_row want1 = {"predicted", "allreduce", "ring+int8", "ring", "int8", "bf16", 2, 1, 2, 16, 4, 2, 1, 3, 2.5, 1.5,
-                    10, 7, "multi\nline", 0, 0, 0, -1, NULL};
+                    10, 7, "multi\nline", 0, 0, 0, -1, NULL, NULL};
     CHECK(same_row(&rs.rows[0], &want0));
     CHECK(same_row(&rs.rows[1], &want1));
   }
