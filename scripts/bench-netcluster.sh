@@ -85,7 +85,7 @@ trap 'scripts/netcluster.sh down >/dev/null 2>&1 || true' EXIT
 sweep() {  # sweep NAME RATE_MBIT MIN MAX ITERS
   scripts/netcluster.sh up --nodes 2 --rate "$2mbit"
   echo "bench-netcluster: sweep $1: 2 nodes x 2 ranks at $2 Mbit/s, $3 .. $4, $5 iterations -> $sw/$1.csv"
-  scripts/netcluster.sh mpirun --ranks-per-node 2 -- "$build/bin/ccbench" -b "$3" -e "$4" \
+  scripts/netcluster.sh mpirun --ranks-per-node 2 -- "$build/bin/ccbench" -b "$3" -e "$4" -f 2 \
     -s ring,tree,rd,rabenseifner,hier:ring/ring,mpi -n "$5" -w 1 --check --no-progress --csv "$sw/$1.csv" >"$sw/$1.txt"
   grep -E "^# +[a-z:/]+ +[0-9.]+ +[0-9.]+$|Wrong" "$sw/$1.txt"
 }

@@ -134,10 +134,10 @@ run_strategies=$(awk -v name="$out/compare/summary.csv" -f plots/lib.awk -f plot
 if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
   step "a GPU is visible: device sweeps -> $out/device/"
   mkdir -p "$out/device"
-  mpirun -q -np 2 --bind-to none "$bin/ccbench" -g --transport mpi-staged -b 8 -e "$maxbytes" -f 4 -n 20 -w 5 \
+  mpirun -q -np 2 --bind-to none "$bin/ccbench" --device --transport mpi-staged -b 8 -e "$maxbytes" -f 4 -n 20 -w 5 \
     -s ring,tree,rd,rabenseifner,mpi --check --no-progress --csv "$out/device/device_staged_np2.csv" \
     > "$out/device/device_staged_np2.txt" || step "device sweep over mpi-staged failed (see the .txt)"
-  mpirun -q -np 1 --bind-to none "$bin/ccbench" -g --transport nccl -b 8 -e "$maxbytes" -f 4 -n 20 -w 5 \
+  mpirun -q -np 1 --bind-to none "$bin/ccbench" --device --transport nccl -b 8 -e "$maxbytes" -f 4 -n 20 -w 5 \
     -s ring,rd,nccl --check --no-progress --csv "$out/device/device_nccl_np1.csv" \
     > "$out/device/device_nccl_np1.txt" || step "device sweep over nccl failed (see the .txt)"
 fi

@@ -8,7 +8,7 @@
 #                                   CAL_ITERS choose ranks and iterations; np 2 4 8 16 at 60
 #                                   iterations takes more than one 600 s call: run fewer),
 #                                   kernels (bench_kernels_cuda, bench_sparse_cuda, torch_topk.py),
-#                                   device (ccbench -g: mpi-staged and ipc at DEV_NP ranks, default
+#                                   device (ccbench --device: mpi-staged and ipc at DEV_NP ranks, default
 #                                   "1 2 3 4", and the nccl baseline at 1 rank; one archive)
 #                                   train (the trainer's GPU tests, bench_gpt2_cuda at TRAIN_B sequences,
 #                                   default 8, and a cctrain --device cuda run; one archive), train-torch
@@ -56,14 +56,14 @@ for step in build "$@"; do
             all=ring,tree,btree,rd,rabenseifner,hier:ring/ring,mpi
             for np in ${DEV_NP:-1 2 3 4}; do
               for tr in mpi-staged ipc; do
-                mpirun -np "$np" --bind-to none build-gpu/bin/ccbench -g --transport "$tr" -s "$all" -b 8 -e 64M \
+                mpirun -np "$np" --bind-to none build-gpu/bin/ccbench --device --transport "$tr" -s "$all" -b 8 -e 64M -f 2 \
                   -n 20 -w 5 --check --no-progress --csv "gpu-device/device-$tr-np$np.csv" \
                   > "gpu-device/device-$tr-np$np.txt" 2>&1 || echo "device: $tr np $np failed"
               done
             done
             # NCCL refuses two ranks on one GPU: its transport and baseline run at one rank.
-            mpirun -np 1 --bind-to none build-gpu/bin/ccbench -g --transport nccl -s ring,tree,rd,rabenseifner,mpi,nccl \
-              -b 8 -e 64M -n 20 -w 5 --check --no-progress --csv gpu-device/device-nccl-np1.csv \
+            mpirun -np 1 --bind-to none build-gpu/bin/ccbench --device --transport nccl -s ring,tree,rd,rabenseifner,mpi,nccl \
+              -b 8 -e 64M -f 2 -n 20 -w 5 --check --no-progress --csv gpu-device/device-nccl-np1.csv \
               > gpu-device/device-nccl-np1.txt 2>&1 || echo "device: nccl np 1 failed"
             tar czf "$out/device.tgz" gpu-device
             tail -n 3 gpu-device/*.txt ;;

@@ -75,7 +75,7 @@ static bool names(char **tok, int n, const char *name) {
 // strategy column, the summary ("# strategy avg busbw GB/s") no size.
 static bool is_header(char **tok, int n) {
   return n > 1 && strcmp(tok[0], "#") == 0 && names(tok, n, "size") && names(tok, n, "strategy") &&
-         names(tok, n, "time");
+         (names(tok, n, "time") || names(tok, n, "cputime"));
 }
 
 // --- the run's comment lines ----------------------------------------------------------------------
@@ -131,7 +131,9 @@ static int header_line(reader *r, char **tok, int n, char *err, size_t errlen) {
   for (int c = 0; c < NCOLUMNS; c++) r->col[c] = -1;
   for (int i = 1; i < n; i++)
     for (int c = 0; c < NCOLUMNS; c++)
-      if (r->col[c] < 0 && strcmp(tok[i], column_names[c]) == 0) r->col[c] = i - 1;
+      // With -C 1 the time column is the host's, "cputime" (as nccl-tests names it): still the time.
+      if (r->col[c] < 0 && (strcmp(tok[i], column_names[c]) == 0 || (c == TIME && strcmp(tok[i], "cputime") == 0)))
+        r->col[c] = i - 1;
   for (int c = 0; c < NREQUIRED; c++)
     if (r->col[c] < 0) return fail(r, err, errlen, "the table header has no '%s' column", column_names[c]);
   r->ncols = n - 1;

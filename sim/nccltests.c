@@ -46,6 +46,9 @@ typedef struct {
   // line): its rows are strategy nccl:<algo>/<proto>. -1: NCCL's own choice.
   int force_algo, force_proto;
   char strategy[48];
+  // ccbench's --format nccl-tests names each table's strategy ("# ccbench strategy: ring (...)"); its
+  // rows are that strategy's, not NCCL's. Empty: an nccl-tests table.
+  char ccbench_strategy[128], ccbench_algo[128], ccbench_compress[48];
   bool ended;             // "# Collective test concluded" seen
   unsigned char *rank_seen;
   int rank_cap, ranks;
@@ -119,6 +122,21 @@ static void new_run(reader *r) {
   r->named = r->next_named;
   r->next_named = -1;
   r->ended = false;
+  r->ccbench_strategy[0] = '\0';
+}
+
+// "# ccbench strategy: hier:ring/ring+int8 (4 ranks on 2 nodes, ...)": the next table's strategy.
+static void ccbench_strategy_line(reader *r, char **tok, int n) {
+  cc_strategy s;
+  char why[256];
+  if (n < 4 || strlen(tok[3]) >= sizeof r->ccbench_strategy) return;
+  if (cc_strategy_parse(tok[3], &s, why, sizeof why) != 0) {
+    note(r, r->line, "ccbench strategy '%s' is not one: %s", tok[3], why);
+    return;
+  }
+  snprintf(r->ccbench_strategy, sizeof r->ccbench_strategy, "%s", s.name);
+  snprintf(r->ccbench_algo, sizeof r->ccbench_algo, "%s", s.algo_name);
+  snprintf(r->ccbench_compress, sizeof r->ccbench_compress, "%s", s.compress);
 }
 
 static bool table_seen(const reader *r) { return r->t.ncols > 0 || r->ended; }
@@ -296,12 +314,14 @@ static int data_line(reader *r, cc_rowset *rs, char **tok, int n, char *err, siz
     if (t->algbw[p] >= 0) cc_parse_double(tok[t->algbw[p]], &algbw);
     if (t->busbw[p] >= 0) cc_parse_double(tok[t->busbw[p]], &busbw);
     if (t->wrong[p] >= 0 && t->wrong_is_count && cc_parse_int(tok[t->wrong[p]], &wrong) != 0) wrong = -1;
-    cc_row row = {.source = "measured", .op = t->op, .strategy = r->strategy, .algo = r->strategy, .compress = "none",
+    bool ccbench = r->ccbench_strategy[0] != '\0';
+    cc_row row = {.source = "measured", .op = t->op, .strategy = ccbench ? r->ccbench_strategy : r->strategy,
+                  .algo = ccbench ? r->ccbench_algo : r->strategy, .compress = ccbench ? r->ccbench_compress : "none",
                   .dtype = dtype, .ranks = t->ranks, .nodes = t->nodes, .ranks_per_node = t->per_node,
                   .bytes = (uint64_t)size, .count = (uint64_t)count, .time_us = time, .time_min_us = time,
                   .time_max_us = time, .algbw_GBps = algbw, .busbw_GBps = busbw, .errors = wrong,
                   .profile = r->nhosts > 0 ? r->hosts[0] : "nccl-tests", .comm_us = time, .rel_err = -1,
-                  .redop = redop};
+                  .redop = redop, .placement = t->nplaces == 2 ? (p ? "in-place" : "out-of-place") : NULL};
     cc_rowset_add(rs, &row);
     r->rows_read++;
   }
@@ -331,7 +351,8 @@ static void comment_line(reader *r, char **tok, int n) {
     if (table_seen(r)) new_run(r);
     return;
   }
-  if (strcmp(tok[1], "Rank") == 0) rank_line(r, tok, n);
+  if (strcmp(tok[1], "ccbench") == 0 && n >= 3 && strcmp(tok[2], "strategy:") == 0) ccbench_strategy_line(r, tok, n);
+  else if (strcmp(tok[1], "Rank") == 0) rank_line(r, tok, n);
   else if (strcmp(tok[1], "size") == 0 || strcmp(tok[1], "bytes") == 0) header_line(r, tok, n);
   else if (strcmp(tok[1], "(B)") == 0) units_line(r, tok, n);
 }

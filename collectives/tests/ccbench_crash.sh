@@ -12,7 +12,7 @@ tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 failures=0
 fail() { echo "FAIL: $*"; failures=$((failures + 1)); }
-sweep=(-b 8 -e 4M -s ring,rd,rabenseifner,mpi --check --no-progress)
+sweep=(-b 8 -e 4M -f 2 -s ring,rd,rabenseifner,mpi --check --no-progress)
 
 # The ranks mpirun started (its children named like ccbench), so a parallel test's ranks are never touched.
 ranks_of() { pgrep -P "$1" -f "$ccbench"; }
@@ -73,7 +73,7 @@ timeout)
   [ "$rc" -ne 0 ] || fail "exit status 0 after a rank froze"
   line=$(grep -- "--timeout" "$tmp/err.txt" | head -1)
   echo "$line"
-  echo "$line" | grep -qE "rank [0-9]+: error: --timeout: no progress for [0-9]+ s in ring allreduce of 1 MiB f32, (warm-up|timed) iteration [0-9]+" \
+  echo "$line" | grep -qE "rank [0-9]+: error: --timeout: no progress for [0-9]+ s in ring allreduce of 1 MiB f32 sum, (warm-up|timed) iteration [0-9]+" \
     || { fail "no --timeout line naming strategy, size and iteration"; cat "$tmp/err.txt"; }
   [ "$failures" -eq 0 ] && echo "ok   a frozen rank became a --timeout error (exit status $rc)"
   ;;

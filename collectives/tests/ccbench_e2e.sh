@@ -16,10 +16,10 @@ grep -q "Wrong elements: 0 OK" "$tmp/ar.txt"
 run -b 1K -e 256K -f 8 -d bf16 -o avg -s ring,rabenseifner,mpi --inplace --csv "$tmp/avg.csv" > /dev/null
 "$check_rows" "$tmp/avg.csv" "$np" allreduce ring,rabenseifner,mpi
 
-run -C allgather -b 64 -e 1M -f 16 -d f16 -s ring,rd,rabenseifner,mpi --csv "$tmp/ag.csv" > /dev/null
+run --collective allgather -b 64 -e 1M -f 16 -d f16 -s ring,rd,rabenseifner,mpi --csv "$tmp/ag.csv" > /dev/null
 "$check_rows" "$tmp/ag.csv" "$np" allgather ring,rd,rabenseifner,mpi
 
-run -C reduce_scatter -b 64 -e 1M -f 16 -d f64 -s ring,rabenseifner,mpi --inplace --csv "$tmp/rs.csv" > /dev/null
+run --collective reduce_scatter -b 64 -e 1M -f 16 -d f64 -s ring,rabenseifner,mpi --inplace --csv "$tmp/rs.csv" > /dev/null
 "$check_rows" "$tmp/rs.csv" "$np" reduce_scatter ring,rabenseifner,mpi
 
 # Nothing half-written is left behind.

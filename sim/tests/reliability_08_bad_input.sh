@@ -44,7 +44,7 @@ bench() {
   local np=$1 want=$2 rc=0
   shift 2
   rm -f "$dir"/out*
-  timeout 120 "$mpiexec" -q -np "$np" --bind-to none "$ccbench" --no-progress -e 64 -n 1 -w 0 --csv "$dir/out.csv" "$@" \
+  timeout 120 "$mpiexec" -q -np "$np" --bind-to none "$ccbench" --no-progress -b 8 -e 64 -n 1 -w 0 --csv "$dir/out.csv" "$@" \
     > "$dir/stdout" 2> "$dir/stderr" || rc=$?
   check "$want" "ccbench -np $np $(printf '%q ' "$@")" "$rc"
 }

@@ -11,7 +11,7 @@ sizes=25  # -b 8 -e 128M -f 2
 
 # A sidecar that cannot be written (its name is taken by a directory) is an error, not a warning.
 mkdir "$tmp/side.csv.meta.json"
-"$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring -b 64 -e 256 -n 2 -w 1 --csv "$tmp/side.csv" \
+"$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring -b 64 -e 256 -f 2 -n 2 -w 1 --csv "$tmp/side.csv" \
   > "$tmp/out" 2> "$tmp/err"
 rc=$?
 if [ "$rc" -eq 0 ]; then fail "ccbench exits 0 when its sidecar cannot be written"

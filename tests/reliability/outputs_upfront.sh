@@ -4,7 +4,7 @@
 #   outputs_upfront.sh MPIEXEC CCBENCH CCSIM CCTRAIN
 source "$(dirname "$0")/lib.sh"
 mpiexec=$1 ccbench=$2 ccsim=$3 cctrain=$4
-bench=("$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring -b 64 -e 256 -n 2 -w 1)
+bench=("$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring -b 64 -e 256 -f 2 -n 2 -w 1)
 profile=$(cd "$(dirname "$0")/../.." && pwd)/profiles/c-kernels-2c.profile
 predict=("$ccsim" predict -p "$profile" -s ring -e 1K --ranks 4 -q)
 mkdir "$tmp/dir"

@@ -4,7 +4,7 @@
 #   resume_partial.sh MPIEXEC CCBENCH
 source "$(dirname "$0")/lib.sh"
 mpiexec=$1 ccbench=$2
-bench=("$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring -b 64 -e 256 -n 2 -w 1)
+bench=("$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring -b 64 -e 256 -f 2 -n 2 -w 1)
 
 mkdir "$tmp/out.csv.partial"
 refused "out.csv.partial" "${bench[@]}" --resume --csv "$tmp/out.csv"

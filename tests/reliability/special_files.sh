@@ -6,8 +6,8 @@
 source "$(dirname "$0")/lib.sh"
 mpiexec=$1 ccbench=$2 ccsim=$3 cctrain=$4
 profile=$(cd "$(dirname "$0")/../.." && pwd)/profiles/c-kernels-2c.profile
-bench=("$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring,mpi -b 64 -e 1K -n 2 -w 1)
-predict=("$ccsim" predict -p "$profile" -s ring -b 64 -e 1K --ranks 4 -q)
+bench=("$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -s ring,mpi -b 64 -e 1K -f 2 -n 2 -w 1)
+predict=("$ccsim" predict -p "$profile" -s ring -b 64 -e 1K -f 2 --ranks 4 -q)
 run() { local t=$1; shift; if [ "$t" = bench ]; then "${bench[@]}" "$@"; else "${predict[@]}" "$@"; fi; }
 header=source,op,strategy
 

@@ -205,7 +205,7 @@ watchdog_default)
   recorded() { sed -n 's/.*"timeout_s": *\([0-9.e+]*\).*/\1/p' "$1"; }
   timeout 120 "$mpiexec" -q -np 2 --bind-to none "$cctrain" --no-progress "${tiny[@]}" -b 4 --steps 3 \
     --csv "$tmp/default.csv" > /dev/null 2>&1 || fail "cctrain: short run"
-  CCBENCH_TIMEOUT=45 timeout 120 "$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -b 8 -e 64 -s ring \
+  CCBENCH_TIMEOUT=45 timeout 120 "$mpiexec" -q -np 2 --bind-to none "$ccbench" --no-progress -b 8 -e 64 -f 2 -s ring \
     --csv "$tmp/env_bench.csv" > /dev/null 2>&1 || fail "ccbench: short run"
   for spec in "off.csv 0" "off_bench.csv 0" "default.csv 600" "env_bench.csv 45"; do
     set -- $spec
