@@ -203,12 +203,17 @@ static void cross_with_compressors(options *o) {
     }
 }
 
+// One entry of a comma-separated list as a string of at most 31 characters.
+static void list_entry(char text[32], const char *item, size_t len, const char *flag, const char *list) {
+  if (len == 0 || len >= 32) cc_input_error("%s: empty or unknown entry in '%s'", flag, list);
+  memcpy(text, item, len);
+  text[len] = '\0';
+}
+
 static int add_dtype(const char *item, size_t len, void *ctx) {
   options *o = ctx;
   char text[32];
-  if (len == 0 || len >= sizeof text) cc_input_error("-d/--dtype: empty or unknown entry in '%s'", o->dtypes);
-  memcpy(text, item, len);
-  text[len] = '\0';
+  list_entry(text, item, len, "-d/--dtype", o->dtypes);
   if (strcmp(text, "all") == 0) {
     for (int t = 0; t < CC_NDTYPES; t++) o->dtype[t] = (cc_dtype)t;
     o->ndtypes = CC_NDTYPES;
@@ -228,9 +233,7 @@ static int add_dtype(const char *item, size_t len, void *ctx) {
 static int add_redop(const char *item, size_t len, void *ctx) {
   options *o = ctx;
   char text[32];
-  if (len == 0 || len >= sizeof text) cc_input_error("-o/--op: empty or unknown entry in '%s'", o->redops);
-  memcpy(text, item, len);
-  text[len] = '\0';
+  list_entry(text, item, len, "-o/--op", o->redops);
   if (strcmp(text, "all") == 0) {
     memcpy(o->redop, cc_redops_nccl_order, sizeof o->redop);
     o->nredops = CC_NREDOPS;
@@ -1639,6 +1642,18 @@ static void close_device(bench *B) {
 }
 #endif
 
+// The communicator, transports, GPU and MPI, closed in the order they were opened backwards.
+static int finish(bench *B, cc_transport *t, cc_transport *mpi, int status) {
+  cc_comm_destroy(B->comm);
+  if (t != mpi) t->destroy(t);
+#ifdef CCBENCH_HAVE_CUDA
+  if (B->o->device) close_device(B);
+#endif
+  mpi->destroy(mpi);
+  MPI_Finalize();
+  return status;
+}
+
 int main(int argc, char **argv) {
   MPI_Init(&argc, &argv);
   cc_set_progname("ccbench");
@@ -1686,14 +1701,7 @@ int main(int argc, char **argv) {
     print_header(&B);
     print_plan(&B, shortfall);
     cc_watchdog_stop();
-    cc_comm_destroy(B.comm);
-    if (t != mpi) t->destroy(t);
-#ifdef CCBENCH_HAVE_CUDA
-    if (o.device) close_device(&B);
-#endif
-    mpi->destroy(mpi);
-    MPI_Finalize();
-    return 0;
+    return finish(&B, t, mpi, 0);
   }
   cc_mpi_agree(B.mpi, shortfall);
   load_previous(&B);
@@ -1786,12 +1794,5 @@ int main(int argc, char **argv) {
   free(B.times_max);
   free_buffer(&B, B.buf_a, B.host_a);
   free_buffer(&B, B.buf_b, B.host_b);
-  cc_comm_destroy(B.comm);
-  if (t != mpi) t->destroy(t);
-#ifdef CCBENCH_HAVE_CUDA
-  if (o.device) close_device(&B);
-#endif
-  mpi->destroy(mpi);
-  MPI_Finalize();
-  return B.total_wrong ? 1 : 0;
+  return finish(&B, t, mpi, B.total_wrong ? 1 : 0);
 }

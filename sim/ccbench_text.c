@@ -43,27 +43,22 @@ typedef struct {
 static void note(reader *r, const char *fmt, ...) {
   if (!r->o.note) return;
   char msg[512];
-  int n = snprintf(msg, sizeof msg, "%s:%d: ", r->path, r->line);
   va_list ap;
   va_start(ap, fmt);
-  if (n > 0 && (size_t)n < sizeof msg) vsnprintf(msg + n, sizeof msg - (size_t)n, fmt, ap);
+  cc_log_vformat(msg, sizeof msg, r->path, r->line, fmt, ap);
   va_end(ap);
   r->o.note(r->o.note_ctx, msg);
 }
 
 static int fail(reader *r, char *err, size_t errlen, const char *fmt, ...) {
-  int n = snprintf(err, errlen, "%s:%d: ", r->path, r->line);
   va_list ap;
   va_start(ap, fmt);
-  if (n > 0 && (size_t)n < errlen) vsnprintf(err + n, errlen - (size_t)n, fmt, ap);
+  cc_log_vformat(err, errlen, r->path, r->line, fmt, ap);
   va_end(ap);
   return -1;
 }
 
-static bool is_integer(const char *t) {
-  long long v;
-  return cc_parse_int(t, &v) == 0 && v >= 0;
-}
+static bool is_integer(const char *t) { return cc_log_is_count(t); }
 
 static bool names(char **tok, int n, const char *name) {
   for (int i = 1; i < n; i++)

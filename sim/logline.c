@@ -2,7 +2,10 @@
 
 #include <ctype.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <string.h>
+
+#include "common/cli.h"
 
 static bool digits_only(const char *b, const char *e) {
   if (b == e) return false;
@@ -44,4 +47,14 @@ int cc_log_tokenize(char *s, char **tok, int max) {
   char *save = NULL;
   for (char *p = strtok_r(s, " \t\r", &save); p && n < max; p = strtok_r(NULL, " \t\r", &save)) tok[n++] = p;
   return n;
+}
+
+void cc_log_vformat(char *buf, size_t len, const char *path, int line, const char *fmt, va_list ap) {
+  int n = snprintf(buf, len, "%s:%d: ", path, line);
+  if (n > 0 && (size_t)n < len) vsnprintf(buf + n, len - (size_t)n, fmt, ap);
+}
+
+bool cc_log_is_count(const char *t) {
+  long long v;
+  return cc_parse_int(t, &v) == 0 && v >= 0;
 }
