@@ -405,8 +405,18 @@ static void naming_line(reader *r, char **tok, int n) {
   }
 }
 
+// Whether `word` stands in a comment: after a '#' on its line (a CSV row may hold "out-of-place").
+static bool in_comment(const char *text, const char *word) {
+  for (const char *at = strstr(text, word); at; at = strstr(at + 1, word)) {
+    const char *line = at;
+    while (line > text && line[-1] != '\n') line--;
+    if (memchr(line, '#', (size_t)(at - line))) return true;
+  }
+  return false;
+}
+
 bool cc_nccltests_sniff(const char *text) {
-  return strstr(text, "out-of-place") != NULL || strstr(text, "# nThread") != NULL ||
+  return in_comment(text, "out-of-place") || strstr(text, "# nThread") != NULL ||
          strstr(text, "Collective test starting") != NULL;
 }
 

@@ -430,6 +430,9 @@ int main(void) {
   CHECK(cc_nccltests_sniff(log_old));
   CHECK(!cc_nccltests_sniff("source,op,strategy,algo,compress,dtype,ranks,nodes,ranks_per_node,bytes,count,time_us\n"
                             "measured,allreduce,ring,ring,none,f32,4,1,4,1024,256,12.5\n"));
+  // A CSV with a placement column holds "out-of-place" outside any comment: still a CSV.
+  CHECK(!cc_nccltests_sniff("source,op,strategy,placement\nmeasured,allreduce,ring,out-of-place\n"));
+  CHECK(cc_nccltests_sniff("[1,0]<stdout>:#    out-of-place    in-place\n"));
 
   // From a file, appended after rows already in the set.
   const char *dir = make_test_dir("test_nccltests");
