@@ -394,3 +394,12 @@ long long check_summary(const char *test) {
   if (me == 0) printf("%s P=%d: %lld checks, %lld failures\n", test, P, total_checks, total_failures);
   return total_failures;
 }
+
+int ops_matrix_pairs(dtype_op *pairs) {
+  int npairs = 0;
+  for (int ti = 0; ti < CC_NDTYPES; ti++)
+    for (int op = 0; op < CC_NREDOPS; op++)
+      if (cc_dtype_is_integer((cc_dtype)ti) || (op != CC_SUM && op != CC_AVG))
+        pairs[npairs++] = (dtype_op){(cc_dtype)ti, (cc_redop)op};
+  return npairs;
+}

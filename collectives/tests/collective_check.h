@@ -24,6 +24,10 @@ typedef struct {
   cc_redop op;
 } dtype_op;
 
+// The ops matrix's pairs: every integer type with every op, every float type with the ops other than sum
+// and avg (which the float matrix covers). pairs holds CC_NDTYPES * CC_NREDOPS; returns how many.
+int ops_matrix_pairs(dtype_op *pairs);
+
 typedef struct {
   const char *strategy;
   cc_coll coll;

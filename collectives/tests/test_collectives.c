@@ -53,11 +53,7 @@ int main(int argc, char **argv) {
   // The ops matrix: every integer type with every op, every float type with the ops other than sum
   // and avg; counts 0, 1, below P, odd, and one moderate.
   dtype_op pairs[CC_NDTYPES * CC_NREDOPS];
-  int npairs = 0;
-  for (int ti = 0; ti < CC_NDTYPES; ti++)
-    for (int op = 0; op < CC_NREDOPS; op++)
-      if (cc_dtype_is_integer((cc_dtype)ti) || (op != CC_SUM && op != CC_AVG))
-        pairs[npairs++] = (dtype_op){(cc_dtype)ti, (cc_redop)op};
+  int npairs = ops_matrix_pairs(pairs);
   size_t op_counts[] = {0, 1, (size_t)P - 1, 97, 3001};
 
   // Flat algorithms with their default pipelining, one node.

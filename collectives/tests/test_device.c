@@ -133,11 +133,7 @@ static void run_transport(cc_transport *t, size_t chunk, case_buffers *bufs, con
   // The other ops and the integer types, exact (the CUDA kernels' every type and op, through every
   // algorithm and the baselines): every integer type with every op, every float type with prod, min, max.
   dtype_op pairs[CC_NDTYPES * CC_NREDOPS];
-  int npairs = 0;
-  for (int ti = 0; ti < CC_NDTYPES; ti++)
-    for (int op = 0; op < CC_NREDOPS; op++)
-      if (cc_dtype_is_integer((cc_dtype)ti) || (op != CC_SUM && op != CC_AVG))
-        pairs[npairs++] = (dtype_op){(cc_dtype)ti, (cc_redop)op};
+  int npairs = ops_matrix_pairs(pairs);
   const size_t op_counts[] = {0, 1, 97, 3001};
   char tuning[128];
   exchange(t, chunk, label);
