@@ -13,6 +13,11 @@
 #                                   train (the trainer's GPU tests, bench_gpt2_cuda at TRAIN_B sequences,
 #                                   default 8, and a cctrain --device cuda run; one archive), train-torch
 #                                   (scripts/torch_gpt2.py: eager and torch.compile, same rows; one archive)
+#                                   all (alone: one call of at most 9 minutes on 16 cores; builds only
+#                                   what the GPU run needs, then gpu-test, kernels, device at 1 and 2
+#                                   ranks, train and train-torch, each under its own time budget
+#                                   (BUDGET_<STEP> seconds) so a hang costs that step, not the session;
+#                                   at most 8 files in $OUT, summary.txt says what ran and what did not)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${OUT:-gpu-out}
@@ -21,17 +26,61 @@ mkdir -p "$out"
 machine=${CCBENCH_MACHINE:-h100-16c}
 jobs=$(nproc)
 
+# What the GPU run needs (the gpu-labelled tests' programs, the benches, ccbench and cctrain): `all`
+# builds only these, the other steps everything.
+gpu_targets="test_reduce_cuda test_compress_cuda test_sparse_cuda test_powersgd_cuda test_device check_rows ccbench
+  test_gpt2_cuda cctrain cmp_models bench_kernels_cuda bench_sparse_cuda bench_gpt2_cuda"
+
 build() {
+  local targets=()
+  [ "${1:-}" = all ] && read -r -a targets <<< "$(echo $gpu_targets)"
   {
     nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv || true
     cmake -B build-gpu -DCMAKE_BUILD_TYPE=Release -DCMAKE_CUDA_ARCHITECTURES=90 \
       ${OPAL_PREFIX:+-DMPI_C_COMPILER=$OPAL_PREFIX/bin/mpicc}
-    cmake --build build-gpu -j "$jobs"
+    cmake --build build-gpu -j "$jobs" ${targets[@]:+--target "${targets[@]}"}
   } > "$out/build.log" 2>&1 || { tail -40 "$out/build.log"; exit 1; }
   grep -E "ccbench: MPI|warning|error" "$out/build.log" | head -20 || true
 }
 
-for step in build "$@"; do
+# all: one step of `all` under its budget; its status and time go to summary.txt.
+budgeted() {  # budgeted NAME SECONDS STEP-ARGS...
+  local name=$1 budget=$2 t0 rc=0
+  shift 2
+  t0=$(date +%s)
+  timeout --kill-after=10 "$budget" "$0" --no-build "$@" > "$out/$name.log" 2>&1 || rc=$?
+  case $rc in
+    0) echo "$name: ran in $(( $(date +%s) - t0 )) s" ;;
+    124|137) echo "$name: STOPPED at its budget of $budget s (rerun it alone with more time)" ;;
+    *) echo "$name: FAILED with status $rc after $(( $(date +%s) - t0 )) s (see $name.log)" ;;
+  esac >> "$out/summary.txt"
+}
+
+if [ "${1:-}" = all ]; then
+  [ $# -eq 1 ] || { echo "gpu-check.sh: all runs alone" >&2; exit 2; }
+  t0=$(date +%s)
+  build all
+  echo "build (GPU targets only): $(( $(date +%s) - t0 )) s" > "$out/summary.txt"
+  # Budgets for one 9-minute call on 16 cores: the build takes about 2 of them.
+  budgeted gpu-test "${BUDGET_GPU_TEST:-150}" gpu-test
+  budgeted kernels "${BUDGET_KERNELS:-60}" kernels
+  DEV_NP="1 2" budgeted device "${BUDGET_DEVICE:-90}" device
+  TRAIN_SKIP_TESTS=1 budgeted train "${BUDGET_TRAIN:-60}" train  # gpu-test ran the trainer's tests
+  budgeted train-torch "${BUDGET_TRAIN_TORCH:-90}" train-torch
+  # Everything else that came back: the logs of the budgeted steps, merged into one file.
+  for name in gpu-test kernels device train train-torch; do
+    [ -f "$out/$name.log" ] && { echo "=== $name"; tail -n 60 "$out/$name.log"; } >> "$out/steps.log"
+    rm -f "$out/$name.log"
+  done
+  cat "$out/summary.txt"
+  echo "gpu-check: all took $(( $(date +%s) - t0 )) s; files: $(ls "$out" | tr '\n' ' ')"
+  exit 0
+fi
+
+# --no-build: `all` has built already (it runs each of its steps through this script again).
+steps=(build "$@")
+[ "${1:-}" = --no-build ] && steps=("${@:2}")
+for step in "${steps[@]}"; do
   t0=$(date +%s)
   case "$step" in
     build) build ;;
@@ -68,7 +117,9 @@ for step in build "$@"; do
             tar czf "$out/device.tgz" gpu-device
             tail -n 3 gpu-device/*.txt ;;
     train) mkdir -p gpu-train
-           (cd build-gpu && ctest -L gpu -R 'trainer|cctrain' --output-on-failure) > gpu-train/ctest.txt 2>&1 || true
+           [ -n "${TRAIN_SKIP_TESTS:-}" ] ||
+             (cd build-gpu && ctest -L gpu -R 'trainer|cctrain' --output-on-failure) > gpu-train/ctest.txt 2>&1 || true
+           touch gpu-train/ctest.txt
            build-gpu/bin/bench_gpt2_cuda --batch "${TRAIN_B:-8}" --csv gpu-train/bench.csv > gpu-train/bench.txt 2>&1 \
              || echo "train: bench_gpt2_cuda failed"
            # cctrain's own throughput log: GPT-2 124M's blocks (the Markov source's small vocabulary), bf16.
