@@ -55,6 +55,13 @@
 
 typedef cc_bench_options options;
 
+// nccl-tests' footer of a table: "Out of bounds values" counts the (rank, check) pairs that found wrong
+// elements, "Avg bus bandwidth" averages every row and placement.
+typedef struct {
+  long long bad, points;
+  double busbw_sum;
+} footer;
+
 typedef struct {
   options *o;
   cc_comm *comm;
@@ -64,26 +71,22 @@ typedef struct {
   void *buf_a, *buf_b;  // send and recv, each large enough for the largest size (+ -u's shift)
   size_t buf_bytes;
   double *times;
-  double *times_max;    // -I with -a other than 3: the per-iteration times' max over ranks (nccl-tests' i_*)
+  double *times_max;    // -I: per variant, the iterations' times of the slowest rank (nccl-tests' i_*), in order
   cc_rowfile csv, json;
   bool have_csv, have_json;
   char write_error[1024];  // rank 0: the first failed write of a result, "" while all went well
   cc_rowset previous;   // --resume: rows of the interrupted run (rank 0)
-  int *known_row;       // --resume: [dtype][size][strategy] the point's row in `previous` (rank 0) or
+  int *known_row;       // --resume: [dtype][reduction][size][variant] the point's row in `previous` (rank 0) or
                         // just >= 0 (the others) when it needs no measuring; -1: measure it
   cc_progress progress;
   int baseline;         // index of the mpi strategy in the sweep, -1 if absent
   long long total_wrong;
   bool any_checked;
-  double busbw_sum;     // the footer's "Avg bus bandwidth": every measured point (and placement) counts once
-  long long busbw_points;
   // --format nccl-tests: the tables of strategies 1.. are written to memory and printed after the first
   FILE *later_tables[MAX_STRATEGIES];
   char *later_text[MAX_STRATEGIES];
   size_t later_len[MAX_STRATEGIES];
-  double strategy_busbw[MAX_STRATEGIES];  // per strategy: its footer's busbw sum, points, failed checks
-  long long strategy_points[MAX_STRATEGIES], strategy_bad[MAX_STRATEGIES];
-  long long bad_checks;  // the footer's "Out of bounds values": (rank, check) pairs that found wrong elements
+  footer footers[MAX_STRATEGIES];  // per strategy; the table format's footer is their sum
   int nvariants;        // nstrategies x nplaces: variant v is strategy v / nplaces, in place when v % nplaces
   FILE *json_doc;       // -J: the results list of the nccl-tests JSON document, built in memory
   char *json_text;
@@ -91,7 +94,7 @@ typedef struct {
   int json_results;
   char start_time[32];
   bool any_compressed;  // extra columns: wire bytes, compression ratio, phase split, rel_err
-  // -g: buf_a/buf_b are device buffers and host_a/host_b their host copies for filling and checking;
+  // --device: buf_a/buf_b are device buffers and host_a/host_b their host copies for filling and checking;
   // on the host host_a == buf_a and host_b == buf_b.
   void *host_a, *host_b;
   double started_us;    // host timer
@@ -274,9 +277,6 @@ static double stop_timer_us(bench *B, double *cpu_us) {
   return *cpu_us;
 }
 
-// -z 1 and 2 wait for each call before the next (a host call has finished when it returns).
-static void wait_for_call(bench *B) { cc_comm_sync(B->comm); }
-
 // One timed sample: -m calls, per call. -z 3 times each iteration alone (ccbench's default); -z 0..2
 // time all -n iterations together (one sample, the mean per call), as nccl-tests does.
 static double time_calls(bench *B, const cc_strategy *s, const call *c, cc_dtype t, cc_redop red,
@@ -289,7 +289,7 @@ static double time_calls(bench *B, const cc_strategy *s, const call *c, cc_dtype
       cc_compress_timing one = {0};  // a call's phases; tm sums them
       run_once(B, s, c, t, red, z, &one);
       tm->encode_us += one.encode_us, tm->comm_us += one.comm_us, tm->decode_us += one.decode_us;
-      if (o->blocking == 1 || o->blocking == 2) wait_for_call(B);
+      if (o->blocking == 1 || o->blocking == 2) cc_comm_sync(B->comm);  // wait for the call (host: done already)
       if (o->blocking == 1) CC_CHECK_MPI(MPI_Barrier(B->mpi));
     }
   double calls = (double)(iterations * o->agg_iters), took = stop_timer_us(B, cpu_us) / calls;
@@ -377,15 +377,16 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, cc_redop red, poin
         times[at + (size_t)i] = times[at], cpu[at + (size_t)i] = cpu[at];
         memcpy(phase + 3 * (at + (size_t)i), phase + 3 * at, 3 * sizeof(double));
       }
-  // -I reports the slowest rank's iterations whatever -a says (nccl-tests' i_* columns).
-  double *slowest = NULL;
-  if (o->per_iter) {
-    slowest = cc_malloc(sizeof(double) * (size_t)nv * (size_t)n);
-    memcpy(slowest, times, sizeof(double) * (size_t)nv * (size_t)n);
-    CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, slowest, (int)(nv * n), MPI_DOUBLE, MPI_MAX, B->mpi));
+  // -I reports the slowest rank's iterations whatever -a says (nccl-tests' i_* columns); with -a 3 they
+  // are the combined times themselves.
+  size_t ntimes = (size_t)nv * (size_t)n;
+  if (o->per_iter && o->average != 3) {
+    memcpy(B->times_max, times, sizeof(double) * ntimes);
+    CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, B->times_max, (int)ntimes, MPI_DOUBLE, MPI_MAX, B->mpi));
   }
   cc_watchdog_enter("the exchange of timings after a sweep point", -1);
-  combine_ranks(B, times, (int)(5 * n * nv));
+  combine_ranks(B, times, (int)(5 * ntimes));
+  if (o->per_iter && o->average == 3) memcpy(B->times_max, times, sizeof(double) * ntimes);
   CC_CHECK_MPI(MPI_Allreduce(MPI_IN_PLACE, sent, nv, MPI_UINT64_T, MPI_MAX, B->mpi));
   double *column = cc_malloc(sizeof(double) * (size_t)n);
   for (int v = 0; v < nv; v++) {
@@ -395,10 +396,7 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, cc_redop red, poin
     size_t base = (size_t)v * (size_t)n;
     *pt = (point){.bytes = c[v].bytes, .wrong = -1, .rel_err = -1, .wire_bytes = sent[v] / (uint64_t)(per_iteration ? n : 1)};
     pt->count = o->op == CC_ALLREDUCE ? c[v].count : c[v].count * (size_t)B->P;
-    if (o->per_iter) {
-      per_iteration_stats(slowest + base + (size_t)o->per_iter_skip, n - o->per_iter_skip, pt);
-      if (B->json_doc) memcpy(B->times_max + base, slowest + base, sizeof(double) * (size_t)n);  // for times_us
-    }
+    if (o->per_iter) per_iteration_stats(B->times_max + base + (size_t)o->per_iter_skip, n - o->per_iter_skip, pt);
     summarize(B, times + base, pt);
     memcpy(column, cpu + base, sizeof(double) * (size_t)n);
     pt->cpu_us = median_of(column, n);
@@ -413,7 +411,6 @@ static void measure_size(bench *B, uint64_t size, cc_dtype t, cc_redop red, poin
     if (s->compressed) cc_compress_state_free(&z[v]);
   }
   cc_watchdog_enter("the move to the next sweep point", -1);  // `what` is freed next
-  free(slowest);
   free(what);
   free(column);
   free(z);
@@ -438,6 +435,13 @@ static int strategy_width(const options *o) {
 
 static const char *redop_label(const options *o, cc_redop red) {
   return o->op == CC_ALLGATHER ? "none" : cc_redop_name(red);
+}
+
+// The swept reductions, sep between them ("sum,max"; allgather: "none").
+static void redop_list(const options *o, const char *sep, char *buf, size_t len) {
+  buf[0] = '\0';
+  for (int r = 0; r < o->nredops; r++)
+    snprintf(buf + strlen(buf), len - strlen(buf), "%s%s", r ? sep : "", redop_label(o, o->redop[r]));
 }
 
 // Local time as nccl-tests stamps rows (-S) and its JSON document.
@@ -542,7 +546,7 @@ static void print_nccl_header(const bench *B, FILE *f, int k, const char *hosts,
 
 static void print_table_header(const bench *B, const char *hosts, const int *pids, const char *wheres, int where_len) {
   const options *o = B->o;
-  char ver[MPI_MAX_LIBRARY_VERSION_STRING], minb[32], maxb[32], seg[32], chunk[32], reds[64] = "";
+  char ver[MPI_MAX_LIBRARY_VERSION_STRING], minb[32], maxb[32], seg[32], chunk[32], reds[64];
   int len;
   MPI_Get_library_version(ver, &len);
   ver[strcspn(ver, ",\n")] = '\0';
@@ -550,8 +554,7 @@ static void print_table_header(const bench *B, const char *hosts, const int *pid
   cc_format_size(o->maxbytes, maxb, sizeof maxb);
   cc_format_size(B->comm->tuning.ring_segment_bytes, seg, sizeof seg);
   cc_format_size(B->comm->tuning.tree_chunk_bytes, chunk, sizeof chunk);
-  for (int r = 0; r < o->nredops; r++)
-    snprintf(reds + strlen(reds), sizeof reds - strlen(reds), "%s%s", r ? "," : "", cc_redop_name(o->redop[r]));
+  redop_list(o, ",", reds, sizeof reds);
   printf("# ccbench %s (%s): %s, %s, %s\n", cc_version(), cc_commit(), cc_coll_name(o->op),
          o->op == CC_ALLGATHER ? "no reduction" : reds, o->in_place ? "in place" : "out of place");
   printf("# %d ranks on %d node%s (%d per node%s), %s, %s memory, transport %s\n", B->P, B->comm->nodes,
@@ -762,20 +765,29 @@ static void emit_size(bench *B, cc_dtype t, cc_redop red, const point *pts) {
     cc_row row = make_row(B, v, t, red, pt);
     if (!pt->resumed) write_row(B, &row);  // resumed rows were copied at the start
     if (!o->nccl_format) print_table_row(B, t, red, pts, v);
-    // The footer's counts: nccl-tests averages every row and placement of its table.
-    B->busbw_sum += pt->busbw, B->busbw_points++;
-    B->strategy_busbw[v / o->nplaces] += pt->busbw, B->strategy_points[v / o->nplaces]++;
-    if (pt->wrong > 0) B->bad_checks += pt->bad_ranks, B->strategy_bad[v / o->nplaces] += pt->bad_ranks;
+    footer *ft = &B->footers[v / o->nplaces];
+    ft->busbw_sum += pt->busbw, ft->points++;
+    if (pt->wrong > 0) ft->bad += pt->bad_ranks;
   }
   for (int k = 0; o->nccl_format && k < o->nstrategies; k++) print_nccl_row(B, t, red, pts, k);
   for (int k = 0; B->json_doc && k < o->nstrategies; k++) json_result(B, t, red, pts, k);
   fflush(stdout);
 }
 
+static double footer_busbw(const footer *ft) { return ft->points ? ft->busbw_sum / (double)ft->points : 0.0; }
+
+// Every strategy's rows together: the table format's footer and the JSON document's.
+static footer footer_total(const bench *B) {
+  footer all = {0, 0, 0};
+  for (int k = 0; k < B->o->nstrategies; k++)
+    all.bad += B->footers[k].bad, all.points += B->footers[k].points, all.busbw_sum += B->footers[k].busbw_sum;
+  return all;
+}
+
 // nccl-tests' two footer lines, which scripts grep for.
-static void print_footer(FILE *f, long long bad, double busbw_sum, long long points) {
-  fprintf(f, "# %-20s : %lld %s\n", "Out of bounds values", bad, bad ? "FAILED" : "OK");
-  fprintf(f, "# %-20s : %g \n", "Avg bus bandwidth", points ? busbw_sum / (double)points : 0.0);
+static void print_footer(FILE *f, const footer *ft) {
+  fprintf(f, "# %-20s : %lld %s\n", "Out of bounds values", ft->bad, ft->bad ? "FAILED" : "OK");
+  fprintf(f, "# %-20s : %g \n", "Avg bus bandwidth", footer_busbw(ft));
   fprintf(f, "#\n");
 }
 
@@ -791,7 +803,7 @@ static void print_summary(bench *B, const summary *sum) {
   if (o->nccl_format) {
     for (int k = 0; k < o->nstrategies; k++) {
       FILE *f = table_stream(B, k);
-      print_footer(f, B->strategy_bad[k], B->strategy_busbw[k], B->strategy_points[k]);
+      print_footer(f, &B->footers[k]);
       fprintf(f, "# Collective test concluded: %s\n#\n", test_binary(o->op));
       if (k == 0) continue;
       fclose(f);  // a later strategy's table, whole now
@@ -809,7 +821,8 @@ static void print_summary(bench *B, const summary *sum) {
   }
   if (B->any_checked) printf("# Wrong elements: %lld %s\n", B->total_wrong, B->total_wrong ? "FAILED" : "OK");
   else printf("# Wrong elements: not checked (-c 0)\n");
-  print_footer(stdout, B->bad_checks, B->busbw_sum, B->busbw_points);
+  footer all = footer_total(B);
+  print_footer(stdout, &all);
 }
 
 // -J: the document around the results, written atomically at the end (rank 0).
@@ -875,10 +888,10 @@ static int json_write(bench *B, int argc, char **argv) {
   fwrite(B->json_text, 1, B->json_len, f);
   free(B->json_text);
   B->json_text = NULL;
-  double avg = B->busbw_points ? B->busbw_sum / (double)B->busbw_points : 0;
+  footer all = footer_total(B);
   fprintf(f, "],\"out_of_bounds\":{\"count\":%lld,\"okay\":\"%s\"},\"average_bus_bandwidth\":{\"bandwidth\":",
-          B->bad_checks, B->bad_checks ? "false" : "true");
-  cc_json_number(f, avg);
+          all.bad, all.bad ? "false" : "true");
+  cc_json_number(f, footer_busbw(&all));
   fprintf(f, ",\"okay\":\"unchecked\"},\"errors\":[],\"end_time\":\"%s\"}\n", end);
   return cc_afile_commit(&af);
 }
@@ -939,10 +952,7 @@ static void copy_previous(bench *B) {
 
 // The row this sweep would write for variant v at (size, dtype, reduction), for looking it up.
 static cc_row point_key(const bench *B, int v, cc_dtype t, cc_redop red, uint64_t bytes) {
-  return (cc_row){.source = "measured", .op = cc_coll_name(B->o->op), .strategy = variant_strategy(B, v)->name,
-                  .dtype = cc_dtype_name(t), .ranks = B->P, .nodes = B->comm->nodes,
-                  .ranks_per_node = B->comm->local_size, .bytes = bytes, .redop = redop_label(B->o, red),
-                  .placement = variant_in_place(B, v) ? "in-place" : "out-of-place"};
+  return make_row(B, v, t, red, &(point){.bytes = bytes});
 }
 
 // Where a point's entry is in known_row: [dtype][reduction][size][variant].
@@ -1014,9 +1024,8 @@ static int write_sidecar(const bench *B, const char *results, int argc, char **a
   cc_meta_str(&m, "mpi_mca_env", mca);
   cc_meta_str(&m, "results", results);
   cc_meta_str(&m, "collective", cc_coll_name(o->op));
-  char reds[64] = "";
-  for (int r = 0; r < o->nredops; r++)
-    snprintf(reds + strlen(reds), sizeof reds - strlen(reds), "%s%s", r ? "," : "", redop_label(o, o->redop[r]));
+  char reds[64];
+  redop_list(o, ",", reds, sizeof reds);
   cc_meta_str(&m, "redop", reds);
   cc_meta_str(&m, "placement", o->nccl_format ? "out-of-place,in-place" : o->in_place ? "in-place" : "out-of-place");
   cc_meta_str(&m, "format", o->format);
@@ -1085,9 +1094,9 @@ static void print_plan(bench *B, const char *shortfall) {
   for (int z = 0; z < o->nsizes; z++) printf(" %llu", (unsigned long long)o->size[z]);
   printf("\n# dry run: types:");
   for (int d = 0; d < o->ndtypes; d++) printf(" %s", cc_dtype_long_name(o->dtype[d]));
-  printf("; reductions:");
-  for (int r = 0; r < o->nredops; r++) printf(" %s", redop_label(o, o->redop[r]));
-  printf("; strategies:");
+  char reds[64];
+  redop_list(o, " ", reds, sizeof reds);
+  printf("; reductions: %s; strategies:", reds);
   for (int k = 0; k < o->nstrategies; k++) printf(" %s", o->strategy[k].name);
   printf("; placements: %s\n", o->nccl_format ? "out-of-place in-place" : o->in_place ? "in-place" : "out-of-place");
   printf("# dry run: iters %lld warmup %lld agg %lld check %lld average %lld blocking %lld cycles %lld cputime %lld "

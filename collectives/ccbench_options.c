@@ -140,7 +140,7 @@ static const bool have_nccl = true;
 static const bool have_nccl = false;
 #endif
 
-// -g and --transport against what this build has. Whether a GPU is visible is checked later, by all
+// --device and --transport against what this build has. Whether a GPU is visible is checked later, by all
 // ranks together (open_device).
 static void check_transport(cc_bench_options *o) {
 #ifndef CCBENCH_HAVE_CUDA
@@ -179,17 +179,13 @@ static void check_output_files(cc_bench_options *o, int rank) {
 
 // nccl-tests' -C is report_cputime and -g a GPU count; ccbench's collective used to be -C and its GPU
 // buffers -g. Said before the option parser would say "'allgather' is not an integer".
-static void catch_old_collective_flag(int argc, char **argv) {
-  for (int i = 1; i + 1 < argc; i++) {
-    if (strcmp(argv[i], "--") == 0) return;
+static void catch_old_flags(int argc, char **argv) {
+  for (int i = 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
     long long v;
-    if (strcmp(argv[i], "-C") == 0 && cc_parse_int(argv[i + 1], &v) != 0)
+    bool number_follows = i + 1 < argc && cc_parse_int(argv[i + 1], &v) == 0;
+    if (strcmp(argv[i], "-C") == 0 && i + 1 < argc && !number_follows)
       cc_input_error("-C is nccl-tests' --report_cputime 0|1; choose the collective with --collective %s", argv[i + 1]);
-  }
-  for (int i = 1; i < argc; i++) {
-    if (strcmp(argv[i], "--") == 0) return;
-    long long v;
-    if (strcmp(argv[i], "-g") == 0 && (i + 1 == argc || cc_parse_int(argv[i + 1], &v) != 0))
+    if (strcmp(argv[i], "-g") == 0 && !number_follows)
       cc_input_error("-g/--ngpus takes nccl-tests' GPU count per rank (1); GPU buffers are --device");
   }
 }
@@ -364,7 +360,7 @@ void cc_bench_parse_options(cc_bench_options *o, int argc, char **argv, int P, i
       .opts = opts,
       .nopts = (int)(sizeof opts / sizeof opts[0]),
   };
-  catch_old_collective_flag(argc, argv);
+  catch_old_flags(argc, argv);
   cc_mpi_cli_parse(&cli, argc, argv, rank);
   cc_mpi_agree(MPI_COMM_WORLD, timeout_error);  // each rank has its own environment
   char netcluster_err[300];  // set by scripts/netcluster.sh mpirun; names the rows' default profile

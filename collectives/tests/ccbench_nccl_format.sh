@@ -78,7 +78,7 @@ for run in "" 2; do
   else fail "rows_dump: $(cat "$tmp/err")"; fi
   # Each table's footer: no wrong elements, and the mean busbw of its rows (both placements).
   awk '/^# ccbench strategy:/ { s = $4; n[s] = 0; sum[s] = 0 }
-       /^ *[0-9]+ +[0-9]+ / && s != "" { c = ($0 ~ /N\/A/) ? 0 : 0; sum[s] += $8 + $(8 + stride); n[s] += 2 }
+       /^ *[0-9]+ +[0-9]+ / && s != "" { sum[s] += $8 + $(8 + stride); n[s] += 2 }
        /^# +size +count/ { stride = ($0 ~ /i_min/) ? 8 : 4 }
        /^# Out of bounds values : / && $7 != "0" { print "wrong in " s ": " $0 }
        /^# Avg bus bandwidth/ { want = sum[s] / n[s]; got = $6; d = got - want; if (d < 0) d = -d
